@@ -1,0 +1,44 @@
+// Enforces the layer rules that keep src/core testable in plain Node:
+//   src/core    never imports `vscode`, src/extension or the webview;
+//   src/shared  imports only its own siblings (host and webview both load it).
+import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const rules = [
+  {
+    dir: 'src/core',
+    allowed: (spec) => spec !== 'vscode' && !/(^|\/)(extension|webview)\//.test(spec),
+    why: 'src/core must stay vscode-free',
+  },
+  {
+    dir: 'src/shared',
+    allowed: (spec) => spec.startsWith('./'),
+    why: 'src/shared is loaded by the webview too: only sibling imports',
+  },
+];
+
+const importRe = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|require\(\s*['"]([^'"]+)['"]\s*\)|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+function* files(dir) {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) yield* files(path);
+    else if (/\.tsx?$/.test(name)) yield path;
+  }
+}
+
+let failures = 0;
+for (const rule of rules) {
+  if (!existsSync(rule.dir)) continue;
+  for (const file of files(rule.dir)) {
+    for (const m of readFileSync(file, 'utf8').matchAll(importRe)) {
+      const spec = m[1] ?? m[2] ?? m[3];
+      if (!rule.allowed(spec)) {
+        console.error(`${relative('.', file)}: imports '${spec}' (${rule.why})`);
+        failures++;
+      }
+    }
+  }
+}
+if (failures) process.exit(1);
+console.log('layer rules: ok');

@@ -1,0 +1,215 @@
+// The core's front door: one mail account, its connections and what can be done with it. The
+// extension layer talks only to this. Operations share one command connection; each watched
+// folder gets its own connection sitting in IDLE.
+import type { AccountConfig, PasswordProvider } from './account';
+import {
+  changeFlags, type DeleteResult, destroyMessages, expungeAll, type FlagChange, type MoveResult, moveMessages, undoMove,
+} from './actions';
+import type { BackoffOptions } from './backoff';
+import { type ConnectionState, ImapConnection } from './connection';
+import { MailError } from './errors';
+import { Emitter, type Disposable, type Event } from './events';
+import { type Logger, SecretRedactor } from './log';
+import {
+  createMailbox, deleteMailbox, findSpecialUse, listMailboxes, type MailboxCounts, type MailboxInfo, mailboxCounts,
+  renameMailbox, setSubscribed, type SpecialUse,
+} from './mailboxes';
+import { listPage, type MessagePage, type MessageRef } from './messages';
+import { type MessageContent, type ReadOptions, readMessage, saveAttachment, type AttachmentInfo } from './reader';
+import { type SearchQuery, type SearchResult, searchMailbox } from './search';
+import { MailboxWatcher } from './watcher';
+
+export interface MailAccountOptions {
+  account: AccountConfig;
+  passwords: PasswordProvider;
+  logger: Logger;
+  traceProtocol?: boolean;
+  backoff?: BackoffOptions;
+  /** For tests: how fast a watcher's idle connection enters IDLE. */
+  autoIdleDelayMs?: number;
+}
+
+export type UndoableAction = { kind: 'move'; result: MoveResult } | { kind: 'delete'; result: MoveResult };
+
+export class MailAccount implements Disposable {
+  readonly ops: ImapConnection;
+  private readonly redactor = new SecretRedactor();
+  private readonly watchers = new Set<{ watcher: MailboxWatcher; conn: ImapConnection }>();
+  private readonly knownUidValidity = new Map<string, string>();
+  private readonly invalidated = new Emitter<{ path: string; uidValidity: string }>();
+  private readonly countsChanged = new Emitter<Map<string, MailboxCounts>>();
+  private lastCounts = new Map<string, string>();
+  private lastAction: UndoableAction | undefined;
+  private mailboxCache: MailboxInfo[] | undefined;
+
+  readonly onDidChangeState: Event<ConnectionState>;
+  /** A folder's UIDVALIDITY changed: every UID known for it is void. */
+  readonly onDidInvalidateMailbox = this.invalidated.event;
+  /** Counts that changed since the last poll. */
+  readonly onDidChangeCounts = this.countsChanged.event;
+
+  constructor(private readonly options: MailAccountOptions) {
+    this.ops = this.newConnection('ops', false);
+    this.onDidChangeState = this.ops.onDidChangeState;
+    this.ops.onDidConnect((client) => {
+      client.on('mailboxOpen', (mailbox) => this.noteUidValidity(mailbox.path, mailbox.uidValidity.toString()));
+    });
+  }
+
+  get config(): AccountConfig { return this.options.account; }
+  get state(): ConnectionState { return this.ops.state; }
+  get lastUndoable(): UndoableAction | undefined { return this.lastAction; }
+
+  private newConnection(label: string, autoReconnect: boolean): ImapConnection {
+    return new ImapConnection({
+      account: this.options.account,
+      passwords: this.options.passwords,
+      logger: this.options.logger,
+      redactor: this.redactor,
+      label,
+      autoReconnect,
+      traceProtocol: this.options.traceProtocol ?? false,
+      ...(this.options.backoff ? { backoff: this.options.backoff } : {}),
+      ...(this.options.autoIdleDelayMs !== undefined ? { autoIdleDelayMs: this.options.autoIdleDelayMs } : {}),
+    });
+  }
+
+  private noteUidValidity(path: string, uidValidity: string): void {
+    const before = this.knownUidValidity.get(path);
+    this.knownUidValidity.set(path, uidValidity);
+    if (before !== undefined && before !== uidValidity) this.invalidated.fire({ path, uidValidity });
+  }
+
+  /** Logs in (or confirms the session is alive). Throws a precise MailError on failure. */
+  async connect(): Promise<void> {
+    await this.ops.connect();
+  }
+
+  async listMailboxes(opts: { counts?: boolean } = {}): Promise<MailboxInfo[]> {
+    const list = await listMailboxes(this.ops, opts);
+    this.mailboxCache = list;
+    for (const m of list) if (m.counts?.uidValidity) this.noteUidValidity(m.path, m.counts.uidValidity);
+    return list;
+  }
+
+  async specialFolder(role: SpecialUse): Promise<MailboxInfo | undefined> {
+    return findSpecialUse(this.mailboxCache ?? (await this.listMailboxes()), role);
+  }
+
+  counts(path: string): Promise<MailboxCounts> { return mailboxCounts(this.ops, path); }
+  createMailbox(path: string): Promise<string> { this.mailboxCache = undefined; return createMailbox(this.ops, path); }
+  renameMailbox(path: string, to: string): Promise<string> { this.mailboxCache = undefined; return renameMailbox(this.ops, path, to); }
+  deleteMailbox(path: string): Promise<void> { this.mailboxCache = undefined; return deleteMailbox(this.ops, path); }
+  subscribe(path: string, on: boolean): Promise<void> { return setSubscribed(this.ops, path, on); }
+
+  listMessages(path: string, opts: { before?: number; pageSize?: number; readOnly?: boolean } = {}): Promise<MessagePage> {
+    return listPage(this.ops, path, opts);
+  }
+
+  readMessage(ref: MessageRef, opts: ReadOptions = {}): Promise<MessageContent> {
+    return readMessage(this.ops, ref, opts);
+  }
+
+  saveAttachment(ref: MessageRef, attachment: Pick<AttachmentInfo, 'part' | 'filename'>, dir: string): Promise<{ path: string; bytes: number }> {
+    return saveAttachment(this.ops, ref, attachment, dir);
+  }
+
+  setFlags(refs: MessageRef[], change: FlagChange): Promise<void> {
+    return changeFlags(this.ops, refs, change);
+  }
+
+  async move(refs: MessageRef[], destination: string): Promise<MoveResult> {
+    const result = await moveMessages(this.ops, refs, destination);
+    this.lastAction = { kind: 'move', result };
+    return result;
+  }
+
+  async archive(refs: MessageRef[]): Promise<MoveResult> {
+    const archive = await this.specialFolder('archive');
+    if (!archive) throw new MailError('unsupported', `${this.config.name} has no Archive folder. Create one named "Archive" or mark one as \\Archive on the server.`);
+    return this.move(refs, archive.path);
+  }
+
+  /** To Trash; inside Trash (or without one) removed for good. */
+  async delete(refs: MessageRef[]): Promise<DeleteResult> {
+    const trash = await this.specialFolder('trash');
+    const source = refs[0]?.mailbox;
+    if (trash && source !== undefined && source !== trash.path) {
+      const result = await moveMessages(this.ops, refs, trash.path);
+      this.lastAction = { kind: 'delete', result };
+      return { movedToTrash: result };
+    }
+    return destroyMessages(this.ops, refs);
+  }
+
+  /** Reverses the last move or delete-to-Trash. */
+  async undo(): Promise<UndoableAction> {
+    const action = this.lastAction;
+    if (!action) throw new MailError('nothingToUndo', 'There is nothing to undo.');
+    this.lastAction = undefined;
+    await undoMove(this.ops, action.result);
+    return action;
+  }
+
+  /** Plain EXPUNGE of every \Deleted message in `path`: call only after the user confirmed. */
+  expunge(path: string): Promise<void> { return expungeAll(this.ops, path); }
+
+  search(path: string, query: SearchQuery, opts: { limit?: number } = {}): Promise<SearchResult> {
+    return searchMailbox(this.ops, path, query, opts);
+  }
+
+  /** A live view of `path` on its own IDLE connection; dispose it to stop. */
+  async watch(path: string): Promise<MailboxWatcher> {
+    const conn = this.newConnection(`watch ${path}`, true);
+    const watcher = new MailboxWatcher(conn, path, this.options.logger);
+    const entry = { watcher, conn };
+    this.watchers.add(entry);
+    const dispose = watcher.dispose.bind(watcher);
+    watcher.dispose = () => {
+      this.watchers.delete(entry);
+      dispose();
+      void conn.dispose();
+    };
+    try {
+      await watcher.start();
+    } catch (err) {
+      watcher.dispose();
+      throw err;
+    }
+    return watcher;
+  }
+
+  /** Refreshes counts of all folders every `intervalMs` (LIST-STATUS when offered). */
+  pollCounts(intervalMs: number): Disposable {
+    let running = false;
+    const tick = async () => {
+      if (running || this.ops.state.status === 'closed') return;
+      running = true;
+      try {
+        const changed = new Map<string, MailboxCounts>();
+        for (const m of await this.listMailboxes({ counts: true })) {
+          if (!m.counts) continue;
+          const key = `${m.counts.messages}/${m.counts.unseen}/${m.counts.uidNext ?? ''}`;
+          if (this.lastCounts.get(m.path) !== key) changed.set(m.path, m.counts);
+          this.lastCounts.set(m.path, key);
+        }
+        if (changed.size) this.countsChanged.fire(changed);
+      } catch (err) {
+        this.options.logger.debug(`[${this.config.name}] count poll failed: ${(err as Error).message}`);
+      } finally {
+        running = false;
+      }
+    };
+    const timer = setInterval(() => void tick(), intervalMs);
+    timer.unref?.();
+    void tick();
+    return { dispose: () => clearInterval(timer) };
+  }
+
+  async dispose(): Promise<void> {
+    for (const { watcher } of [...this.watchers]) watcher.dispose();
+    await this.ops.dispose();
+    this.invalidated.dispose();
+    this.countsChanged.dispose();
+  }
+}

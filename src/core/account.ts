@@ -1,0 +1,113 @@
+// Account settings as a person writes them (VS Code settings / the add-account flow), and their
+// validation. Credentials are never part of the config: a password comes from a callback (backed by
+// SecretStorage in the extension), an OAuth2 access token from a command the user configures.
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { MailError } from './errors';
+
+export type Security = 'tls' | 'starttls' | 'plain';
+
+export interface AccountConfig {
+  /** Display name and stable id of the account. */
+  name: string;
+  host: string;
+  port: number;
+  security: Security;
+  user: string;
+  /** PEM file with extra CA certificates to trust (e.g. a company CA). */
+  caFile?: string;
+  /** `plain` sends the password unencrypted: only with this explicit opt-in. */
+  allowPlaintext?: boolean;
+  /** Authenticate with an OAuth2 access token printed by this shell command (XOAUTH2/OAUTHBEARER). */
+  oauth2TokenCommand?: string;
+  /** Connect/greeting timeout. */
+  timeoutMs?: number;
+}
+
+export type PasswordProvider = (account: AccountConfig) => Promise<string | undefined>;
+
+export interface Credentials {
+  user: string;
+  pass?: string;
+  accessToken?: string;
+}
+
+export function validateAccount(input: unknown): AccountConfig {
+  const fail = (msg: string): never => {
+    throw new MailError('config', `Account settings: ${msg}`);
+  };
+  if (typeof input !== 'object' || input === null) fail('expected an object');
+  const a = input as Record<string, unknown>;
+  const str = (key: string, required = true): string | undefined => {
+    const v = a[key];
+    if (v === undefined || v === null || v === '') {
+      if (required) fail(`"${key}" is required`);
+      return undefined;
+    }
+    if (typeof v !== 'string') fail(`"${key}" must be a string`);
+    return (v as string).trim();
+  };
+  const name = str('name')!;
+  const host = str('host')!;
+  if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host)) fail(`"host" (${JSON.stringify(host)}) is not a host name or address`);
+  const security = (str('security', false) ?? 'tls') as Security;
+  if (!['tls', 'starttls', 'plain'].includes(security)) fail(`"security" must be "tls", "starttls" or "plain"`);
+  const port = a.port === undefined ? (security === 'tls' ? 993 : 143) : Number(a.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`"port" must be a number from 1 to 65535`);
+  const allowPlaintext = a.allowPlaintext === true;
+  if (security === 'plain' && !allowPlaintext) {
+    fail(`"security": "plain" sends your password unencrypted; set "allowPlaintext": true to really use it`);
+  }
+  const timeoutMs = a.timeoutMs === undefined ? undefined : Number(a.timeoutMs);
+  if (timeoutMs !== undefined && (!Number.isFinite(timeoutMs) || timeoutMs < 1000)) fail(`"timeoutMs" must be at least 1000`);
+  const config: AccountConfig = { name, host, port, security, user: str('user')! };
+  const caFile = str('caFile', false);
+  if (caFile) config.caFile = caFile;
+  const cmd = str('oauth2TokenCommand', false);
+  if (cmd) config.oauth2TokenCommand = cmd;
+  if (allowPlaintext) config.allowPlaintext = true;
+  if (timeoutMs !== undefined) config.timeoutMs = timeoutMs;
+  return config;
+}
+
+export async function loadCa(account: AccountConfig): Promise<string | undefined> {
+  if (!account.caFile) return undefined;
+  try {
+    return await readFile(account.caFile, 'utf8');
+  } catch (err) {
+    throw new MailError('config', `Cannot read the CA file ${account.caFile}: ${(err as Error).message}`);
+  }
+}
+
+/** Runs the configured token command; its first stdout line is the access token. */
+export function runTokenCommand(command: string, timeoutMs = 30_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('/bin/sh', ['-c', command], { timeout: timeoutMs, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      if (err) {
+        const why = (err as NodeJS.ErrnoException & { killed?: boolean }).killed
+          ? `did not finish within ${Math.round(timeoutMs / 1000)} s`
+          : `failed (${err.code ?? 'error'})${stderr.trim() ? `: ${stderr.trim().split('\n')[0]!.slice(0, 200)}` : ''}`;
+        reject(new MailError('oauthToken', `The OAuth2 token command ${why}`));
+        return;
+      }
+      const token = stdout.split(/\r?\n/).map((l) => l.trim()).find((l) => l.length > 0);
+      if (!token) reject(new MailError('oauthToken', 'The OAuth2 token command printed no token'));
+      else resolve(token);
+    });
+  });
+}
+
+export async function resolveCredentials(account: AccountConfig, passwordProvider: PasswordProvider): Promise<Credentials> {
+  if (account.oauth2TokenCommand) {
+    return { user: account.user, accessToken: await runTokenCommand(account.oauth2TokenCommand) };
+  }
+  const pass = await passwordProvider(account);
+  if (pass === undefined || pass === '') {
+    throw new MailError('auth', `No password for ${account.user} on ${account.host}`, { missing: true });
+  }
+  return { user: account.user, pass };
+}
+
+export function describeAccount(account: AccountConfig): string {
+  return `${account.user}@${account.host}:${account.port}`;
+}

@@ -1,0 +1,49 @@
+// Every failure that reaches a person is a MailError: a stable `kind` the UI can branch on
+// (e.g. "Wrong password — click to retry") and a message that says exactly what went wrong,
+// never containing a secret.
+
+export type MailErrorKind =
+  | 'auth'                // the server rejected the credentials
+  | 'certUntrusted'       // the certificate chain does not lead to a trusted CA
+  | 'certHostname'        // the certificate is valid but names another host
+  | 'certExpired'
+  | 'tlsRequired'         // the server refuses to authenticate without TLS
+  | 'tlsUnavailable'      // TLS asked for, but the port does not speak it / no STARTTLS
+  | 'connectionRefused'
+  | 'hostNotFound'
+  | 'timeout'
+  | 'connectionLost'      // the connection dropped during an operation
+  | 'oauthToken'          // the configured token command failed
+  | 'config'              // the account settings are not usable
+  | 'mailboxNotFound'
+  | 'messageNotFound'
+  | 'uidValidityChanged'  // the mailbox was rebuilt on the server: known UIDs are void
+  | 'readOnly'
+  | 'unsupported'
+  | 'needsExpungeConfirmation'
+  | 'nothingToUndo'
+  | 'malformed'
+  | 'server';             // the server said NO/BAD to a command
+
+export class MailError extends Error {
+  override readonly name = 'MailError';
+
+  constructor(
+    readonly kind: MailErrorKind,
+    message: string,
+    readonly details: Readonly<Record<string, unknown>> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** Whether retrying later, without the user changing anything, may succeed. */
+  get transient(): boolean {
+    return this.kind === 'connectionRefused' || this.kind === 'timeout' || this.kind === 'connectionLost'
+      || this.kind === 'hostNotFound';
+  }
+}
+
+export function isMailError(err: unknown, kind?: MailErrorKind): err is MailError {
+  return err instanceof MailError && (kind === undefined || err.kind === kind);
+}

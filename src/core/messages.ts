@@ -1,0 +1,131 @@
+// Message lists: newest first, one page at a time, so the first screen of a 100k folder costs
+// one small FETCH. Every summary carries its mailbox's UIDVALIDITY: a UID means nothing without it.
+import type { FetchMessageObject, FetchQueryObject, ImapFlow, MailboxObject, MessageAddressObject } from 'imapflow';
+import type { ImapConnection } from './connection';
+import { MailError } from './errors';
+import { hasAttachments } from './structure';
+
+export interface Address {
+  name?: string;
+  address?: string;
+}
+
+/** Names one message for as long as the mailbox keeps its UIDVALIDITY. */
+export interface MessageRef {
+  mailbox: string;
+  uidValidity: string;
+  uid: number;
+}
+
+export interface MessageSummary extends MessageRef {
+  messageId?: string;
+  inReplyTo?: string;
+  flags: string[];
+  /** ISO date from the Date header, else the server's arrival time. */
+  date: string;
+  from: Address[];
+  to: Address[];
+  cc: Address[];
+  subject: string;
+  size: number;
+  hasAttachments: boolean;
+}
+
+export interface MessagePage {
+  mailbox: string;
+  uidValidity: string;
+  /** Messages in the folder. */
+  exists: number;
+  /** Newest first. */
+  messages: MessageSummary[];
+  /** More, older messages exist: ask with `before` = the last summary's UID. */
+  hasMore: boolean;
+}
+
+export const SUMMARY_QUERY: FetchQueryObject = {
+  uid: true, flags: true, envelope: true, internalDate: true, size: true, bodyStructure: true,
+};
+
+export const DEFAULT_PAGE_SIZE = 50;
+
+const addresses = (list: MessageAddressObject[] | undefined): Address[] =>
+  (list ?? []).map((a) => ({ ...(a.name ? { name: a.name } : {}), ...(a.address ? { address: a.address } : {}) }));
+
+function isoDate(value: Date | string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const d = value instanceof Date ? value : new Date(value);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+export function toSummary(msg: FetchMessageObject, mailbox: string, uidValidity: string): MessageSummary {
+  const env = msg.envelope ?? {};
+  const summary: MessageSummary = {
+    mailbox,
+    uidValidity,
+    uid: msg.uid,
+    flags: [...(msg.flags ?? [])],
+    date: isoDate(env.date) ?? isoDate(msg.internalDate) ?? new Date(0).toISOString(),
+    from: addresses(env.from),
+    to: addresses(env.to),
+    cc: addresses(env.cc),
+    subject: env.subject ?? '',
+    size: msg.size ?? 0,
+    hasAttachments: hasAttachments(msg.bodyStructure),
+  };
+  if (env.messageId) summary.messageId = env.messageId;
+  if (env.inReplyTo) summary.inReplyTo = env.inReplyTo;
+  return summary;
+}
+
+export function uidValidityOf(mailbox: MailboxObject): string {
+  return mailbox.uidValidity.toString();
+}
+
+/** Refuses to act on a UID from another incarnation of the mailbox. */
+export function assertUidValidity(mailbox: MailboxObject, ref: { mailbox: string; uidValidity: string }): void {
+  if (uidValidityOf(mailbox) !== ref.uidValidity) {
+    throw new MailError('uidValidityChanged',
+      `The folder "${ref.mailbox}" was rebuilt on the server (UIDVALIDITY ${ref.uidValidity} → ${uidValidityOf(mailbox)}); reload it.`,
+      { mailbox: ref.mailbox });
+  }
+}
+
+/** Summaries of `uids` (any order in, newest first out). The caller holds the mailbox lock. */
+export async function fetchSummaries(client: ImapFlow, mailbox: MailboxObject, uids: number[]): Promise<MessageSummary[]> {
+  if (uids.length === 0) return [];
+  const out: MessageSummary[] = [];
+  const uv = uidValidityOf(mailbox);
+  for await (const msg of client.fetch(uids, SUMMARY_QUERY, { uid: true })) out.push(toSummary(msg, mailbox.path, uv));
+  return out.sort((a, b) => b.uid - a.uid);
+}
+
+/** Sequence number of the newest message whose UID is below `uid` (0 if none). */
+async function seqBelow(client: ImapFlow, uid: number): Promise<number> {
+  if (uid <= 1) return 0;
+  const range = `1:${uid - 1}`;
+  if (client.capabilities.has('ESEARCH')) {
+    const r = await client.search({ uid: range }, { returnOptions: ['MAX'] });
+    if (r && !Array.isArray(r)) return r.max ?? 0;
+  }
+  const seqs = await client.search({ uid: range });
+  return Array.isArray(seqs) && seqs.length ? Math.max(...seqs) : 0;
+}
+
+export async function listPage(
+  conn: ImapConnection,
+  path: string,
+  opts: { before?: number; pageSize?: number; readOnly?: boolean } = {},
+): Promise<MessagePage> {
+  const pageSize = Math.max(1, Math.min(opts.pageSize ?? DEFAULT_PAGE_SIZE, 1000));
+  return conn.withMailbox(path, { readOnly: opts.readOnly ?? false }, async (client, mailbox) => {
+    const uidValidity = uidValidityOf(mailbox);
+    const exists = mailbox.exists;
+    const end = opts.before === undefined ? exists : await seqBelow(client, opts.before);
+    if (end <= 0) return { mailbox: path, uidValidity, exists, messages: [], hasMore: false };
+    const start = Math.max(1, end - pageSize + 1);
+    const messages: MessageSummary[] = [];
+    for await (const msg of client.fetch(`${start}:${end}`, SUMMARY_QUERY)) messages.push(toSummary(msg, path, uidValidity));
+    messages.sort((a, b) => b.uid - a.uid);
+    return { mailbox: path, uidValidity, exists, messages, hasMore: start > 1 };
+  });
+}

@@ -1,0 +1,83 @@
+// Server-side search (UID SEARCH): the server holds the whole mailbox, we hold one page of it.
+import type { SearchObject } from 'imapflow';
+import type { ImapConnection } from './connection';
+import { MailError } from './errors';
+import { fetchSummaries, type MessageSummary, uidValidityOf } from './messages';
+
+export interface SearchQuery {
+  from?: string;
+  to?: string;
+  subject?: string;
+  /** In the body only. */
+  body?: string;
+  /** Anywhere: headers or body. */
+  text?: string;
+  since?: Date | string;
+  before?: Date | string;
+  unseen?: boolean;
+  flagged?: boolean;
+}
+
+export interface SearchResult {
+  mailbox: string;
+  uidValidity: string;
+  /** All matches, newest first. */
+  uids: number[];
+  /** Summaries of the first `limit` matches. */
+  messages: MessageSummary[];
+}
+
+function toDate(value: Date | string, field: string): Date {
+  const d = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(d.getTime())) throw new MailError('config', `"${field}" is not a date: ${String(value)}`);
+  return d;
+}
+
+export function toSearchObject(q: SearchQuery): SearchObject {
+  const s: SearchObject = {};
+  for (const key of ['from', 'to', 'subject', 'body', 'text'] as const) {
+    const v = q[key]?.trim();
+    if (v) s[key] = v;
+  }
+  if (q.since) s.since = toDate(q.since, 'since');
+  if (q.before) s.before = toDate(q.before, 'before');
+  if (q.unseen) s.seen = false;
+  if (q.flagged) s.flagged = true;
+  if (Object.keys(s).length === 0) throw new MailError('config', 'Say what to search for (sender, subject, text, date, unread or flagged).');
+  return s;
+}
+
+/** Parses "from:ann subject:report since:2026-01-01 is:unread is:flagged free words" into a query. */
+export function parseSearchText(input: string): SearchQuery {
+  const q: SearchQuery = {};
+  const words: string[] = [];
+  const re = /(\w+):("([^"]*)"|\S+)|"([^"]*)"|(\S+)/g;
+  for (const m of input.matchAll(re)) {
+    const key = m[1]?.toLowerCase();
+    const value = m[3] ?? m[2] ?? m[4] ?? m[5] ?? '';
+    if (key === 'from' || key === 'to' || key === 'subject' || key === 'body' || key === 'since' || key === 'before') q[key] = value;
+    else if (key === 'is' && value.toLowerCase() === 'unread') q.unseen = true;
+    else if (key === 'is' && value.toLowerCase() === 'flagged') q.flagged = true;
+    else words.push(m[0]!.replace(/^"|"$/g, ''));
+  }
+  if (words.length) q.text = words.join(' ');
+  return q;
+}
+
+export async function searchMailbox(
+  conn: ImapConnection,
+  path: string,
+  query: SearchQuery,
+  opts: { limit?: number; readOnly?: boolean } = {},
+): Promise<SearchResult> {
+  const criteria = toSearchObject(query);
+  return conn.withMailbox(path, { readOnly: opts.readOnly ?? false }, async (client, mailbox) => {
+    const found = await client.search(criteria, { uid: true });
+    if (found === false || found === undefined) {
+      throw new MailError('server', `The server refused the search: ${conn.takeLastCommandError() ?? 'no reason given'}`);
+    }
+    const uids = [...found].sort((a, b) => b - a);
+    const messages = await fetchSummaries(client, mailbox, uids.slice(0, opts.limit ?? 50));
+    return { mailbox: path, uidValidity: uidValidityOf(mailbox), uids, messages };
+  });
+}

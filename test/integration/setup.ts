@@ -1,0 +1,88 @@
+// Shared pieces of the integration tests: a Dovecot per test file, accounts that trust its CA,
+// a logger that remembers every line (to prove secrets never reach it) and an independent IMAP
+// client to check what really happened on the server.
+import { after, before } from 'node:test';
+import { ImapFlow } from 'imapflow';
+import type { AccountConfig } from '../../src/core/account';
+import { MailAccount, type MailAccountOptions } from '../../src/core/account-session';
+import type { Logger } from '../../src/core/log';
+import { startDovecot, type TestServer } from '../harness/dovecot';
+
+export type UserName = 'alice' | 'bob';
+
+export class MemoryLogger implements Logger {
+  readonly lines: string[] = [];
+  trace(m: string) { this.lines.push(`trace ${m}`); }
+  debug(m: string) { this.lines.push(`debug ${m}`); }
+  info(m: string) { this.lines.push(`info ${m}`); }
+  warn(m: string) { this.lines.push(`warn ${m}`); }
+  error(m: string) { this.lines.push(`error ${m}`); }
+  get text(): string { return this.lines.join('\n'); }
+}
+
+export interface ServerContext {
+  server: TestServer;
+  accountConfig(user?: UserName, overrides?: Partial<AccountConfig>): AccountConfig;
+  /** A MailAccount (disposed after the file) for `user`. */
+  mailAccount(user?: UserName, overrides?: Partial<AccountConfig>, options?: Partial<MailAccountOptions>): MailAccount;
+  /** A second, independent client on the server (plain imapflow), logged in. */
+  otherClient(user?: UserName): Promise<ImapFlow>;
+}
+
+/** Starts a private Dovecot for the calling test file; `ctx` is filled in before the tests run. */
+export function useServer(): ServerContext {
+  const disposables: Array<() => Promise<unknown>> = [];
+  let server: TestServer | undefined;
+  const ctx: ServerContext = {
+    get server() {
+      if (!server) throw new Error('server not started yet');
+      return server;
+    },
+    accountConfig(user = 'alice', overrides = {}) {
+      const s = ctx.server;
+      return { name: `${user}-test`, host: s.host, port: s.imapsPort, security: 'tls', user: s.users[user].user, caFile: s.caFile, ...overrides };
+    },
+    mailAccount(user = 'alice', overrides = {}, options = {}) {
+      const pass = ctx.server.users[user].pass;
+      const account = new MailAccount({
+        account: ctx.accountConfig(user, overrides),
+        passwords: async () => pass,
+        logger: new MemoryLogger(),
+        ...options,
+      });
+      disposables.push(() => account.dispose());
+      return account;
+    },
+    async otherClient(user = 'alice') {
+      const s = ctx.server;
+      const client = new ImapFlow({
+        host: s.host, port: s.imapsPort, secure: true, tls: { ca: [s.ca] },
+        auth: { user: s.users[user].user, pass: s.users[user].pass }, logger: false, disableCompression: true,
+      });
+      await client.connect();
+      disposables.push(() => client.logout().catch(() => client.close()));
+      return client;
+    },
+  };
+  before(async () => { server = await startDovecot(); });
+  after(async () => {
+    for (const d of disposables.reverse()) await d().catch(() => undefined);
+    await server?.dispose();
+  });
+  return ctx;
+}
+
+/** UIDs of `path` (with flags) as another client sees them. */
+export async function serverView(client: ImapFlow, path: string): Promise<Map<number, { flags: Set<string>; subject: string; messageId?: string }>> {
+  const lock = await client.getMailboxLock(path, { readOnly: true });
+  try {
+    const out = new Map<number, { flags: Set<string>; subject: string; messageId?: string }>();
+    if (!client.mailbox || client.mailbox.exists === 0) return out;
+    for await (const m of client.fetch('1:*', { uid: true, flags: true, envelope: true })) {
+      out.set(m.uid, { flags: m.flags ?? new Set(), subject: m.envelope?.subject ?? '', ...(m.envelope?.messageId ? { messageId: m.envelope.messageId } : {}) });
+    }
+    return out;
+  } finally {
+    lock.release();
+  }
+}
