@@ -65,7 +65,7 @@ export async function changeFlags(conn: ImapConnection, refs: MessageRef[], chan
     if (!FLAG.test(f)) throw new MailError('config', `"${f}" is not a valid IMAP flag or keyword.`);
   }
   for (const [path, group] of groupByMailbox(refs)) {
-    await conn.withMailbox(path, {}, async (client, mailbox) => {
+    await conn.withMailbox(path, { idempotent: true }, async (client, mailbox) => {
       const uids = checkRefs(mailbox, group, true);
       if (change.add?.length && !(await client.messageFlagsAdd(uids, change.add, { uid: true }))) {
         throw refused(conn, `set ${change.add.join(' ')} in "${path}"`);

@@ -191,29 +191,45 @@ export class ImapConnection {
   }
 
   /**
-   * Runs `fn` on the connected client. Failures come back as MailErrors; a drop during `fn`
-   * is reported as `connectionLost`, never retried here (the operation may not be idempotent).
+   * Runs `fn` on the connected client. Failures come back as MailErrors. A drop during `fn` is
+   * reported as `connectionLost`; only an operation the caller marks idempotent (a read, a flag
+   * STORE) is tried once more on a fresh connection — never a COPY or MOVE.
    */
-  async run<T>(fn: (client: ImapFlow) => Promise<T>): Promise<T> {
-    const client = await this.connect();
-    try {
-      return await fn(client);
-    } catch (err) {
-      if (err instanceof MailError) throw err;
-      throw await classifyError(err, this.account, { probe: false });
+  async run<T>(fn: (client: ImapFlow) => Promise<T>, opts: { idempotent?: boolean } = {}): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const client = await this.connect();
+      try {
+        return await fn(client);
+      } catch (err) {
+        const error = err instanceof MailError ? err : await classifyError(err, this.account, { probe: false });
+        if (error.kind === 'connectionLost' && opts.idempotent && attempt === 0 && !this.disposed) {
+          this.logger.info(`${this.tag()} connection lost during a read; retrying once`);
+          if (this.current === client) this.current = undefined;
+          client.close();
+          continue;
+        }
+        throw error;
+      }
     }
   }
 
   /**
    * Opens `path` (SELECT, or EXAMINE when read-only) under imapflow's mailbox lock and always
-   * releases it. Mixed modes on one connection re-open the mailbox as needed.
+   * releases it. Mixed modes on one connection re-open the mailbox as needed. With `sync`, a
+   * mailbox that was already open is brought up to date first (NOOP): its message count and
+   * sequence numbers must reflect other sessions' changes before we page by them.
    */
-  async withMailbox<T>(path: string, opts: { readOnly?: boolean }, fn: (client: ImapFlow, mailbox: MailboxObject) => Promise<T>): Promise<T> {
+  async withMailbox<T>(
+    path: string,
+    opts: { readOnly?: boolean; idempotent?: boolean; sync?: boolean },
+    fn: (client: ImapFlow, mailbox: MailboxObject) => Promise<T>,
+  ): Promise<T> {
     return this.run(async (client) => {
       const readOnly = opts.readOnly ?? false;
       if (client.mailbox && client.mailbox.path === path && Boolean(client.mailbox.readOnly) !== readOnly) {
         await client.mailboxClose().catch(() => undefined);
       }
+      const wasOpen = client.mailbox && client.mailbox.path === path;
       let lock;
       try {
         lock = await client.getMailboxLock(path, { readOnly });
@@ -225,11 +241,12 @@ export class ImapConnection {
         throw err;
       }
       try {
+        if (opts.sync && wasOpen) await client.noop();
         return await fn(client, client.mailbox as MailboxObject);
       } finally {
         lock.release();
       }
-    });
+    }, { idempotent: opts.idempotent ?? false });
   }
 
   async dispose(): Promise<void> {

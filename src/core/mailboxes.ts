@@ -113,7 +113,7 @@ export async function listMailboxes(conn: ImapConnection, opts: { counts?: boole
       ? { statusQuery: { messages: true, unseen: true, uidNext: true, uidValidity: true, highestModseq: client.capabilities.has('CONDSTORE') } }
       : {});
     return sortMailboxes(entries.map(toMailboxInfo));
-  });
+  }, { idempotent: true });
 }
 
 export function findSpecialUse(list: MailboxInfo[], role: SpecialUse): MailboxInfo | undefined {
@@ -129,7 +129,7 @@ export async function mailboxCounts(conn: ImapConnection, path: string): Promise
     const counts = toCounts(status || undefined);
     if (!counts) throw new MailError('mailboxNotFound', `The folder "${path}" does not exist or cannot be read.`, { path });
     return counts;
-  });
+  }, { idempotent: true });
 }
 
 async function manage<T>(conn: ImapConnection, what: string, op: (client: ImapFlow) => Promise<T>): Promise<T> {
@@ -144,7 +144,11 @@ async function manage<T>(conn: ImapConnection, what: string, op: (client: ImapFl
 }
 
 export function createMailbox(conn: ImapConnection, path: string): Promise<string> {
-  return manage(conn, `create the folder "${path}"`, async (c) => (await c.mailboxCreate(path)).path);
+  return manage(conn, `create the folder "${path}"`, async (c) => {
+    const r = await c.mailboxCreate(path);
+    if (!r.created) throw new MailError('server', `Could not create the folder "${path}": it already exists.`, { path });
+    return r.path;
+  });
 }
 
 export function renameMailbox(conn: ImapConnection, path: string, newPath: string): Promise<string> {

@@ -99,16 +99,20 @@ export async function fetchSummaries(client: ImapFlow, mailbox: MailboxObject, u
   return out.sort((a, b) => b.uid - a.uid);
 }
 
-/** Sequence number of the newest message whose UID is below `uid` (0 if none). */
+/**
+ * Sequence number of the newest message whose UID is below `uid` (0 if none): the number of
+ * messages with a smaller UID. Asked as a UID SEARCH because during a UID command the server may
+ * report other sessions' expunges first, so the count matches the sequence numbers we FETCH next.
+ */
 async function seqBelow(client: ImapFlow, uid: number): Promise<number> {
   if (uid <= 1) return 0;
   const range = `1:${uid - 1}`;
   if (client.capabilities.has('ESEARCH')) {
-    const r = await client.search({ uid: range }, { returnOptions: ['MAX'] });
-    if (r && !Array.isArray(r)) return r.max ?? 0;
+    const r = await client.search({ uid: range }, { uid: true, returnOptions: ['COUNT'] });
+    if (r && !Array.isArray(r)) return r.count ?? 0;
   }
-  const seqs = await client.search({ uid: range });
-  return Array.isArray(seqs) && seqs.length ? Math.max(...seqs) : 0;
+  const uids = await client.search({ uid: range }, { uid: true });
+  return Array.isArray(uids) ? uids.length : 0;
 }
 
 export async function listPage(
@@ -117,7 +121,7 @@ export async function listPage(
   opts: { before?: number; pageSize?: number; readOnly?: boolean } = {},
 ): Promise<MessagePage> {
   const pageSize = Math.max(1, Math.min(opts.pageSize ?? DEFAULT_PAGE_SIZE, 1000));
-  return conn.withMailbox(path, { readOnly: opts.readOnly ?? false }, async (client, mailbox) => {
+  return conn.withMailbox(path, { readOnly: opts.readOnly ?? false, idempotent: true, sync: true }, async (client, mailbox) => {
     const uidValidity = uidValidityOf(mailbox);
     const exists = mailbox.exists;
     const end = opts.before === undefined ? exists : await seqBelow(client, opts.before);

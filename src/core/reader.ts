@@ -129,7 +129,7 @@ function attachmentInfo(p: PartInfo): AttachmentInfo {
 export async function readMessage(conn: ImapConnection, ref: MessageRef, opts: ReadOptions = {}): Promise<MessageContent> {
   const maxText = opts.maxTextBytes ?? DEFAULT_MAX_TEXT;
   const maxInline = opts.maxInlineBytes ?? DEFAULT_MAX_INLINE;
-  return conn.withMailbox(ref.mailbox, { readOnly: opts.readOnly ?? false }, async (client, mailbox) => {
+  return conn.withMailbox(ref.mailbox, { readOnly: opts.readOnly ?? false, idempotent: true }, async (client, mailbox) => {
     assertUidValidity(mailbox, ref);
     const head = await client.fetchOne(String(ref.uid),
       { uid: true, flags: true, size: true, internalDate: true, bodyStructure: true, headers: true }, { uid: true });

@@ -71,7 +71,7 @@ export async function searchMailbox(
   opts: { limit?: number; readOnly?: boolean } = {},
 ): Promise<SearchResult> {
   const criteria = toSearchObject(query);
-  return conn.withMailbox(path, { readOnly: opts.readOnly ?? false }, async (client, mailbox) => {
+  return conn.withMailbox(path, { readOnly: opts.readOnly ?? false, idempotent: true, sync: true }, async (client, mailbox) => {
     const found = await client.search(criteria, { uid: true });
     if (found === false || found === undefined) {
       throw new MailError('server', `The server refused the search: ${conn.takeLastCommandError() ?? 'no reason given'}`);
