@@ -242,7 +242,11 @@ export class ImapConnection {
       }
       try {
         if (opts.sync && wasOpen) await client.noop();
-        return await fn(client, client.mailbox as MailboxObject);
+        // imapflow clears `mailbox` when the connection drops under the lock.
+        if (!client.mailbox || !client.usable) {
+          throw new MailError('connectionLost', `The connection to ${this.account.host} was lost.`);
+        }
+        return await fn(client, client.mailbox);
       } finally {
         lock.release();
       }

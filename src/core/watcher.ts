@@ -3,7 +3,7 @@
 // reconnects by itself; after a reconnect (or a UIDVALIDITY change) it tells listeners to resync,
 // because what happened while it was away is not in the IDLE stream.
 import type { ExistsEvent, ExpungeEvent, FlagsEvent, ImapFlow } from 'imapflow';
-import type { ImapConnection } from './connection';
+import type { ConnectionState, ImapConnection } from './connection';
 import { Emitter, type Disposable, type Event } from './events';
 import type { Logger } from './log';
 import { fetchSummaries, type MessageSummary, uidValidityOf } from './messages';
@@ -25,10 +25,15 @@ export class MailboxWatcher implements Disposable {
   readonly onDidChangeFlags: Event<{ uid: number; flags: string[] }> = this.flagsChanged.event;
   readonly onDidExpunge: Event<{ uids: number[] }> = this.expunged.event;
   readonly onDidRequestResync: Event<{ reason: ResyncReason }> = this.resync.event;
+  /** State of the watching connection (reconnecting, failed…). */
+  readonly onDidChangeState: Event<ConnectionState>;
 
   constructor(private readonly conn: ImapConnection, readonly path: string, private readonly logger: Logger) {
+    this.onDidChangeState = conn.onDidChangeState;
     this.subscriptions.push(conn.onDidConnect((client) => this.attach(client)));
   }
+
+  get state(): ConnectionState { return this.conn.state; }
 
   /** Connects (if needed) and starts watching; resolves once the mailbox is open. */
   async start(): Promise<void> {

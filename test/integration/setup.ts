@@ -22,6 +22,8 @@ export class MemoryLogger implements Logger {
 
 export interface ServerContext {
   server: TestServer;
+  /** Resolves once the server runs (top-level `before` hooks do not wait for each other). */
+  ready: Promise<TestServer>;
   accountConfig(user?: UserName, overrides?: Partial<AccountConfig>): AccountConfig;
   /** A MailAccount (disposed after the file) for `user`. */
   mailAccount(user?: UserName, overrides?: Partial<AccountConfig>, options?: Partial<MailAccountOptions>): MailAccount;
@@ -33,7 +35,12 @@ export interface ServerContext {
 export function useServer(): ServerContext {
   const disposables: Array<() => Promise<unknown>> = [];
   let server: TestServer | undefined;
+  let started!: (s: TestServer) => void;
+  let failed!: (e: unknown) => void;
+  const ready = new Promise<TestServer>((resolve, reject) => { started = resolve; failed = reject; });
+  ready.catch(() => undefined);
   const ctx: ServerContext = {
+    ready,
     get server() {
       if (!server) throw new Error('server not started yet');
       return server;
@@ -64,7 +71,15 @@ export function useServer(): ServerContext {
       return client;
     },
   };
-  before(async () => { server = await startDovecot(); });
+  before(async () => {
+    try {
+      server = await startDovecot();
+      started(server);
+    } catch (err) {
+      failed(err);
+      throw err;
+    }
+  });
   after(async () => {
     for (const d of disposables.reverse()) await d().catch(() => undefined);
     await server?.dispose();
