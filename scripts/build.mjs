@@ -1,18 +1,33 @@
-// Bundles the extension host code (CJS, node, `vscode` external). The webview bundle joins this
-// file when the reader exists. Type-checking is a separate step (`npm run typecheck`).
+// Bundles the extension host code (CJS, node, `vscode` external) and the reader webview (browser
+// IIFE with @vscode-elements), and copies the codicon font the webview uses.
+// Type-checking is a separate step (`npm run typecheck`).
 import { build } from 'esbuild';
+import { copyFileSync, mkdirSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
+const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', legalComments: 'none' };
 
-await build({
-  entryPoints: ['src/extension/extension.ts'],
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  outfile: 'dist/extension.js',
-  external: ['vscode'],
-  sourcemap: !production,
-  minify: production,
-  logLevel: 'warning',
-});
+await Promise.all([
+  build({
+    ...common,
+    entryPoints: ['src/extension/extension.ts'],
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile: 'dist/extension.js',
+    external: ['vscode'],
+  }),
+  build({
+    ...common,
+    entryPoints: ['webview/reader.ts'],
+    platform: 'browser',
+    format: 'iife',
+    target: 'chrome120',
+    outfile: 'dist/webview/reader.js',
+  }),
+]);
+
+mkdirSync('dist/webview', { recursive: true });
+for (const file of ['codicon.css', 'codicon.ttf']) {
+  copyFileSync(`node_modules/@vscode/codicons/dist/${file}`, `dist/webview/${file}`);
+}

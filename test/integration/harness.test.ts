@@ -148,7 +148,9 @@ test('mismatchHost fails hostname verification even with the CA', async () => {
   assert.equal(err.code, 'ERR_TLS_CERT_ALTNAME_INVALID', err.message);
 });
 
-test('wrong password gets NO quickly', async () => {
+// Dovecot answers a failed login on its next 500 ms failure-timer tick even with
+// auth_failure_delay = 0 (the auth penalty is off, so later logins are not slowed).
+test('wrong password gets NO, and does not slow down later logins', async () => {
   const c = await connect();
   const t0 = Date.now();
   const r = await c.login(server.users.alice.user, 'wrong');
@@ -156,6 +158,10 @@ test('wrong password gets NO quickly', async () => {
   assert.match(r.text, /AUTHENTICATIONFAILED/);
   assert.ok(Date.now() - t0 < 1500, 'auth_failure_delay = 0');
   c.destroy();
+  const t1 = Date.now();
+  const ok = await loggedIn('alice');
+  assert.ok(Date.now() - t1 < 1000, `login after a failure took ${Date.now() - t1} ms (auth penalty?)`);
+  await ok.logout();
 });
 
 test('proxy hides MOVE/UIDPLUS/COMPRESS and refuses UID MOVE', async () => {
@@ -199,6 +205,26 @@ test('proxy hides MOVE/UIDPLUS/COMPRESS and refuses UID MOVE', async () => {
   assert.match(app2.text, /APPENDUID/);
   await c.logout();
   await d.logout();
+});
+
+test('proxy: refused commands with literals, pipelined in one write', async () => {
+  const proxy = await startProxy(server, { refuseCommands: ['APPEND'], hideCapabilities: ['CONDSTORE'] });
+  proxies.push(proxy);
+  const c = await loggedIn('bob', { port: proxy.port });
+  // Non-synchronizing literal: its bytes (which look like a command) must be swallowed.
+  c.write('X1 APPEND INBOX {21+}\r\nX9 LOGOUT\r\n0123456789\r\nX2 NOOP\r\n');
+  assert.equal(await c.waitForUnsolicited(/^X1 /), 'X1 BAD Command refused by test proxy');
+  assert.match(await c.waitForUnsolicited(/^X2 /), /^X2 OK/);
+  assert.equal(c.unsolicited.some((l) => l.startsWith('X9') || l.startsWith('* BYE')), false);
+  // Synchronizing literal: refused before the client sends it.
+  const r = await c.command('APPEND INBOX ', Buffer.from('X8 LOGOUT\r\n'));
+  assert.equal(r.status, 'BAD');
+  await c.ok('NOOP');
+  // ENABLE of a hidden capability is not reported as enabled.
+  const en = await c.ok('ENABLE CONDSTORE');
+  assert.deepEqual(en.untagged, ['* ENABLED']);
+  assert.deepEqual(proxy.refused, ['APPEND', 'APPEND']);
+  await c.logout();
 });
 
 test('proxy: cutAll drops connections, setAccepting(false) refuses new ones', async () => {
@@ -252,8 +278,8 @@ test('mdbox format is seeded the same way', async () => {
     const c = await RawImap.connect({ host: md.host, port: md.imapsPort, ca: md.ca });
     clients.push(c);
     await c.ok(`LOGIN ${quote('alice')} ${quote('alicepw')}`);
-    const st = await c.ok('STATUS INBOX (MESSAGES UNSEEN UIDNEXT)');
-    assert.deepEqual(st.untagged, [`* STATUS INBOX (MESSAGES ${FIXTURES.length} UNSEEN ${UNSEEN_COUNT} UIDNEXT ${FIXTURES.length + 1})`]);
+    const st = await c.ok('STATUS INBOX (MESSAGES UIDNEXT UNSEEN)');
+    assert.deepEqual(st.untagged, [`* STATUS INBOX (MESSAGES ${FIXTURES.length} UIDNEXT ${FIXTURES.length + 1} UNSEEN ${UNSEEN_COUNT})`]);
     const list = await c.ok('LIST "" "Projects/*"');
     assert.equal(list.untagged.length, 2, list.untagged.join(' | '));
     await c.ok('EXAMINE INBOX');
