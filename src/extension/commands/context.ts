@@ -1,0 +1,61 @@
+// What every command module gets, and how a command finds the messages it acts on.
+import * as vscode from 'vscode';
+import { MailError } from '../../core/errors';
+import type { MessageTarget } from '../mailActions';
+import type { AccountModel, MailModel } from '../model';
+import type { ReaderPanel } from '../reader/readerPanel';
+import type { PasswordStore } from '../secrets';
+import type { TreeNode } from '../tree';
+
+export interface CommandContext {
+  extension: vscode.ExtensionContext;
+  model: MailModel;
+  tree: vscode.TreeView<TreeNode>;
+  reader: ReaderPanel;
+  passwords: PasswordStore;
+}
+
+/**
+ * The messages a command acts on: the clicked/selected tree messages (multi-select), else — from
+ * the palette — the message open in the reader, else the tree selection.
+ */
+export function resolveTargets(ctx: CommandContext, node?: unknown, nodes?: unknown): MessageTarget[] {
+  const fromNodes = (list: unknown[]) => list
+    .filter((n): n is Extract<TreeNode, { kind: 'message' }> => (n as TreeNode)?.kind === 'message')
+    .map((n) => ({ account: n.account, ref: n.message }));
+  if (Array.isArray(nodes) && nodes.length) return fromNodes(nodes);
+  if (node) return fromNodes([node]);
+  const reading = ctx.reader.current;
+  if (reading) return [reading];
+  const selected = fromNodes([...ctx.tree.selection]);
+  if (selected.length) return selected;
+  throw new MailError('unsupported', 'Select a message in the Mailboxes view or open one in the reader first.');
+}
+
+/** Whether the loaded page shows the message flagged. */
+export function isFlagged(t: MessageTarget): boolean {
+  return t.account.findSummary(t.ref)?.flags.includes('\\Flagged') ?? false;
+}
+
+/** The account a command means: the node's, the only one, or the one the user picks. */
+export async function resolveAccount(ctx: CommandContext, node?: unknown): Promise<AccountModel | undefined> {
+  const n = node as TreeNode | undefined;
+  if (n && 'account' in n) return n.account;
+  const usable = ctx.model.accounts.filter((a) => a.mail);
+  if (usable.length <= 1) return usable[0];
+  const pick = await vscode.window.showQuickPick(usable.map((a) => ({ label: a.name, account: a })), { title: 'Which account?' });
+  return pick?.account;
+}
+
+/** Registers a command whose failures become precise notifications instead of generic dialogs. */
+export function command(id: string, title: string, run: (...args: unknown[]) => Promise<unknown> | unknown): vscode.Disposable {
+  return vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+    try {
+      return await run(...args);
+    } catch (err) {
+      const text = err instanceof Error ? err.message : String(err);
+      void vscode.window.showErrorMessage(`${title}: ${text}`);
+      return undefined;
+    }
+  });
+}

@@ -1,0 +1,141 @@
+// What the triage commands do, independent of where they were invoked (tree, palette, reader,
+// triage pick). Each acts on the server first and updates the model after the server agreed.
+import * as vscode from 'vscode';
+import type { MoveResult, PendingExpunge } from '../core/actions';
+import { isMailError } from '../core/errors';
+import type { MessageRef } from '../core/messages';
+import type { AccountModel } from './model';
+
+/** The account whose move/delete "Undo Last Action" reverses. */
+let lastUndoable: AccountModel | undefined;
+
+export async function undoLast(): Promise<string> {
+  const account = lastUndoable;
+  if (!account?.mail?.lastUndoable) return 'There is nothing to undo.';
+  const action = await account.mail.undo();
+  lastUndoable = undefined;
+  const r = action.result;
+  for (const path of [r.from, r.to]) if (account.state(path)) void account.loadMessages(path);
+  void account.refreshCounts([r.from, r.to]);
+  return `Undone: ${action.kind === 'delete' ? 'delete' : 'move'} of ${r.uids.length} message(s) from "${r.from}".`;
+}
+
+export interface MessageTarget {
+  account: AccountModel;
+  ref: MessageRef;
+}
+
+/** Targets grouped by account (a multi-selection may span accounts). */
+function byAccount(targets: MessageTarget[]): Map<AccountModel, MessageRef[]> {
+  const map = new Map<AccountModel, MessageRef[]>();
+  for (const t of targets) (map.get(t.account) ?? map.set(t.account, []).get(t.account)!).push(t.ref);
+  return map;
+}
+
+/** Shows a MailError (or any error) as a precise notification. */
+export function reportError(what: string, err: unknown): void {
+  const text = isMailError(err) ? err.message : (err as Error)?.message ?? String(err);
+  void vscode.window.showErrorMessage(`${what}: ${text}`);
+}
+
+export async function setRead(targets: MessageTarget[], read: boolean): Promise<void> {
+  for (const [account, refs] of byAccount(targets)) {
+    const mail = account.requireMail();
+    await mail.setFlags(refs, read ? { add: ['\\Seen'] } : { remove: ['\\Seen'] });
+    account.updateLocal(refs, (m) => {
+      m.flags = read ? [...new Set([...m.flags, '\\Seen'])] : m.flags.filter((f) => f !== '\\Seen');
+    });
+    void account.refreshCounts(refs.map((r) => r.mailbox));
+  }
+}
+
+/** Flags all if any is unflagged, otherwise unflags all (what a person expects from a toggle). */
+export async function toggleFlag(targets: MessageTarget[], currentlyFlagged: (t: MessageTarget) => boolean): Promise<boolean> {
+  const flag = targets.some((t) => !currentlyFlagged(t));
+  for (const [account, refs] of byAccount(targets)) {
+    await account.requireMail().setFlags(refs, flag ? { add: ['\\Flagged'] } : { remove: ['\\Flagged'] });
+    account.updateLocal(refs, (m) => {
+      m.flags = flag ? [...new Set([...m.flags, '\\Flagged'])] : m.flags.filter((f) => f !== '\\Flagged');
+    });
+  }
+  return flag;
+}
+
+async function afterMove(account: AccountModel, refs: MessageRef[], result: MoveResult | undefined, what: string): Promise<void> {
+  lastUndoable = account;
+  const pending = result?.pendingExpunge;
+  if (pending) {
+    await offerExpunge(account, pending, what);
+  } else {
+    for (const path of new Set(refs.map((r) => r.mailbox))) account.removeLocal(path, refs.filter((r) => r.mailbox === path).map((r) => r.uid));
+  }
+  void account.refreshCounts([...refs.map((r) => r.mailbox), ...(result ? [result.to] : [])]);
+}
+
+/** Without UIDPLUS the expunge would also remove other \Deleted mail: only on the user's word. */
+async function offerExpunge(account: AccountModel, pending: PendingExpunge, what: string): Promise<void> {
+  const choice = await vscode.window.showWarningMessage(
+    `${what}: the messages were copied, but the originals are still in "${pending.mailbox}" (marked deleted) because ${pending.reason}. ` +
+    `Expunging now also removes the ${pending.otherDeleted} other message(s) marked deleted there.`,
+    { modal: true }, 'Expunge Folder Now');
+  if (choice === 'Expunge Folder Now') {
+    await account.requireMail().expunge(pending.mailbox);
+    account.removeLocal(pending.mailbox, pending.uids);
+  } else {
+    account.updateLocal(pending.uids.map((uid) => ({ mailbox: pending.mailbox, uid, uidValidity: account.state(pending.mailbox)?.uidValidity ?? '' })),
+      (m) => { m.flags = [...new Set([...m.flags, '\\Deleted'])]; });
+  }
+}
+
+export async function archive(targets: MessageTarget[]): Promise<void> {
+  for (const [account, refs] of byAccount(targets)) {
+    for (const group of bySource(refs)) {
+      const result = await account.requireMail().archive(group);
+      await afterMove(account, group, result, 'Archive');
+    }
+  }
+}
+
+export async function move(targets: MessageTarget[], destination: string): Promise<void> {
+  for (const [account, refs] of byAccount(targets)) {
+    for (const group of bySource(refs)) {
+      const result = await account.requireMail().move(group, destination);
+      await afterMove(account, group, result, 'Move');
+    }
+  }
+}
+
+export async function remove(targets: MessageTarget[], confirmPermanent: boolean): Promise<void> {
+  for (const [account, refs] of byAccount(targets)) {
+    for (const group of bySource(refs)) {
+      const mail = account.requireMail();
+      const trash = await mail.specialFolder('trash');
+      if ((!trash || trash.path === group[0]!.mailbox) && confirmPermanent) {
+        const ok = await vscode.window.showWarningMessage(
+          `Delete ${group.length} message(s) from "${group[0]!.mailbox}" for good? This cannot be undone.`, { modal: true }, 'Delete');
+        if (ok !== 'Delete') continue;
+      }
+      const result = await mail.delete(group);
+      if (result.movedToTrash) await afterMove(account, group, result.movedToTrash, 'Delete');
+      else if (result.permanent?.pendingExpunge) await offerExpunge(account, result.permanent.pendingExpunge, 'Delete');
+      else account.removeLocal(group[0]!.mailbox, group.map((r) => r.uid));
+      void account.refreshCounts([group[0]!.mailbox]);
+    }
+  }
+}
+
+function bySource(refs: MessageRef[]): MessageRef[][] {
+  const map = new Map<string, MessageRef[]>();
+  for (const r of refs) (map.get(r.mailbox) ?? map.set(r.mailbox, []).get(r.mailbox)!).push(r);
+  return [...map.values()];
+}
+
+/** Asks for a destination folder of `account` (selectable folders, roles first). */
+export async function pickFolder(account: AccountModel, exclude?: string): Promise<string | undefined> {
+  const folders = (await account.loadFolders()).filter((f) => f.selectable && f.path !== exclude);
+  const pick = await vscode.window.showQuickPick(
+    folders.map((f) => ({ label: f.path === 'INBOX' ? 'Inbox' : f.path, description: f.specialUse ?? '', path: f.path })),
+    { title: `Move to… (${account.name})`, placeHolder: 'Folder', matchOnDescription: true },
+  );
+  return pick?.path;
+}

@@ -1,0 +1,308 @@
+// The extension's view of all accounts: which are configured, their connection state, folders,
+// the loaded pages of each folder, and live updates. The tree, status bar and commands read it;
+// nothing here draws anything (the model/tree split of vscode-pull-request-github).
+import * as vscode from 'vscode';
+import { MailAccount } from '../core/account-session';
+import type { ConnectionState } from '../core/connection';
+import { isMailError, MailError } from '../core/errors';
+import type { Logger } from '../core/log';
+import type { MailboxCounts, MailboxInfo } from '../core/mailboxes';
+import type { MessageRef, MessageSummary } from '../core/messages';
+import type { MailboxWatcher } from '../core/watcher';
+import { Disposable } from './disposable';
+import type { PasswordStore } from './secrets';
+import { type AccountEntry, readAccounts, settings } from './settings';
+
+export interface FolderState {
+  path: string;
+  uidValidity?: string;
+  messages: MessageSummary[];
+  hasMore: boolean;
+  loading: boolean;
+  error?: string;
+}
+
+export type ModelChange =
+  | { kind: 'accounts' }
+  | { kind: 'account'; account: AccountModel }
+  | { kind: 'folder'; account: AccountModel; path: string }
+  | { kind: 'newMail'; account: AccountModel; path: string; messages: MessageSummary[] };
+
+export type AccountStatus =
+  | { kind: 'idle' }
+  | { kind: 'connecting' }
+  | { kind: 'connected' }
+  | { kind: 'error'; error: MailError };
+
+export class AccountModel extends Disposable {
+  readonly mail?: MailAccount;
+  status: AccountStatus;
+  folders: MailboxInfo[] | undefined;
+  private readonly states = new Map<string, FolderState>();
+  private readonly watchers = new Map<string, MailboxWatcher>();
+  private foldersLoading: Promise<MailboxInfo[]> | undefined;
+
+  constructor(
+    readonly entry: AccountEntry,
+    private readonly passwords: PasswordStore,
+    private readonly logger: Logger,
+    private readonly changed: (change: ModelChange) => void,
+    traceProtocol: boolean,
+  ) {
+    super();
+    if (entry.config) {
+      const config = entry.config;
+      this.mail = new MailAccount({
+        account: config,
+        passwords: () => passwords.getOrAsk(config),
+        logger,
+        traceProtocol,
+      });
+      this._register(this.mail.onDidChangeState((s) => this.onState(s)));
+      this._register(this.mail.onDidChangeCounts((counts) => this.onCounts(counts)));
+      this._register(this.mail.onDidInvalidateMailbox(({ path }) => { this.states.delete(path); this.changed({ kind: 'folder', account: this, path }); }));
+      this.status = { kind: 'idle' };
+    } else {
+      this.status = { kind: 'error', error: new MailError('config', entry.problem ?? 'This account is not configured correctly.') };
+    }
+  }
+
+  get name(): string { return this.entry.name; }
+
+  private onState(s: ConnectionState): void {
+    const before = this.status.kind;
+    if (s.status === 'connecting') this.status = { kind: 'connecting' };
+    else if (s.status === 'connected') this.status = { kind: 'connected' };
+    else if (s.status === 'failed') this.status = { kind: 'error', error: s.error };
+    else if (s.status === 'disconnected' && this.status.kind !== 'error') this.status = { kind: 'idle' };
+    if (before !== this.status.kind || this.status.kind === 'error') this.changed({ kind: 'account', account: this });
+  }
+
+  private fail(err: unknown): MailError {
+    const error = isMailError(err) ? err : new MailError('server', (err as Error)?.message ?? String(err));
+    if (error.kind === 'auth' && this.entry.config) void this.passwords.delete(this.entry.config);
+    if (!error.transient || this.status.kind !== 'connected') this.status = { kind: 'error', error };
+    this.changed({ kind: 'account', account: this });
+    return error;
+  }
+
+  /** The account's MailAccount, or a precise error why there is none. */
+  requireMail(): MailAccount {
+    if (!this.mail) throw new MailError('config', this.entry.problem ?? 'This account is not configured correctly.');
+    return this.mail;
+  }
+
+  /** Clears an error and tries again (after a wrong password: asks for it again). */
+  async retry(): Promise<void> {
+    this.status = { kind: 'idle' };
+    this.folders = undefined;
+    this.changed({ kind: 'account', account: this });
+    await this.loadFolders().catch(() => undefined);
+  }
+
+  async loadFolders(force = false): Promise<MailboxInfo[]> {
+    if (this.folders && !force) return this.folders;
+    if (!this.foldersLoading) {
+      this.foldersLoading = (async () => {
+        try {
+          const list = await this.requireMail().listMailboxes({ counts: true });
+          this.folders = list;
+          this.startLive();
+          return list;
+        } catch (err) {
+          throw this.fail(err);
+        } finally {
+          this.foldersLoading = undefined;
+          this.changed({ kind: 'account', account: this });
+        }
+      })();
+    }
+    return this.foldersLoading;
+  }
+
+  folder(path: string): MailboxInfo | undefined {
+    return this.folders?.find((f) => f.path === path);
+  }
+
+  get inboxUnread(): number {
+    return this.folder('INBOX')?.counts?.unseen ?? 0;
+  }
+
+  state(path: string): FolderState | undefined {
+    return this.states.get(path);
+  }
+
+  /** First page (or the next one with `more`). */
+  async loadMessages(path: string, more = false): Promise<FolderState> {
+    const mail = this.requireMail();
+    let state = this.states.get(path);
+    if (!state || !more) {
+      state = { path, messages: [], hasMore: false, loading: false };
+      this.states.set(path, state);
+    }
+    if (state.loading) return state;
+    state.loading = true;
+    const before = more ? state.messages.at(-1)?.uid : undefined;
+    try {
+      const page = await mail.listMessages(path, { pageSize: settings.pageSize(), ...(before ? { before } : {}) });
+      if (state.uidValidity && state.uidValidity !== page.uidValidity) state.messages = [];
+      state.uidValidity = page.uidValidity;
+      const known = new Set(state.messages.map((m) => m.uid));
+      state.messages.push(...page.messages.filter((m) => !known.has(m.uid)));
+      state.hasMore = page.hasMore;
+      delete state.error;
+      if (path !== 'INBOX') void this.watch(path, true);
+    } catch (err) {
+      state.error = this.fail(err).message;
+    } finally {
+      state.loading = false;
+      this.changed({ kind: 'folder', account: this, path });
+    }
+    return state;
+  }
+
+  /** Live updates: INBOX always, plus the folder most recently opened. */
+  private startLive(): void {
+    const mail = this.mail;
+    if (!mail || this.watchers.size) return;
+    void this.watch('INBOX', false);
+    this._register(mail.pollCounts(settings.pollIntervalSeconds() * 1000));
+  }
+
+  private async watch(path: string, replaceSecondary: boolean): Promise<void> {
+    const mail = this.mail;
+    if (!mail || this.watchers.has(path) || this.isDisposed) return;
+    if (replaceSecondary) {
+      for (const [p, w] of this.watchers) if (p !== 'INBOX') { w.dispose(); this.watchers.delete(p); }
+    }
+    try {
+      const watcher = await mail.watch(path);
+      if (this.isDisposed) { watcher.dispose(); return; }
+      this.watchers.set(path, watcher);
+      watcher.onDidAddMessages((added) => this.onAdded(path, added));
+      watcher.onDidChangeFlags(({ uid, flags }) => this.onFlags(path, uid, flags));
+      watcher.onDidExpunge(({ uids }) => this.removeLocal(path, uids));
+      watcher.onDidRequestResync(() => { if (this.states.has(path)) void this.loadMessages(path); void this.refreshCounts([path]); });
+    } catch (err) {
+      this.logger.warn(`[${this.name}] cannot watch ${path}: ${(err as Error).message}`);
+    }
+  }
+
+  private onAdded(path: string, added: MessageSummary[]): void {
+    const state = this.states.get(path);
+    if (state && state.uidValidity === added[0]?.uidValidity) {
+      const known = new Set(state.messages.map((m) => m.uid));
+      state.messages.unshift(...added.filter((m) => !known.has(m.uid)));
+      state.messages.sort((a, b) => b.uid - a.uid);
+    }
+    void this.refreshCounts([path]);
+    this.changed({ kind: 'folder', account: this, path });
+    this.changed({ kind: 'newMail', account: this, path, messages: added.filter((m) => !m.flags.includes('\\Seen')) });
+  }
+
+  private onFlags(path: string, uid: number, flags: string[]): void {
+    const m = this.states.get(path)?.messages.find((x) => x.uid === uid);
+    if (m) m.flags = flags;
+    void this.refreshCounts([path]);
+    this.changed({ kind: 'folder', account: this, path });
+  }
+
+  private onCounts(counts: Map<string, MailboxCounts>): void {
+    if (!this.folders) return;
+    for (const f of this.folders) {
+      const c = counts.get(f.path);
+      if (c) f.counts = c;
+    }
+    this.changed({ kind: 'account', account: this });
+  }
+
+  async refreshCounts(paths: string[]): Promise<void> {
+    const mail = this.mail;
+    if (!mail || !this.folders) return;
+    for (const path of new Set(paths)) {
+      const f = this.folder(path);
+      if (!f) continue;
+      try {
+        f.counts = await mail.counts(path);
+      } catch {
+        // counts are cosmetic; the next poll retries
+      }
+    }
+    this.changed({ kind: 'account', account: this });
+  }
+
+  /** Applies a local change right away (the server has already confirmed it). */
+  updateLocal(refs: MessageRef[], update: (m: MessageSummary) => void): void {
+    for (const path of new Set(refs.map((r) => r.mailbox))) {
+      const uids = new Set(refs.filter((r) => r.mailbox === path).map((r) => r.uid));
+      for (const m of this.states.get(path)?.messages ?? []) if (uids.has(m.uid)) update(m);
+      this.changed({ kind: 'folder', account: this, path });
+    }
+  }
+
+  removeLocal(path: string, uids: number[]): void {
+    const state = this.states.get(path);
+    if (state) {
+      const gone = new Set(uids);
+      state.messages = state.messages.filter((m) => !gone.has(m.uid));
+    }
+    this.changed({ kind: 'folder', account: this, path });
+  }
+
+  findSummary(ref: MessageRef): MessageSummary | undefined {
+    return this.states.get(ref.mailbox)?.messages.find((m) => m.uid === ref.uid && m.uidValidity === ref.uidValidity);
+  }
+
+  override dispose(): void {
+    for (const w of this.watchers.values()) w.dispose();
+    this.watchers.clear();
+    super.dispose();
+    void this.mail?.dispose();
+  }
+}
+
+export class MailModel extends Disposable {
+  private readonly emitter = this._register(new vscode.EventEmitter<ModelChange>());
+  readonly onDidChange = this.emitter.event;
+  private models: AccountModel[] = [];
+
+  constructor(private readonly passwords: PasswordStore, private readonly logger: Logger, private readonly traceProtocol: () => boolean) {
+    super();
+    this.reload();
+    this._register(vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('mailroom.accounts')) this.reload();
+    }));
+  }
+
+  get accounts(): readonly AccountModel[] { return this.models; }
+
+  account(name: string): AccountModel | undefined {
+    return this.models.find((a) => a.name === name);
+  }
+
+  /** Rebuilds accounts whose settings changed; keeps the others (and their connections). */
+  reload(): void {
+    const entries = readAccounts();
+    const next: AccountModel[] = [];
+    const keep = new Map(this.models.map((m) => [JSON.stringify(m.entry.raw), m]));
+    for (const entry of entries) {
+      const key = JSON.stringify(entry.raw);
+      const existing = keep.get(key);
+      if (existing) {
+        keep.delete(key);
+        next.push(existing);
+      } else {
+        next.push(new AccountModel(entry, this.passwords, this.logger, (c) => this.emitter.fire(c), this.traceProtocol()));
+      }
+    }
+    for (const old of keep.values()) old.dispose();
+    this.models = next;
+    void vscode.commands.executeCommand('setContext', 'mailroom.hasAccounts', next.length > 0);
+    this.emitter.fire({ kind: 'accounts' });
+  }
+
+  override dispose(): void {
+    for (const m of this.models) m.dispose();
+    super.dispose();
+  }
+}

@@ -1,0 +1,246 @@
+// The reader: one webview panel that shows the selected message. It receives only sanitized HTML
+// from the core, validates every request from the webview, and opens links outside after checking
+// them. Remote content stays blocked until the user allows it (once, or always for a sender).
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { type MessageContent, renderContent } from '../../core/reader';
+import type { MessageRef } from '../../core/messages';
+import { type HostToReader, parseReaderRequest, type ReaderAction, type ReaderMessage, type ReaderToHost, safeExternalLink } from '../../shared/protocol';
+import { Disposable } from '../disposable';
+import { reportError, setRead, type MessageTarget } from '../mailActions';
+import { settings } from '../settings';
+import { readerHtml } from './readerHtml';
+
+const ALLOWED_SENDERS_KEY = 'mailroom.remoteContentSenders';
+
+interface Shown {
+  key: string;
+  target: MessageTarget;
+  content: MessageContent;
+  allowRemote: boolean;
+}
+
+export class ReaderPanel extends Disposable {
+  static readonly viewType = 'mailroom.reader';
+  private panel: vscode.WebviewPanel | undefined;
+  private shown: Shown | undefined;
+  private counter = 0;
+  private ready = false;
+  private queued: HostToReader | undefined;
+  private panelAllowsRemote = false;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly runAction: (action: ReaderAction, target: MessageTarget) => Promise<void>,
+  ) {
+    super();
+  }
+
+  /** The message on screen, for palette commands. */
+  get current(): MessageTarget | undefined {
+    return this.panel?.visible || this.panel?.active ? this.shown?.target : this.shown?.target;
+  }
+
+  async show(target: MessageTarget): Promise<void> {
+    const panel = this.ensurePanel();
+    panel.reveal(panel.viewColumn ?? vscode.ViewColumn.Active, false);
+    this.post({ type: 'busy', text: 'Loading message…' });
+    try {
+      const content = await vscode.window.withProgress(
+        { location: { viewId: 'mailroom.mailboxes' }, title: 'Opening message' },
+        () => target.account.requireMail().readMessage(target.ref),
+      );
+      const allowRemote = this.senderAllowed(content);
+      this.shown = { key: `m${++this.counter}`, target, content, allowRemote };
+      panel.title = content.subject.trim() || '(no subject)';
+      this.display();
+      if (settings.markReadOnOpen() && !content.flags.includes('\\Seen')) {
+        await setRead([target], true);
+        content.flags = [...content.flags, '\\Seen'];
+        this.post({ type: 'flags', key: this.shown.key, flags: content.flags });
+      }
+    } catch (err) {
+      this.post({ type: 'error', text: (err as Error).message });
+      reportError('Open Message', err);
+    }
+  }
+
+  private isShown(ref: MessageRef): boolean {
+    const r = this.shown?.target.ref;
+    return !!r && r.uid === ref.uid && r.mailbox === ref.mailbox && r.uidValidity === ref.uidValidity;
+  }
+
+  /** Flags of the message on screen (the reader may show mail that is in no loaded page). */
+  flagsOf(ref: MessageRef): string[] | undefined {
+    return this.isShown(ref) ? this.shown!.content.flags : undefined;
+  }
+
+  /** Re-renders after a flag change made elsewhere (tree, palette, triage). */
+  patchFlags(refs: MessageRef[], change: { add?: string; remove?: string }): void {
+    const s = this.shown;
+    if (!s || !refs.some((r) => this.isShown(r))) return;
+    const flags = s.content.flags.filter((f) => f !== change.remove);
+    if (change.add && !flags.includes(change.add)) flags.push(change.add);
+    s.content.flags = flags;
+    this.post({ type: 'flags', key: s.key, flags });
+  }
+
+  /** The message left its folder (archived, moved, deleted): the reader closes on it. */
+  closeIf(refs: MessageRef[]): void {
+    const s = this.shown;
+    if (s && refs.some((r) => r.uid === s.target.ref.uid && r.mailbox === s.target.ref.mailbox)) {
+      this.shown = undefined;
+      this.panel?.dispose();
+    }
+  }
+
+  private ensurePanel(): vscode.WebviewPanel {
+    if (this.panel) return this.panel;
+    const panel = vscode.window.createWebviewPanel(ReaderPanel.viewType, 'Mail', vscode.ViewColumn.Active, {
+      enableScripts: true,
+      enableForms: false,
+      retainContextWhenHidden: false,
+      localResourceRoots: [vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(this.context.extensionUri, 'media')],
+    });
+    panel.iconPath = {
+      light: vscode.Uri.joinPath(this.context.extensionUri, 'media', 'mail-light.svg'),
+      dark: vscode.Uri.joinPath(this.context.extensionUri, 'media', 'mail-dark.svg'),
+    };
+    this.panel = panel;
+    this.setHtml(false);
+    panel.webview.onDidReceiveMessage((raw: unknown) => this.onRequest(raw));
+    panel.onDidDispose(() => {
+      this.panel = undefined;
+      this.ready = false;
+      this.shown = undefined;
+    });
+    panel.onDidChangeViewState(() => {
+      void vscode.commands.executeCommand('setContext', 'mailroom.readerActive', panel.active);
+    });
+    return panel;
+  }
+
+  private setHtml(allowRemote: boolean): void {
+    if (!this.panel) return;
+    this.ready = false;
+    this.panelAllowsRemote = allowRemote;
+    this.panel.webview.html = readerHtml(this.panel.webview, this.context.extensionUri, allowRemote);
+  }
+
+  private display(): void {
+    const s = this.shown;
+    if (!s) return;
+    if (s.allowRemote !== this.panelAllowsRemote) this.setHtml(s.allowRemote); // the CSP must change too
+    const view = renderContent(s.content, { allowRemote: s.allowRemote });
+    const message: ReaderMessage = {
+      key: s.key,
+      subject: view.subject,
+      from: view.from,
+      to: view.to,
+      cc: view.cc,
+      flags: view.flags,
+      remoteBlocked: view.remoteBlocked,
+      remoteAllowed: s.allowRemote,
+      attachments: view.attachments.map((a) => ({ part: a.part, filename: a.filename, type: a.type, size: a.size })),
+      warnings: view.warnings,
+      truncated: view.truncated,
+      ...(view.date ? { date: view.date } : {}),
+      ...(view.html !== undefined ? { html: view.html } : {}),
+      ...(view.text !== undefined ? { text: view.text } : {}),
+    };
+    this.post({ type: 'show', message });
+  }
+
+  private post(message: HostToReader): void {
+    if (!this.panel) return;
+    if (!this.ready) {
+      this.queued = message.type === 'flags' && this.queued?.type === 'show' ? { ...this.queued, message: { ...this.queued.message, flags: message.flags } } : message;
+      return;
+    }
+    void this.panel.webview.postMessage(message);
+  }
+
+  private async onRequest(raw: unknown): Promise<void> {
+    const request = parseReaderRequest(raw);
+    if (!request) return; // malformed or unknown: ignored, never trusted
+    if (request.type === 'ready') {
+      this.ready = true;
+      if (this.queued) { void this.panel?.webview.postMessage(this.queued); this.queued = undefined; }
+      return;
+    }
+    const s = this.shown;
+    if (request.type === 'openLink') return this.openLink(request.href);
+    if (!s || request.key !== s.key) return; // a stale page cannot act on another message
+    try {
+      await this.handle(request, s);
+    } catch (err) {
+      reportError('Mailroom', err);
+    }
+  }
+
+  private async handle(request: Exclude<ReaderToHost, { type: 'ready' } | { type: 'openLink' }>, s: Shown): Promise<void> {
+    switch (request.type) {
+      case 'action':
+        await this.runAction(request.action, s.target);
+        return;
+      case 'loadRemote': {
+        if (request.always) {
+          const sender = s.content.from[0]?.address?.toLowerCase();
+          if (sender) {
+            const list = this.context.globalState.get<string[]>(ALLOWED_SENDERS_KEY, []);
+            await this.context.globalState.update(ALLOWED_SENDERS_KEY, [...new Set([...list, sender])]);
+          }
+        }
+        s.allowRemote = true;
+        this.display();
+        return;
+      }
+      case 'saveAttachment':
+        await this.saveAttachment(s, request.part, request.open);
+        return;
+    }
+  }
+
+  private senderAllowed(content: MessageContent): boolean {
+    const sender = content.from[0]?.address?.toLowerCase();
+    return !!sender && this.context.globalState.get<string[]>(ALLOWED_SENDERS_KEY, []).includes(sender);
+  }
+
+  private async openLink(href: string): Promise<void> {
+    const safe = safeExternalLink(href);
+    if (!safe) {
+      void vscode.window.showWarningMessage(`Mailroom did not open a link it does not trust: ${href.slice(0, 200)}`);
+      return;
+    }
+    await vscode.env.openExternal(vscode.Uri.parse(safe, true));
+  }
+
+  private async saveAttachment(s: Shown, part: string, open: boolean): Promise<void> {
+    const attachment = s.content.attachments.find((a) => a.part === part);
+    if (!attachment) return;
+    const mail = s.target.account.requireMail();
+    let dir: string;
+    let filename = attachment.filename;
+    if (open) {
+      dir = path.join(this.context.globalStorageUri.fsPath, 'attachments', `${Date.now().toString(36)}`);
+    } else {
+      const downloads = path.join(os.homedir(), 'Downloads');
+      const uri = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(downloads, attachment.filename)), title: 'Save Attachment' });
+      if (!uri) return;
+      dir = path.dirname(uri.fsPath);
+      filename = path.basename(uri.fsPath);
+    }
+    const saved = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Saving ${attachment.filename}…` },
+      () => mail.saveAttachment(s.target.ref, { part, filename }, dir),
+    );
+    if (open) await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(saved.path));
+    else void vscode.window.showInformationMessage(`Saved ${path.basename(saved.path)} to ${path.dirname(saved.path)}.`);
+  }
+
+  override dispose(): void {
+    this.panel?.dispose();
+    super.dispose();
+  }
+}

@@ -1,0 +1,48 @@
+// Unread count in the status bar and on the Mailboxes view badge; optional new-mail notifications.
+import * as vscode from 'vscode';
+import type { MessageSummary } from '../core/messages';
+import { Disposable } from './disposable';
+import { senderName, subjectOf } from './format';
+import type { AccountModel, MailModel } from './model';
+import type { ReaderPanel } from './reader/readerPanel';
+import { settings } from './settings';
+import type { TreeNode } from './tree';
+
+export class UnreadIndicators extends Disposable {
+  private readonly item = this._register(vscode.window.createStatusBarItem('mailroom.unread', vscode.StatusBarAlignment.Left, 50));
+
+  constructor(private readonly model: MailModel, private readonly tree: vscode.TreeView<TreeNode>, private readonly reader: ReaderPanel) {
+    super();
+    this.item.name = 'Mailroom Unread';
+    this.item.command = 'mailroom.mailboxes.focus';
+    this._register(model.onDidChange((c) => {
+      if (c.kind === 'newMail' && c.messages.length && c.path === 'INBOX') this.notify(c.account, c.messages);
+      this.update();
+    }));
+    this.update();
+  }
+
+  private update(): void {
+    const accounts = this.model.accounts;
+    const unread = accounts.reduce((n, a) => n + a.inboxUnread, 0);
+    const errors = accounts.filter((a) => a.status.kind === 'error');
+    this.tree.badge = unread ? { value: unread, tooltip: `${unread} unread in Inbox` } : undefined;
+    if (!accounts.length) { this.item.hide(); return; }
+    this.item.text = `$(${errors.length ? 'warning' : 'mail'}) ${unread}`;
+    this.item.tooltip = errors.length
+      ? `Mailroom: ${errors.map((a) => a.name).join(', ')} need attention`
+      : `Mailroom: ${unread} unread in Inbox`;
+    this.item.show();
+  }
+
+  private notify(account: AccountModel, messages: MessageSummary[]): void {
+    if (!settings.notifications()) return;
+    const first = messages[0]!;
+    const text = messages.length === 1
+      ? `New mail from ${senderName(first.from)}: ${subjectOf(first.subject)}`
+      : `${messages.length} new messages in ${account.name}`;
+    void vscode.window.showInformationMessage(text, 'Open').then((choice) => {
+      if (choice === 'Open') void this.reader.show({ account, ref: first });
+    });
+  }
+}

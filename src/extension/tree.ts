@@ -1,0 +1,157 @@
+// The Mailboxes tree: accounts → folders (real hierarchy, unread counts) → messages, newest first,
+// paged with "Load more…". It only draws the model; every change arrives as a model event.
+import * as vscode from 'vscode';
+import { buildTree, type MailboxNode, type SpecialUse } from '../core/mailboxes';
+import type { MessageSummary } from '../core/messages';
+import { Disposable } from './disposable';
+import { formatAddresses, formatSize, senderName, shortDate, subjectOf } from './format';
+import type { AccountModel, MailModel } from './model';
+
+export type TreeNode =
+  | { kind: 'account'; account: AccountModel }
+  | { kind: 'folder'; account: AccountModel; folder: MailboxNode }
+  | { kind: 'message'; account: AccountModel; message: MessageSummary }
+  | { kind: 'loadMore'; account: AccountModel; path: string }
+  | { kind: 'info'; id: string; label: string; icon: string; tooltip?: string };
+
+const FOLDER_ICONS: Record<SpecialUse, string> = {
+  inbox: 'inbox', drafts: 'notebook', sent: 'send', archive: 'archive', all: 'mail', flagged: 'star-full', junk: 'circle-slash', trash: 'trash',
+};
+
+export function messageNodeId(account: string, m: Pick<MessageSummary, 'mailbox' | 'uidValidity' | 'uid'>): string {
+  return `msg\u0000${account}\u0000${m.mailbox}\u0000${m.uidValidity}\u0000${m.uid}`;
+}
+
+export class MailTreeProvider extends Disposable implements vscode.TreeDataProvider<TreeNode> {
+  private readonly emitter = this._register(new vscode.EventEmitter<TreeNode | undefined>());
+  readonly onDidChangeTreeData = this.emitter.event;
+  private pending: NodeJS.Timeout | undefined;
+
+  constructor(private readonly model: MailModel) {
+    super();
+    this._register(model.onDidChange(() => this.scheduleRefresh()));
+  }
+
+  private scheduleRefresh(): void {
+    // Bursts of IDLE events and count updates become one redraw.
+    if (this.pending) return;
+    this.pending = setTimeout(() => {
+      this.pending = undefined;
+      this.emitter.fire(undefined);
+    }, 30);
+  }
+
+  async getChildren(node?: TreeNode): Promise<TreeNode[]> {
+    if (!node) return this.model.accounts.map((account) => ({ kind: 'account', account }));
+    if (node.kind === 'account') return this.accountChildren(node.account);
+    if (node.kind === 'folder') return this.folderChildren(node.account, node.folder);
+    return [];
+  }
+
+  private async accountChildren(account: AccountModel): Promise<TreeNode[]> {
+    if (account.status.kind === 'error' && !account.folders) {
+      return [{ kind: 'info', id: `err\u0000${account.name}`, label: account.status.error.message, icon: 'error' }];
+    }
+    try {
+      const folders = await account.loadFolders();
+      return buildTree(folders).map((folder) => ({ kind: 'folder', account, folder }));
+    } catch (err) {
+      return [{ kind: 'info', id: `err\u0000${account.name}`, label: (err as Error).message, icon: 'error' }];
+    }
+  }
+
+  private async folderChildren(account: AccountModel, folder: MailboxNode): Promise<TreeNode[]> {
+    const subfolders: TreeNode[] = folder.children.map((child) => ({ kind: 'folder', account, folder: child }));
+    if (!folder.selectable) return subfolders;
+    const state = account.state(folder.path) ?? (await account.loadMessages(folder.path));
+    const nodes: TreeNode[] = [...subfolders, ...state.messages.map((message): TreeNode => ({ kind: 'message', account, message }))];
+    if (state.error) nodes.push({ kind: 'info', id: `ferr\u0000${account.name}\u0000${folder.path}`, label: state.error, icon: 'error' });
+    else if (state.hasMore) nodes.push({ kind: 'loadMore', account, path: folder.path });
+    else if (state.messages.length === 0 && subfolders.length === 0) {
+      nodes.push({ kind: 'info', id: `empty\u0000${account.name}\u0000${folder.path}`, label: 'No messages', icon: 'info' });
+    }
+    return nodes;
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'account': return this.accountItem(node.account);
+      case 'folder': return this.folderItem(node.account, node.folder);
+      case 'message': return messageItem(node.account, node.message);
+      case 'loadMore': {
+        const item = new vscode.TreeItem('Load more…');
+        item.id = `more\u0000${node.account.name}\u0000${node.path}`;
+        item.iconPath = new vscode.ThemeIcon('fold-down');
+        item.contextValue = 'loadMore';
+        item.command = { command: 'mailroom.loadMore', title: 'Load more', arguments: [node] };
+        return item;
+      }
+      case 'info': {
+        const item = new vscode.TreeItem(node.label);
+        item.id = node.id;
+        item.iconPath = new vscode.ThemeIcon(node.icon);
+        item.tooltip = node.tooltip ?? node.label;
+        return item;
+      }
+    }
+  }
+
+  private accountItem(account: AccountModel): vscode.TreeItem {
+    const item = new vscode.TreeItem(account.name, vscode.TreeItemCollapsibleState.Expanded);
+    item.id = `acct\u0000${account.name}`;
+    const s = account.status;
+    const config = account.entry.config;
+    item.tooltip = config ? `${config.user} on ${config.host}:${config.port} (${config.security})` : account.entry.problem ?? '';
+    item.contextValue = s.kind === 'error' ? 'account-error' : 'account';
+    if (s.kind === 'error') {
+      const short = s.error.kind === 'auth' ? 'Wrong password — click to retry'
+        : s.error.kind === 'config' ? 'Settings problem — click for details'
+          : `${s.error.message} — click to retry`;
+      item.description = short;
+      item.tooltip = new vscode.MarkdownString(`**${account.name}**: ${s.error.message}`);
+      item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
+      item.command = { command: 'mailroom.retryAccount', title: 'Retry', arguments: [{ kind: 'account', account }] };
+    } else {
+      item.description = s.kind === 'connecting' ? 'connecting…' : account.inboxUnread ? `${account.inboxUnread} unread` : '';
+      item.iconPath = new vscode.ThemeIcon(s.kind === 'connecting' ? 'sync~spin' : 'account');
+    }
+    return item;
+  }
+
+  private folderItem(account: AccountModel, folder: MailboxNode): vscode.TreeItem {
+    const item = new vscode.TreeItem(folder.name, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `folder\u0000${account.name}\u0000${folder.path}`;
+    const unseen = account.folder(folder.path)?.counts?.unseen ?? folder.counts?.unseen ?? 0;
+    const total = account.folder(folder.path)?.counts?.messages ?? folder.counts?.messages;
+    item.description = unseen ? String(unseen) : '';
+    item.tooltip = `${folder.path}${total !== undefined ? ` — ${total} messages, ${unseen} unread` : ''}`;
+    item.iconPath = new vscode.ThemeIcon(folder.specialUse ? FOLDER_ICONS[folder.specialUse] : 'folder');
+    item.contextValue = folder.selectable ? 'folder' : 'folder-noselect';
+    return item;
+  }
+}
+
+export function messageItem(account: AccountModel, m: MessageSummary): vscode.TreeItem {
+  const unread = !m.flags.includes('\\Seen');
+  const flagged = m.flags.includes('\\Flagged');
+  const subject = subjectOf(m.subject);
+  const item = new vscode.TreeItem(unread ? { label: subject, highlights: [[0, subject.length]] } : subject);
+  item.id = messageNodeId(account.name, m);
+  item.description = `${m.hasAttachments ? '📎 ' : ''}${senderName(m.from)} · ${shortDate(m.date)}`;
+  item.iconPath = flagged
+    ? new vscode.ThemeIcon('star-full', new vscode.ThemeColor('charts.yellow'))
+    : new vscode.ThemeIcon(unread ? 'mail' : 'mail-read', unread ? new vscode.ThemeColor('charts.blue') : undefined);
+  const tip = new vscode.MarkdownString(undefined, true);
+  tip.appendMarkdown(`**${escapeMd(subject)}**\n\n`);
+  tip.appendMarkdown(`From: ${escapeMd(formatAddresses(m.from))}  \nTo: ${escapeMd(formatAddresses(m.to))}  \n`);
+  tip.appendMarkdown(`Date: ${new Date(m.date).toLocaleString()}  \nSize: ${formatSize(m.size)}`);
+  tip.appendMarkdown(`${unread ? ' · unread' : ''}${flagged ? ' · flagged' : ''}${m.hasAttachments ? ' · attachments' : ''}`);
+  item.tooltip = tip;
+  item.contextValue = `message${unread ? ' unread' : ' read'}${flagged ? ' flagged' : ''}`;
+  item.command = { command: 'mailroom.openMessage', title: 'Open Message', arguments: [{ kind: 'message', account, message: m }] };
+  return item;
+}
+
+function escapeMd(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
+}

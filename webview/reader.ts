@@ -1,0 +1,165 @@
+// The reader's browser side. It renders what the host sends (already sanitized HTML goes into a
+// shadow root so mail CSS cannot restyle the reader) and turns clicks and keys into typed requests.
+// It never navigates and never opens anything itself.
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import '@vscode-elements/elements/dist/vscode-divider/index.js';
+import type { HostToReader, ReaderAction, ReaderAddress, ReaderMessage, ReaderToHost } from '../src/shared/protocol';
+
+interface VsCodeApi {
+  postMessage(message: ReaderToHost): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const app = document.getElementById('app')!;
+let current: ReaderMessage | undefined;
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K];
+function el(tag: string, attrs?: Record<string, string>, ...children: Array<Node | string>): HTMLElement;
+function el(tag: string, attrs: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElement {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  node.append(...children);
+  return node;
+}
+
+function button(label: string, icon: string, title: string, onClick: () => void, secondary = true): HTMLElement {
+  const b = el('vscode-button', { icon, title, ...(secondary ? { secondary: '' } : {}) }, label);
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+const address = (a: ReaderAddress) => (a.name && a.address ? `${a.name} <${a.address}>` : a.name ?? a.address ?? '');
+const addresses = (list: ReaderAddress[]) => list.map(address).join(', ');
+
+function act(action: ReaderAction): void {
+  if (current) vscode.postMessage({ type: 'action', key: current.key, action });
+}
+
+function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function toolbar(m: ReaderMessage): HTMLElement {
+  const unread = !m.flags.includes('\\Seen');
+  const flagged = m.flags.includes('\\Flagged');
+  return el('nav', { class: 'toolbar', 'aria-label': 'Message actions' },
+    button('Archive', 'archive', 'Archive (A)', () => act('archive')),
+    button('Delete', 'trash', 'Delete (Del or #)', () => act('delete')),
+    button(flagged ? 'Unflag' : 'Flag', flagged ? 'star-full' : 'star-empty', 'Toggle flag (S)', () => act('toggleFlag')),
+    button(unread ? 'Mark Read' : 'Mark Unread', unread ? 'mail-read' : 'mail', 'Toggle read (U)', () => act(unread ? 'markRead' : 'markUnread')),
+    button('Move…', 'folder-opened', 'Move to folder (M)', () => act('move')),
+  );
+}
+
+function headerBlock(m: ReaderMessage): HTMLElement {
+  const rows: Array<[string, string]> = [['From', addresses(m.from)], ['To', addresses(m.to)]];
+  if (m.cc.length) rows.push(['Cc', addresses(m.cc)]);
+  if (m.date) rows.push(['Date', new Date(m.date).toLocaleString()]);
+  const dl = el('dl', { class: 'headers' });
+  for (const [k, v] of rows) dl.append(el('dt', {}, k), el('dd', {}, v));
+  const badges = el('span', { class: 'badges' });
+  if (m.flags.includes('\\Flagged')) badges.append(el('vscode-badge', { variant: 'counter' }, 'Flagged'));
+  if (!m.flags.includes('\\Seen')) badges.append(el('vscode-badge', { variant: 'counter' }, 'Unread'));
+  return el('header', { class: 'message-header' }, el('h1', { class: 'subject' }, m.subject.trim() || '(no subject)', badges), dl);
+}
+
+function remoteBanner(m: ReaderMessage): HTMLElement | undefined {
+  if (m.remoteAllowed || m.remoteBlocked === 0) return undefined;
+  return el('div', { class: 'banner', role: 'status' },
+    el('span', { class: 'codicon codicon-shield' }),
+    el('span', {}, `Remote content blocked (${m.remoteBlocked}) to protect your privacy.`),
+    button('Load remote content', 'cloud-download', 'Load remote images and styles for this message', () => vscode.postMessage({ type: 'loadRemote', key: m.key, always: false })),
+    button('Always for this sender', 'check-all', 'Always load remote content from this sender', () => vscode.postMessage({ type: 'loadRemote', key: m.key, always: true })),
+  );
+}
+
+function linkify(text: string): DocumentFragment {
+  const frag = document.createDocumentFragment();
+  const re = /\bhttps?:\/\/[^\s<>"')\]]+/g;
+  let last = 0;
+  for (const match of text.matchAll(re)) {
+    frag.append(text.slice(last, match.index));
+    frag.append(el('a', { href: match[0], 'data-external': 'true' }, match[0]));
+    last = match.index! + match[0].length;
+  }
+  frag.append(text.slice(last));
+  return frag;
+}
+
+function body(m: ReaderMessage): HTMLElement {
+  const container = el('article', { class: 'body', 'aria-label': 'Message body' });
+  if (m.html !== undefined) {
+    const host = el('div', { class: 'mail-html' });
+    const shadow = host.attachShadow({ mode: 'open' });
+    // Already sanitized by the host; innerHTML never runs scripts, and the CSP forbids them anyway.
+    shadow.innerHTML = `<style>:host{display:block} img{max-width:100%;height:auto} a{color:#0b62c4}</style><div class="mail-root">${m.html}</div>`;
+    shadow.addEventListener('click', onLinkClick);
+    container.append(host);
+  } else {
+    container.append(el('pre', { class: 'mail-text' }, linkify(m.text ?? '')));
+  }
+  return container;
+}
+
+function attachmentList(m: ReaderMessage): HTMLElement | undefined {
+  if (!m.attachments.length) return undefined;
+  const list = el('ul', { class: 'attachments', 'aria-label': 'Attachments' });
+  for (const a of m.attachments) {
+    list.append(el('li', {},
+      el('span', { class: 'codicon codicon-file' }),
+      el('span', { class: 'name', title: a.type }, a.filename),
+      el('span', { class: 'size' }, formatSize(a.size)),
+      button('Save…', 'save', `Save ${a.filename}`, () => vscode.postMessage({ type: 'saveAttachment', key: m.key, part: a.part, open: false })),
+      button('Open', 'go-to-file', `Open ${a.filename} in VS Code`, () => vscode.postMessage({ type: 'saveAttachment', key: m.key, part: a.part, open: true })),
+    ));
+  }
+  return el('section', { class: 'attachment-section' }, el('h2', {}, `Attachments (${m.attachments.length})`), list);
+}
+
+function render(m: ReaderMessage): void {
+  current = m;
+  const parts: Array<HTMLElement | undefined> = [
+    toolbar(m),
+    headerBlock(m),
+    remoteBanner(m),
+    ...m.warnings.map((w) => el('div', { class: 'warning', role: 'note' }, el('span', { class: 'codicon codicon-warning' }), w)),
+    body(m),
+    attachmentList(m),
+  ];
+  app.replaceChildren(...parts.filter((p): p is HTMLElement => p !== undefined));
+}
+
+function onLinkClick(event: Event): void {
+  const anchor = (event.composedPath().find((n) => n instanceof HTMLAnchorElement) as HTMLAnchorElement | undefined);
+  if (!anchor) return;
+  event.preventDefault();
+  const href = anchor.getAttribute('href');
+  if (href) vscode.postMessage({ type: 'openLink', href });
+}
+
+document.addEventListener('click', onLinkClick);
+
+document.addEventListener('keydown', (e) => {
+  if (e.ctrlKey || e.metaKey || e.altKey || !current) return;
+  const keys: Record<string, ReaderAction> = { a: 'archive', Delete: 'delete', '#': 'delete', s: 'toggleFlag', m: 'move' };
+  if (e.key === 'u') act(current.flags.includes('\\Seen') ? 'markUnread' : 'markRead');
+  else if (keys[e.key]) act(keys[e.key]!);
+  else return;
+  e.preventDefault();
+});
+
+window.addEventListener('message', (event: MessageEvent<HostToReader>) => {
+  const msg = event.data;
+  switch (msg.type) {
+    case 'show': render(msg.message); break;
+    case 'flags': if (current && current.key === msg.key) render({ ...current, flags: msg.flags }); break;
+    case 'busy': app.replaceChildren(el('p', { class: 'placeholder' }, msg.text)); break;
+    case 'error': app.replaceChildren(el('div', { class: 'error', role: 'alert' }, el('span', { class: 'codicon codicon-error' }), msg.text)); break;
+  }
+});
+
+vscode.postMessage({ type: 'ready' });
