@@ -55,6 +55,9 @@ export async function classifyError(err: unknown, account: AccountConfig, opts: 
   if (responseCode === 'PRIVACYREQUIRED' || /plaintext authentication disallowed|LOGINDISABLED|login is disabled/i.test(texts)) {
     return new MailError('tlsRequired', `${account.host} refuses to log in without encryption. Use security "tls" (port 993) or "starttls" (port 143).`, {}, { cause: err });
   }
+  if (account.oauth2TokenCommand && (errors.some((e) => e.authenticationFailed || (e as { oauthError?: unknown }).oauthError) || responseCode === 'AUTHENTICATIONFAILED')) {
+    return new MailError('auth', `${account.host} rejected the OAuth2 access token for ${account.user} (invalid or expired). Check "oauth2TokenCommand".`, { oauth: true }, { cause: err });
+  }
   if (errors.some((e) => e.authenticationFailed) || responseCode === 'AUTHENTICATIONFAILED') {
     const said = errors.map((e) => e.responseText).find(Boolean);
     return new MailError('auth', `Wrong user name or password for ${account.user} on ${account.host}${said ? ` (server: ${said})` : ''}.`, {}, { cause: err });

@@ -43,7 +43,7 @@ export class SecretRedactor {
       // Belt and braces for the protocol lines themselves, whatever the secret is. Tagged and
       // upper-case only, so prose like "Login is disabled" stays readable.
       .replace(/(\b[A-Za-z0-9]+ LOGIN\s+(?:"(?:[^"\\]|\\.)*"|\S+)\s+)("(?:[^"\\]|\\.)*"|\{\d+\+?\}|\S+)/g, `$1${MASK}`)
-      .replace(/(\b[A-Za-z0-9]+ AUTHENTICATE\s+[\w-]+)\s+\S+/g, `$1 ${MASK}`);
+      .replace(/(\b[A-Za-z0-9]+ AUTHENTICATE\s+[\w-]+)[ \t]+[^\r\n]+/g, `$1 ${MASK}`);
     // Longest first, so a secret's base64 is masked whole before any shorter form inside it.
     for (const form of [...this.forms].sort((a, b) => b.length - a.length)) {
       if (out.includes(form)) out = out.split(form).join(MASK);

@@ -6,7 +6,7 @@ import { ImapFlow } from 'imapflow';
 import type { AccountConfig } from '../../src/core/account';
 import { MailAccount, type MailAccountOptions } from '../../src/core/account-session';
 import type { Logger } from '../../src/core/log';
-import { startDovecot, type TestServer } from '../harness/dovecot';
+import { startDovecot, type StartDovecotOptions, type TestServer } from '../harness/dovecot';
 
 export type UserName = 'alice' | 'bob';
 
@@ -31,8 +31,11 @@ export interface ServerContext {
   otherClient(user?: UserName): Promise<ImapFlow>;
 }
 
-/** Starts a private Dovecot for the calling test file; `ctx` is filled in before the tests run. */
-export function useServer(): ServerContext {
+/**
+ * Starts a private Dovecot for the calling test file; `ctx` is filled in before the tests run.
+ * `options` go to startDovecot (e.g. `{ oauth2: true }`).
+ */
+export function useServer(options: StartDovecotOptions = {}): ServerContext {
   const disposables: Array<() => Promise<unknown>> = [];
   let server: TestServer | undefined;
   let started!: (s: TestServer) => void;
@@ -73,7 +76,7 @@ export function useServer(): ServerContext {
   };
   before(async () => {
     try {
-      server = await startDovecot();
+      server = await startDovecot(options);
       started(server);
     } catch (err) {
       failed(err);
