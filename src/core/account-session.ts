@@ -14,6 +14,7 @@ import {
   createMailbox, deleteMailbox, findSpecialUse, listMailboxes, type MailboxCounts, type MailboxInfo, mailboxCounts,
   renameMailbox, setSubscribed, type SpecialUse,
 } from './mailboxes';
+import { type MessageLink, type Resolution, resolveMessageLink } from './links';
 import { listPage, type MessagePage, type MessageRef } from './messages';
 import { type MessageContent, type ReadOptions, readMessage, saveAttachment, type AttachmentInfo } from './reader';
 import { type SearchQuery, type SearchResult, searchMailbox } from './search';
@@ -156,6 +157,11 @@ export class MailAccount implements Disposable {
 
   search(path: string, query: SearchQuery, opts: { limit?: number } = {}): Promise<SearchResult> {
     return searchMailbox(this.ops, path, query, opts);
+  }
+
+  /** Where a linked message is now (hint first, then a Message-ID search in the likely folders). */
+  async resolveLink(link: MessageLink): Promise<Resolution> {
+    return resolveMessageLink(this.ops, this.mailboxCache ?? (await this.listMailboxes()), link);
   }
 
   /** A live view of `path` on its own IDLE connection; dispose it to stop. */

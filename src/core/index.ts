@@ -5,6 +5,7 @@ export * from './actions';
 export * from './connection';
 export * from './errors';
 export * from './events';
+export * from './links';
 export * from './log';
 export * from './mailboxes';
 export * from './messages';

@@ -7,6 +7,8 @@ const key = (account: Pick<AccountConfig, 'name'>) => `mailroom.password.${accou
 
 export class PasswordStore {
   private readonly asking = new Map<string, Promise<string | undefined>>();
+  /** One prompt at a time: a second input box would cancel the first. */
+  private promptChain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly secrets: vscode.SecretStorage) {}
 
@@ -28,7 +30,8 @@ export class PasswordStore {
     if (stored) return stored;
     let pending = this.asking.get(account.name);
     if (!pending) {
-      pending = this.ask(account).finally(() => this.asking.delete(account.name));
+      pending = this.promptChain.then(() => this.ask(account)).finally(() => this.asking.delete(account.name));
+      this.promptChain = pending.catch(() => undefined);
       this.asking.set(account.name, pending);
     }
     return pending;

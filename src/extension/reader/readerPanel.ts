@@ -39,7 +39,7 @@ export class ReaderPanel extends Disposable {
 
   /** The message on screen, for palette commands. */
   get current(): MessageTarget | undefined {
-    return this.panel?.visible || this.panel?.active ? this.shown?.target : this.shown?.target;
+    return this.shown?.target;
   }
 
   async show(target: MessageTarget): Promise<void> {
