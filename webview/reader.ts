@@ -4,7 +4,7 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-divider/index.js';
-import type { HostToReader, ReaderAction, ReaderAddress, ReaderMessage, ReaderToHost } from '../src/shared/protocol';
+import type { HostToReader, ReaderAction, ReaderAddress, ReaderMessage, ReaderRelated, ReaderToHost } from '../src/shared/protocol';
 
 interface VsCodeApi {
   postMessage(message: ReaderToHost): void;
@@ -14,6 +14,7 @@ declare function acquireVsCodeApi(): VsCodeApi;
 const vscode = acquireVsCodeApi();
 const app = document.getElementById('app')!;
 let current: ReaderMessage | undefined;
+let related: ReaderRelated[] = [];
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K];
 function el(tag: string, attrs?: Record<string, string>, ...children: Array<Node | string>): HTMLElement;
@@ -120,13 +121,32 @@ function attachmentList(m: ReaderMessage): HTMLElement | undefined {
   return el('section', { class: 'attachment-section' }, el('h2', {}, `Attachments (${m.attachments.length})`), list);
 }
 
+const RELATED_ICONS: Record<ReaderRelated['kind'], string> = { task: 'checklist', file: 'go-to-file', issue: 'issues', pull: 'git-pull-request' };
+
+function relatedSection(m: ReaderMessage): HTMLElement | undefined {
+  if (!related.length) return undefined;
+  const list = el('ul', { class: 'related' });
+  for (const r of related) {
+    const link = el('a', { href: '#', class: 'related-link', 'data-related': r.id }, r.label);
+    link.addEventListener('click', (e) => {
+      e.preventDefault();
+      e.stopPropagation();
+      vscode.postMessage({ type: 'openRelated', key: m.key, id: r.id });
+    });
+    list.append(el('li', { 'data-kind': r.kind }, el('span', { class: `codicon codicon-${RELATED_ICONS[r.kind]}` }), link, el('span', { class: 'detail' }, r.detail)));
+  }
+  return el('section', { class: 'related-section', 'aria-label': 'In this workspace' }, el('h2', {}, 'In this workspace'), list);
+}
+
 function render(m: ReaderMessage): void {
+  if (m.key !== current?.key) related = [];
   current = m;
   const parts: Array<HTMLElement | undefined> = [
     toolbar(m),
     headerBlock(m),
     remoteBanner(m),
     ...m.warnings.map((w) => el('div', { class: 'warning', role: 'note' }, el('span', { class: 'codicon codicon-warning' }), w)),
+    relatedSection(m),
     body(m),
     attachmentList(m),
   ];
@@ -157,6 +177,7 @@ window.addEventListener('message', (event: MessageEvent<HostToReader>) => {
   switch (msg.type) {
     case 'show': render(msg.message); break;
     case 'flags': if (current && current.key === msg.key) render({ ...current, flags: msg.flags }); break;
+    case 'related': if (current && current.key === msg.key) { related = msg.items; render(current); } break;
     case 'busy': app.replaceChildren(el('p', { class: 'placeholder' }, msg.text)); break;
     case 'error': app.replaceChildren(el('div', { class: 'error', role: 'alert' }, el('span', { class: 'codicon codicon-error' }), msg.text)); break;
   }

@@ -6,6 +6,8 @@ import type { CommandContext } from './commands/context';
 import { registerMessageCommands } from './commands/messageCommands';
 import { registerSearch } from './commands/search';
 import { registerTriage } from './commands/triage';
+import { MessageLinks } from './links/messageLinks';
+import { findWorkspaceRefs } from './links/workspaceRefs';
 import { createLogChannel, tracing } from './logChannel';
 import * as actions from './mailActions';
 import { MailModel } from './model';
@@ -20,8 +22,32 @@ export function activate(context: vscode.ExtensionContext): void {
   const model = new MailModel(passwords, logger, () => tracing(channel));
   const provider = new MailTreeProvider(model);
   const tree = vscode.window.createTreeView('mailroom.mailboxes', { treeDataProvider: provider, canSelectMany: true, showCollapseAll: true });
-  const reader = new ReaderPanel(context, (action, target) => vscode.commands.executeCommand(COMMAND_FOR[action], undefined, [treeNodeFor(target)]) as Promise<void>);
+  let links: MessageLinks | undefined;
+  const reader = new ReaderPanel(
+    context,
+    (action, target) => vscode.commands.executeCommand(COMMAND_FOR[action], undefined, [treeNodeFor(target)]) as Promise<void>,
+    async (target, content) => {
+      const tasks = content.messageId && links ? await links.tasksLinkingTo(target.account.name, content.messageId.replace(/^<|>$/g, '')) : [];
+      const refs = await findWorkspaceRefs(`${content.subject}\n${content.text ?? stripTags(content.unsafeHtml ?? '')}`);
+      return [
+        ...tasks.map((t, i) => ({
+          item: { id: `t${i}`, kind: 'task' as const, label: t.text || 'Task', detail: `${vscode.workspace.asRelativePath(t.uri)}:${t.line + 1}` },
+          open: async () => { await vscode.window.showTextDocument(t.uri, { selection: new vscode.Range(t.line, 0, t.line, 0), preview: false }); },
+        })),
+        ...refs.map((r, i) => ({
+          item: { id: `w${i}`, kind: r.kind, label: r.label, detail: r.detail },
+          open: async () => {
+            if (r.kind === 'file') {
+              const line = Math.max(0, (r.line ?? 1) - 1);
+              await vscode.window.showTextDocument(r.uri, { selection: new vscode.Range(line, 0, line, 0), preview: false });
+            } else await vscode.env.openExternal(r.uri);
+          },
+        })),
+      ];
+    },
+  );
   const ctx: CommandContext = { extension: context, model, tree, reader, passwords };
+  links = new MessageLinks(ctx);
   context.subscriptions.push(
     channel, model, provider, tree, reader,
     new UnreadIndicators(model, tree, reader),
@@ -29,6 +55,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerMessageCommands(ctx),
     ...registerTriage(ctx),
     ...registerSearch(ctx),
+    ...links.register(),
   );
   logger.info(`Mailroom activated with ${model.accounts.length} account(s)`);
 }
@@ -45,6 +72,10 @@ const COMMAND_FOR = {
 function treeNodeFor(target: actions.MessageTarget) {
   const message = target.account.findSummary(target.ref) ?? { ...target.ref, flags: [], date: '', from: [], to: [], cc: [], subject: '', size: 0, hasAttachments: false };
   return { kind: 'message' as const, account: target.account, message };
+}
+
+function stripTags(html: string): string {
+  return html.replace(/<(style|script)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]+>/g, ' ').replace(/&nbsp;/g, ' ');
 }
 
 export function deactivate(): void {}

@@ -32,8 +32,17 @@ export interface ReaderMessage {
   truncated: boolean;
 }
 
+/** Things in the workspace related to the message: tasks linking to it, files and issues it mentions. */
+export interface ReaderRelated {
+  id: string;
+  kind: 'task' | 'file' | 'issue' | 'pull';
+  label: string;
+  detail: string;
+}
+
 export type HostToReader =
   | { type: 'show'; message: ReaderMessage }
+  | { type: 'related'; key: string; items: ReaderRelated[] }
   | { type: 'flags'; key: string; flags: string[] }
   | { type: 'busy'; text: string }
   | { type: 'error'; text: string };
@@ -45,7 +54,8 @@ export type ReaderToHost =
   | { type: 'action'; key: string; action: ReaderAction }
   | { type: 'openLink'; href: string }
   | { type: 'saveAttachment'; key: string; part: string; open: boolean }
-  | { type: 'loadRemote'; key: string; always: boolean };
+  | { type: 'loadRemote'; key: string; always: boolean }
+  | { type: 'openRelated'; key: string; id: string };
 
 const ACTIONS: readonly ReaderAction[] = ['markRead', 'markUnread', 'toggleFlag', 'archive', 'delete', 'move'];
 const KEY = /^[\w.:@%+=/-]{1,512}$/;
@@ -72,6 +82,10 @@ export function parseReaderRequest(raw: unknown): ReaderToHost | undefined {
     case 'saveAttachment':
       return str(raw.key) && KEY.test(raw.key) && str(raw.part, 64) && PART.test(raw.part) && typeof raw.open === 'boolean'
         ? { type: 'saveAttachment', key: raw.key, part: raw.part, open: raw.open }
+        : undefined;
+    case 'openRelated':
+      return str(raw.key) && KEY.test(raw.key) && str(raw.id, 16) && /^[a-z]\d{1,5}$/.test(raw.id)
+        ? { type: 'openRelated', key: raw.key, id: raw.id }
         : undefined;
     case 'loadRemote':
       return str(raw.key) && KEY.test(raw.key) && typeof raw.always === 'boolean'

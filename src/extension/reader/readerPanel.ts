@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type MessageContent, renderContent } from '../../core/reader';
 import type { MessageRef } from '../../core/messages';
-import { type HostToReader, parseReaderRequest, type ReaderAction, type ReaderMessage, type ReaderToHost, safeExternalLink } from '../../shared/protocol';
+import { type HostToReader, parseReaderRequest, type ReaderAction, type ReaderMessage, type ReaderRelated, type ReaderToHost, safeExternalLink } from '../../shared/protocol';
 import { Disposable } from '../disposable';
 import { reportError, setRead, type MessageTarget } from '../mailActions';
 import { settings } from '../settings';
@@ -19,7 +19,12 @@ interface Shown {
   target: MessageTarget;
   content: MessageContent;
   allowRemote: boolean;
+  related: Map<string, () => Promise<void>>;
+  relatedItems: ReaderRelated[];
 }
+
+/** Workspace things related to a message, each with how to open it. */
+export type RelatedProvider = (target: MessageTarget, content: MessageContent) => Promise<Array<{ item: ReaderRelated; open: () => Promise<void> }>>;
 
 export class ReaderPanel extends Disposable {
   static readonly viewType = 'mailroom.reader';
@@ -27,12 +32,13 @@ export class ReaderPanel extends Disposable {
   private shown: Shown | undefined;
   private counter = 0;
   private ready = false;
-  private queued: HostToReader | undefined;
+  private queued: HostToReader[] = [];
   private panelAllowsRemote = false;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly runAction: (action: ReaderAction, target: MessageTarget) => Promise<void>,
+    private readonly related?: RelatedProvider,
   ) {
     super();
   }
@@ -52,9 +58,11 @@ export class ReaderPanel extends Disposable {
         () => target.account.requireMail().readMessage(target.ref),
       );
       const allowRemote = this.senderAllowed(content);
-      this.shown = { key: `m${++this.counter}`, target, content, allowRemote };
+      const shown: Shown = { key: `m${++this.counter}`, target, content, allowRemote, related: new Map(), relatedItems: [] };
+      this.shown = shown;
       panel.title = content.subject.trim() || '(no subject)';
       this.display();
+      void this.showRelated(shown);
       if (settings.markReadOnOpen() && !content.flags.includes('\\Seen')) {
         await setRead([target], true);
         content.flags = [...content.flags, '\\Seen'];
@@ -150,12 +158,28 @@ export class ReaderPanel extends Disposable {
       ...(view.text !== undefined ? { text: view.text } : {}),
     };
     this.post({ type: 'show', message });
+    if (s.relatedItems.length) this.post({ type: 'related', key: s.key, items: s.relatedItems });
+  }
+
+  private async showRelated(s: Shown): Promise<void> {
+    if (!this.related) return;
+    try {
+      const found = await this.related(s.target, s.content);
+      if (this.shown !== s || !found.length) return;
+      for (const f of found) s.related.set(f.item.id, f.open);
+      s.relatedItems = found.map((f) => f.item);
+      this.post({ type: 'related', key: s.key, items: s.relatedItems });
+    } catch {
+      // related items are a convenience; the message itself is on screen
+    }
   }
 
   private post(message: HostToReader): void {
     if (!this.panel) return;
     if (!this.ready) {
-      this.queued = message.type === 'flags' && this.queued?.type === 'show' ? { ...this.queued, message: { ...this.queued.message, flags: message.flags } } : message;
+      // A newer 'show' or 'busy' replaces everything queued before it.
+      if (message.type === 'show' || message.type === 'busy' || message.type === 'error') this.queued = [];
+      this.queued.push(message);
       return;
     }
     void this.panel.webview.postMessage(message);
@@ -166,7 +190,7 @@ export class ReaderPanel extends Disposable {
     if (!request) return; // malformed or unknown: ignored, never trusted
     if (request.type === 'ready') {
       this.ready = true;
-      if (this.queued) { void this.panel?.webview.postMessage(this.queued); this.queued = undefined; }
+      for (const m of this.queued.splice(0)) void this.panel?.webview.postMessage(m);
       return;
     }
     const s = this.shown;
@@ -198,6 +222,9 @@ export class ReaderPanel extends Disposable {
       }
       case 'saveAttachment':
         await this.saveAttachment(s, request.part, request.open);
+        return;
+      case 'openRelated':
+        await s.related.get(request.id)?.();
         return;
     }
   }

@@ -1,0 +1,216 @@
+// Mail-linked work: copy a link to a message, turn a message into a task line, open links from
+// any file (DocumentLinkProvider), from outside VS Code (URI handler) and describe them on hover.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { bareMessageId, findMessageLinks, formatMessageLink, type MessageLink, parseMessageLink } from '../../core/links';
+import type { MessageRef, MessageSummary } from '../../core/messages';
+import { MailError } from '../../core/errors';
+import { command, type CommandContext, resolveTargets } from '../commands/context';
+import { senderName, subjectOf } from '../format';
+import type { MessageTarget } from '../mailActions';
+import * as actions from '../mailActions';
+import type { AccountModel } from '../model';
+import { LinkCache, type LinkInfo } from './linkCache';
+
+/** Everything a link needs about a message: from the loaded page, else from the server. */
+async function describe(target: MessageTarget): Promise<{ summary: Pick<MessageSummary, 'subject' | 'from' | 'date' | 'messageId'> }> {
+  const known = target.account.findSummary(target.ref);
+  if (known) return { summary: known };
+  const content = await target.account.requireMail().readMessage(target.ref, { maxTextBytes: 1 });
+  return { summary: { subject: content.subject, from: content.from, date: content.date ?? '', ...(content.messageId ? { messageId: content.messageId } : {}) } };
+}
+
+export function linkFor(account: AccountModel, ref: MessageRef, messageId: string): string {
+  const config = account.entry.config!;
+  return formatMessageLink({
+    account: account.name,
+    messageId,
+    hint: { user: config.user, host: config.host, port: config.port, mailbox: ref.mailbox, uidValidity: ref.uidValidity, uid: ref.uid },
+  });
+}
+
+function requireMessageId(summary: { messageId?: string; subject: string }): string {
+  if (!summary.messageId) {
+    throw new MailError('unsupported', `"${subjectOf(summary.subject)}" has no Message-ID header, so a link to it could not find it again after a move. Mailroom does not create links to it.`);
+  }
+  return bareMessageId(summary.messageId);
+}
+
+const markdownLabel = (s: string) => s.replace(/[[\]\\]/g, (c) => `\\${c}`).replace(/\s+/g, ' ');
+
+export class MessageLinks {
+  readonly cache: LinkCache;
+
+  constructor(private readonly ctx: CommandContext) {
+    this.cache = new LinkCache(ctx.extension.globalState);
+  }
+
+  async copyLink(target: MessageTarget): Promise<string> {
+    const { summary } = await describe(target);
+    const messageId = requireMessageId(summary);
+    const url = linkFor(target.account, target.ref, messageId);
+    await this.remember(target.account.name, messageId, summary, target.ref.mailbox);
+    const text = `[${markdownLabel(`${subjectOf(summary.subject)} — ${senderName(summary.from)}`)}](${url})`;
+    await vscode.env.clipboard.writeText(text);
+    return text;
+  }
+
+  private remember(account: string, messageId: string, s: Pick<MessageSummary, 'subject' | 'from' | 'date'>, mailbox: string): Promise<void> {
+    return this.cache.set(account, messageId, { subject: subjectOf(s.subject), from: senderName(s.from), ...(s.date ? { date: s.date } : {}), mailbox });
+  }
+
+  /** Opens the message a link names, wherever it is now. */
+  async open(url: string): Promise<void> {
+    const link = parseMessageLink(url);
+    const account = this.ctx.model.account(link.account);
+    if (!account) {
+      throw new MailError('config', `The link belongs to the account "${link.account}", which is not configured in Mailroom (accounts: ${this.ctx.model.accounts.map((a) => a.name).join(', ') || 'none'}).`);
+    }
+    const resolution = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: 'Finding the linked message…' },
+      () => account.requireMail().resolveLink(link),
+    );
+    let ref = resolution.refs[0]!;
+    if (resolution.refs.length > 1) {
+      const pick = await vscode.window.showQuickPick(resolution.refs.map((r) => ({ label: `${r.mailbox} (UID ${r.uid})`, ref: r })), {
+        title: `${resolution.refs.length} messages share the Message-ID <${link.messageId}> — which one?`,
+      });
+      if (!pick) return;
+      ref = pick.ref;
+    }
+    await this.ctx.reader.show({ account, ref });
+  }
+
+  async createTask(target: MessageTarget): Promise<void> {
+    const { summary } = await describe(target);
+    const messageId = requireMessageId(summary);
+    const url = linkFor(target.account, target.ref, messageId);
+    const folder = await pickWorkspaceFolder();
+    if (!folder) return;
+    const file = vscode.Uri.joinPath(folder.uri, vscode.workspace.getConfiguration('mailroom').get<string>('tasksFile', 'TODO.md'));
+    const date = summary.date ? new Date(summary.date).toISOString().slice(0, 10) : '';
+    const line = `- [ ] ${subjectOf(summary.subject)} — ${senderName(summary.from)}, ${date} ${url}`;
+    let existing = '';
+    try {
+      existing = new TextDecoder().decode(await vscode.workspace.fs.readFile(file));
+    } catch {
+      // created below
+    }
+    const prefix = existing && !existing.endsWith('\n') ? '\n' : '';
+    const updated = `${existing}${prefix}${line}\n`;
+    await vscode.workspace.fs.createDirectory(vscode.Uri.file(path.dirname(file.fsPath)));
+    await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(updated));
+    await this.remember(target.account.name, messageId, summary, target.ref.mailbox);
+    const lineNo = updated.split('\n').length - 2;
+    const editor = await vscode.window.showTextDocument(file, { selection: new vscode.Range(lineNo, 0, lineNo, 0), preview: false });
+    editor.revealRange(new vscode.Range(lineNo, 0, lineNo, 0));
+    if (vscode.workspace.getConfiguration('mailroom').get<boolean>('flagMessageOnTask', true)) {
+      await actions.toggleFlag([target], () => false);
+      this.ctx.reader.patchFlags([target.ref], { add: '\\Flagged' });
+    }
+  }
+
+  /** Files in the workspace that link to `messageId`, with the line of each link. */
+  async tasksLinkingTo(account: string, messageId: string): Promise<Array<{ uri: vscode.Uri; line: number; text: string }>> {
+    const files = await vscode.workspace.findFiles('**/*.{md,markdown,txt,org,todo,rst,adoc}', '**/{node_modules,.git,dist,out}/**', 500);
+    const found: Array<{ uri: vscode.Uri; line: number; text: string }> = [];
+    for (const uri of files) {
+      let text: string;
+      try {
+        const bytes = await vscode.workspace.fs.readFile(uri);
+        if (bytes.byteLength > 2_000_000) continue;
+        text = new TextDecoder().decode(bytes);
+      } catch {
+        continue;
+      }
+      if (!text.includes('mailroom.mailroom/message')) continue;
+      const lines = text.split('\n');
+      for (const l of findMessageLinks(text)) {
+        let link: MessageLink;
+        try {
+          link = parseMessageLink(l.url);
+        } catch {
+          continue;
+        }
+        if (link.account !== account || link.messageId !== messageId) continue;
+        const line = text.slice(0, l.start).split('\n').length - 1;
+        found.push({ uri, line, text: (lines[line] ?? '').trim().replace(/\s*vscode:\/\/\S+/g, '').replace(/\[([^\]]*)\]\(\s*\)/g, '$1').slice(0, 200) });
+      }
+    }
+    return found;
+  }
+
+  register(): vscode.Disposable[] {
+    const selector: vscode.DocumentSelector = [{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-userdata' }];
+    return [
+      command('mailroom.copyMessageLink', 'Copy Message Link', async (node, nodes) => {
+        const [target] = resolveTargets(this.ctx, node, nodes);
+        const text = await this.copyLink(target!);
+        void vscode.window.setStatusBarMessage(`Copied ${text.slice(0, 60)}…`, 4000);
+      }),
+      command('mailroom.createTaskFromMessage', 'Create Task from Message', async (node, nodes) => {
+        const [target] = resolveTargets(this.ctx, node, nodes);
+        await this.createTask(target!);
+      }),
+      command('mailroom.openMessageLink', 'Open Message Link', async (url?: unknown) => {
+        const text = typeof url === 'string' ? url : await vscode.window.showInputBox({ title: 'Open Message Link', prompt: 'Paste a Mailroom message link', ignoreFocusOut: true });
+        if (text) await this.open(text);
+      }),
+      vscode.window.registerUriHandler({
+        handleUri: (uri) => {
+          if (uri.path !== '/message') return;
+          this.open(`vscode://mailroom.mailroom/message?${uri.query}`).catch((err: Error) => actions.reportError('Open Message Link', err));
+        },
+      }),
+      vscode.languages.registerDocumentLinkProvider(selector, {
+        provideDocumentLinks: (doc) => findMessageLinks(doc.getText()).map((l) => {
+          const link = new vscode.DocumentLink(
+            new vscode.Range(doc.positionAt(l.start), doc.positionAt(l.end)),
+            vscode.Uri.parse(`command:mailroom.openMessageLink?${encodeURIComponent(JSON.stringify([l.url]))}`),
+          );
+          link.tooltip = 'Open the message in Mailroom';
+          return link;
+        }),
+      }),
+      vscode.languages.registerHoverProvider(selector, {
+        provideHover: (doc, pos) => {
+          const offset = doc.offsetAt(pos);
+          const hit = findMessageLinks(doc.getText()).find((l) => l.start <= offset && offset <= l.end);
+          if (!hit) return undefined;
+          let link: MessageLink;
+          try {
+            link = parseMessageLink(hit.url);
+          } catch (err) {
+            return new vscode.Hover(`Mailroom: ${(err as Error).message}`);
+          }
+          return new vscode.Hover(hoverText(link, this.cache.get(link.account, link.messageId)),
+            new vscode.Range(doc.positionAt(hit.start), doc.positionAt(hit.end)));
+        },
+      }),
+    ];
+  }
+}
+
+function hoverText(link: MessageLink, info: LinkInfo | undefined): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(undefined, true);
+  if (info) {
+    md.appendMarkdown(`$(mail) **${escape(info.subject)}**  \n`);
+    md.appendMarkdown(`From ${escape(info.from)}${info.date ? ` · ${new Date(info.date).toLocaleString()}` : ''}  \n`);
+  } else {
+    md.appendMarkdown(`$(mail) Message <${escape(link.messageId)}>  \n`);
+  }
+  md.appendMarkdown(`Account: ${escape(link.account)}${info?.mailbox ? ` · last seen in ${escape(info.mailbox)}` : ''}`);
+  return md;
+}
+
+const escape = (s: string) => s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
+
+async function pickWorkspaceFolder(): Promise<vscode.WorkspaceFolder | undefined> {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  if (folders.length === 0) {
+    void vscode.window.showErrorMessage('Create Task from Message: open a folder first; the task goes into its tasks file (setting mailroom.tasksFile).');
+    return undefined;
+  }
+  if (folders.length === 1) return folders[0];
+  return vscode.window.showWorkspaceFolderPick({ placeHolder: 'Which workspace folder gets the task?' });
+}
