@@ -2,9 +2,10 @@
 // IIFE with @vscode-elements), and copies the codicon font the webview uses.
 // Type-checking is a separate step (`npm run typecheck`).
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
+rmSync('dist', { recursive: true, force: true }); // no stale files (old source maps) reach the package
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', legalComments: 'none' };
 
 await Promise.all([

@@ -52,7 +52,6 @@ _mailroom_cs_install() (
     make:/usr/bin/make
     g++:/usr/bin/g++
   )
-  mkdir -p "$tools"
   local missing=() spec
   for spec in "${debs[@]}"; do
     [ -e "${spec#*:}" ] || missing+=("${spec%%:*}")
@@ -63,6 +62,7 @@ _mailroom_cs_install() (
       echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
       return 1
     fi
+    mkdir -p "$tools"
     if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } \
       >"$tools/apt.log" 2>&1; then
       echo "code-server.sh: apt-get install ${missing[*]} failed; the end of $tools/apt.log:" >&2
@@ -71,6 +71,7 @@ _mailroom_cs_install() (
     fi
   fi
 
+  mkdir -p "$tools"
   # One installer at a time (tests started in parallel, or two checkouts sharing the cache).
   exec 9>"$tools/.lock"
   flock 9
@@ -107,14 +108,18 @@ _mailroom_cs_install() (
   if [ ! -f "$entry" ]; then
     local tmp
     tmp=$(mktemp -d "$tools/.code-server.XXXXXX")
-    printf '{ "name": "mailroom-code-server", "private": true }\n' >"$tmp/package.json"
+    # allowScripts: npm 11 reviews install scripts (advisory now, blocking in a later release).
+    printf '{ "name": "mailroom-code-server", "private": true, "allowScripts": { "code-server": true, "argon2": true } }\n' \
+      >"$tmp/package.json"
     (
       export PATH="$node_dir/bin:$PATH"
       export npm_config_nodedir="$node_dir" npm_config_yes=true npm_config_unsafe_perm=true
       export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
       cd "$tmp" &&
         npm install --loglevel=warn "code-server@$cs_version" &&
-        "$node_dir/bin/node" node_modules/code-server/out/node/entry.js --version
+        XDG_CONFIG_HOME="$tmp/.probe" XDG_DATA_HOME="$tmp/.probe" \
+          "$node_dir/bin/node" node_modules/code-server/out/node/entry.js --version &&
+        rm -rf "$tmp/.probe"
     ) >>"$log" 2>&1 || { rm -rf "$tmp"; fail "npm install code-server@$cs_version"; }
     rm -rf "$cs_dir"
     mv "$tmp" "$cs_dir"

@@ -137,10 +137,11 @@ export function messageItem(account: AccountModel, m: MessageSummary): vscode.Tr
   const subject = subjectOf(m.subject);
   const item = new vscode.TreeItem(unread ? { label: subject, highlights: [[0, subject.length]] } : subject);
   item.id = messageNodeId(account.name, m);
-  item.description = `${m.hasAttachments ? '📎 ' : ''}${senderName(m.from)} · ${shortDate(m.date)}`;
-  item.iconPath = flagged
-    ? new vscode.ThemeIcon('star-full', new vscode.ThemeColor('charts.yellow'))
-    : new vscode.ThemeIcon(unread ? 'mail' : 'mail-read', unread ? new vscode.ThemeColor('charts.blue') : undefined);
+  item.description = `${senderName(m.from)} · ${shortDate(m.date)}`;
+  // One icon per row, by what matters most for triage: flagged, unread, has attachments, read.
+  item.iconPath = flagged ? new vscode.ThemeIcon('star-full', new vscode.ThemeColor('charts.yellow'))
+    : unread ? new vscode.ThemeIcon('mail', new vscode.ThemeColor('charts.blue'))
+      : new vscode.ThemeIcon(m.hasAttachments ? 'attach' : 'mail-read');
   const tip = new vscode.MarkdownString(undefined, true);
   tip.appendMarkdown(`**${escapeMd(subject)}**\n\n`);
   tip.appendMarkdown(`From: ${escapeMd(formatAddresses(m.from))}  \nTo: ${escapeMd(formatAddresses(m.to))}  \n`);

@@ -30,7 +30,7 @@ function toItem(account: AccountModel, m: MessageSummary, multi: boolean): Triag
   return {
     label: `${flagged ? '$(star-full) ' : ''}${subjectOf(m.subject)}`,
     description: `${senderName(m.from)}${multi ? ` · ${account.name}` : ''}`,
-    detail: `${shortDate(m.date)}${m.hasAttachments ? ' · 📎' : ''}`,
+    detail: `${shortDate(m.date)}${m.hasAttachments ? ' · $(attach) attachments' : ''}`,
     buttons: BUTTONS.map((b) => ({ iconPath: new vscode.ThemeIcon(b.icon), tooltip: b.tooltip })),
     account,
     message: m,

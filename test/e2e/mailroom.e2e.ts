@@ -1,0 +1,185 @@
+/**
+ * Mailroom end to end: the packaged extension in a real VS Code (code-server) driven through
+ * Chromium, against a private Dovecot. Checks what a person sees and what the server holds.
+ *
+ *   npm run package && node --import tsx --test test/e2e/mailroom.e2e.ts
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { ImapFlow } from 'imapflow';
+import { startDovecot, type TestServer } from '../harness/dovecot';
+import { buildMessage, fixture, uidOf } from '../harness/fixtures';
+import { codeServerInstall, REPO_ROOT, startCodeServer, type CodeServer } from './harness/code-server';
+import { openWorkbench, saveFailureArtifacts, type Workbench } from './harness/workbench';
+
+const VIEW = 'Mailboxes';
+let dovecot: TestServer;
+let server: CodeServer | undefined;
+let wb: Workbench | undefined;
+let imap: ImapFlow;
+let remote: Server;
+let remoteHits = 0;
+let workspace: string;
+
+async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Flags of the message with `subject` in `path`, as a separate IMAP client sees them. */
+async function serverFlags(path: string, subject: string): Promise<Set<string> | undefined> {
+  const lock = await imap.getMailboxLock(path, { readOnly: true });
+  try {
+    await imap.noop(); // this session must see other sessions' expunges before it searches
+    const uids = await imap.search({ subject }, { uid: true });
+    if (!Array.isArray(uids) || !uids.length) return undefined;
+    for await (const m of imap.fetch(uids, { uid: true, flags: true, envelope: true }, { uid: true })) {
+      if (m.envelope?.subject === subject) return m.flags;
+    }
+    return undefined;
+  } finally {
+    lock.release();
+  }
+}
+
+async function answerPasswordPrompts(answers: Record<string, string>): Promise<void> {
+  for (let i = 0; i < Object.keys(answers).length; i++) {
+    const box = wb!.quickInput();
+    await box.locator('.quick-input-box input[type="password"]').waitFor({ state: 'visible', timeout: 60_000 });
+    const prompt = (await box.innerText()).toLowerCase();
+    assert.match(prompt, /password/, `the prompt asks for a password: ${prompt}`);
+    const user = Object.keys(answers).find((u) => prompt.includes(`for ${u} on`));
+    assert.ok(user, `prompt names a known user: ${prompt}`);
+    await wb!.fillQuickInput(answers[user]!);
+    await box.locator('.quick-input-box input[type="password"]').waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+  }
+}
+
+const row = (label: string | RegExp) => wb!.treeRow(VIEW, label);
+const description = async (label: string | RegExp) => (await row(label).locator('.label-description').first().textContent())?.trim() ?? '';
+
+async function openMessage(subject: string): Promise<void> {
+  await row(subject).click();
+  await wb!.webviewFrame().locator('h1.subject', { hasText: subject }).waitFor({ timeout: 20_000 });
+}
+
+before(async () => {
+  await codeServerInstall();
+  dovecot = await startDovecot();
+  remote = createServer((_req, res) => { remoteHits++; res.writeHead(200, { 'content-type': 'image/png' }); res.end(); });
+  await new Promise<void>((r) => remote.listen(0, '127.0.0.1', r));
+  const remotePort = (remote.address() as { port: number }).port;
+  imap = new ImapFlow({ host: dovecot.host, port: dovecot.imapsPort, secure: true, tls: { ca: [dovecot.ca] }, auth: dovecot.users.alice, logger: false, disableCompression: true });
+  await imap.connect();
+  await imap.append('INBOX', buildMessage({
+    from: 'News <news@example.test>', to: 'alice@example.test', subject: 'Newsletter with tracker',
+    text: 'See the picture', html: `<p>Our news</p><img src="http://127.0.0.1:${remotePort}/pixel.png" alt="tracker">`,
+  }), []);
+  const vsix = join(REPO_ROOT, 'mailroom.vsix');
+  assert.ok(existsSync(vsix), 'run `npm run package` first (npm test does)');
+  workspace = mkdtempSync(join(tmpdir(), 'mailroom-e2e-ws-'));
+  server = await startCodeServer({
+    vsix,
+    workspace,
+    userSettings: {
+      'mailroom.accounts': [
+        { name: 'Alice', host: dovecot.host, port: dovecot.imapsPort, security: 'tls', user: 'alice', caFile: dovecot.caFile },
+        { name: 'Bob', host: dovecot.host, port: dovecot.imapsPort, security: 'tls', user: 'bob', caFile: dovecot.caFile },
+      ],
+      'mailroom.notifications': false,
+    },
+  });
+  wb = await openWorkbench(server);
+}, { timeout: 15 * 60_000 });
+
+after(async () => {
+  await wb?.close();
+  await server?.stop();
+  await imap?.logout().catch(() => undefined);
+  remote?.close();
+  await dovecot?.dispose();
+  if (workspace) rmSync(workspace, { recursive: true, force: true });
+});
+
+async function step(name: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    const where = await saveFailureArtifacts(name, server, wb).catch(() => '');
+    throw new Error(`${(err as Error).message}\n${where}`, { cause: err });
+  }
+}
+
+test('accounts from settings ask once for their password; folders appear with counts; a wrong password shows on the account', { timeout: 180_000 }, (t) => step('accounts', async () => {
+  const t0 = Date.now();
+  const lap = (what: string) => t.diagnostic(`${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  await wb!.openViewContainer('Mailroom');
+  lap('view open');
+  await answerPasswordPrompts({ alice: dovecot.users.alice.pass, bob: 'definitely-wrong' });
+  lap('passwords answered');
+  await row('Inbox').waitFor({ timeout: 30_000 });
+  lap('Inbox shown');
+  for (const folder of ['Sent', 'Drafts', 'Archive', 'Junk', 'Trash', 'Projects']) await row(folder).waitFor();
+  assert.equal(await description('Inbox'), '3', 'unread count of INBOX');
+  await eventually('the wrong password on the Bob node', async () => /Wrong password — click to retry/.test(await description('Bob')));
+  await wb!.screenshot('tree');
+}));
+
+test('opening a message shows its body in the reader', { timeout: 120_000 }, () => step('reader', async () => {
+  await row('Inbox').click();
+  await row(fixture('plain').subject).waitFor({ timeout: 20_000 });
+  await openMessage(fixture('plain').subject);
+  const body = await wb!.webviewFrame().locator('.body').innerText();
+  assert.match(body, /Hello from the plain fixture/);
+  await wb!.screenshot('reader');
+  mkdirSync(join(REPO_ROOT, 'docs'), { recursive: true });
+  copyFileSync(join(REPO_ROOT, '.test-artifacts', 'e2e', 'reader.png'), join(REPO_ROOT, 'docs', 'reader.png'));
+  await eventually('\\Seen on the server (markReadOnOpen)', async () => (await serverFlags('INBOX', fixture('plain').subject))?.has('\\Seen'));
+}));
+
+test('Toggle Flag from the palette sets \\Flagged on the server', { timeout: 60_000 }, () => step('flag', async () => {
+  await wb!.runCommand('Mail: Toggle Flag');
+  await eventually('\\Flagged on the server', async () => (await serverFlags('INBOX', fixture('plain').subject))?.has('\\Flagged'));
+}));
+
+test('Archive and Delete put messages into Archive and Trash on the server', { timeout: 90_000 }, () => step('archive-delete', async () => {
+  await wb!.runCommand('Mail: Archive Message');
+  await eventually('the message in Archive', () => serverFlags('Archive', fixture('plain').subject));
+  assert.equal(await serverFlags('INBOX', fixture('plain').subject), undefined, 'gone from INBOX');
+  await eventually('the row to leave the tree', async () => (await row(fixture('plain').subject).count()) === 0);
+
+  await openMessage(fixture('attachment').subject);
+  await wb!.runCommand('Mail: Delete Message');
+  await eventually('the message in Trash', () => serverFlags('Trash', fixture('attachment').subject));
+  assert.equal(await serverFlags('INBOX', fixture('attachment').subject), undefined);
+  void uidOf;
+}));
+
+test('mail appended by another client appears in the tree without a refresh', { timeout: 60_000 }, () => step('live', async () => {
+  await imap.append('INBOX', buildMessage({ from: 'Live <live@example.test>', to: 'alice@example.test', subject: 'Arrived live', text: 'hello' }), []);
+  await row('Arrived live').waitFor({ timeout: 30_000 });
+}));
+
+test('remote images stay blocked until allowed', { timeout: 60_000 }, () => step('remote', async () => {
+  await openMessage('Newsletter with tracker');
+  const frame = wb!.webviewFrame();
+  await frame.locator('.banner', { hasText: 'Remote content blocked' }).waitFor();
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(remoteHits, 0, 'no request reached the remote host');
+  await frame.locator('vscode-button', { hasText: 'Load remote content' }).click();
+  await eventually('the remote image to load after allowing it', async () => remoteHits > 0);
+}));
