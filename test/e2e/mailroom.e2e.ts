@@ -5,7 +5,7 @@
  *   npm run package && node --import tsx --test test/e2e/mailroom.e2e.ts
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -148,8 +148,8 @@ test('opening a message shows its body in the reader', { timeout: 120_000 }, () 
   await wb!.page.mouse.move(1000, 800); // no tree tooltip over the README screenshot
   await new Promise((r) => setTimeout(r, 800));
   await wb!.screenshot('reader');
-  mkdirSync(join(REPO_ROOT, 'docs'), { recursive: true });
-  copyFileSync(join(REPO_ROOT, '.test-artifacts', 'e2e', 'reader.png'), join(REPO_ROOT, 'docs', 'reader.png'));
+  // The README's screenshot is this one (committed from a run).
+  copyFileSync(join(REPO_ROOT, '.test-artifacts', 'e2e', 'reader.png'), join(REPO_ROOT, 'media', 'screenshot-reader.png'));
   await eventually('\\Seen on the server (markReadOnOpen)', async () => (await serverFlags('INBOX', fixture('plain').subject))?.has('\\Seen'));
 }));
 

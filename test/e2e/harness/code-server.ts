@@ -29,6 +29,8 @@ export interface CodeServerOptions {
   userSettings?: Record<string, unknown>;
   /** extra env for code-server (and so for the extension host), e.g. NODE_EXTRA_CA_CERTS */
   env?: Record<string, string>;
+  /** a fixed port (the demo); default: a free one */
+  port?: number;
 }
 
 export interface CodeServer {
@@ -270,7 +272,7 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
 
     let lastError: Error | undefined;
     for (let attempt = 1; attempt <= 3; attempt++) {
-      const port = await freePort();
+      const port = opts.port ?? (await freePort());
       const logFile = path.join(runDir, 'code-server.log');
       const logFd = fs.openSync(logFile, 'a');
       child = spawn(
@@ -287,7 +289,6 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
           '--disable-workspace-trust',
           '--disable-getting-started-override',
           '--ignore-last-opened',
-          ...(process.env.TMP_EXTRA_ARGS ? process.env.TMP_EXTRA_ARGS.split(' ') : []),
           workspace,
         ],
         { env, detached: true, stdio: ['ignore', logFd, logFd] },
