@@ -225,11 +225,10 @@ export class ImapConnection {
     fn: (client: ImapFlow, mailbox: MailboxObject) => Promise<T>,
   ): Promise<T> {
     return this.run(async (client) => {
+      // imapflow re-issues SELECT/EXAMINE when the mode differs. Never CLOSE to switch: CLOSE
+      // expunges every \Deleted message of the folder, including other clients'.
       const readOnly = opts.readOnly ?? false;
-      if (client.mailbox && client.mailbox.path === path && Boolean(client.mailbox.readOnly) !== readOnly) {
-        await client.mailboxClose().catch(() => undefined);
-      }
-      const wasOpen = client.mailbox && client.mailbox.path === path;
+      const wasOpen = client.mailbox && client.mailbox.path === path && Boolean(client.mailbox.readOnly) === readOnly;
       let lock;
       try {
         lock = await client.getMailboxLock(path, { readOnly });

@@ -105,3 +105,16 @@ test('read-only browsing uses EXAMINE and changes nothing', async () => {
   const msg = await other.fetchOne(String(plain.uid), { flags: true }, { uid: true });
   assert.ok(msg && !msg.flags!.has('\\Seen'), 'reading did not mark it seen');
 });
+
+test('switching between read-only and read-write never expunges other clients\' \\Deleted mail', async () => {
+  await fill('Switching', 2);
+  const other = await ctx.otherClient('alice');
+  await other.mailboxOpen('Switching');
+  assert.ok(await other.messageFlagsAdd('1:*', ['\\Deleted']), 'marked by another client, not expunged');
+  const account = ctx.mailAccount();
+  await account.listMessages('Switching');                     // SELECT
+  await account.listMessages('Switching', { readOnly: true }); // EXAMINE
+  await account.listMessages('Switching');                     // SELECT again
+  const status = await other.status('Switching', { messages: true });
+  assert.equal(status && status.messages, 2);
+});

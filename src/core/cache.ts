@@ -1,0 +1,121 @@
+// A persistent cache per account: folder list with counts, the summaries of the messages that were
+// shown (per folder, keyed by UIDVALIDITY and HIGHESTMODSEQ for QRESYNC), and size-capped rendered
+// bodies. Plain JSON files (no native modules), written atomically (temp file + rename). A corrupt
+// or version-mismatched file is discarded and rebuilt, never a crash.
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { MailboxInfo } from './mailboxes';
+import type { MessageSummary } from './messages';
+import type { MessageContent } from './reader';
+
+export const CACHE_VERSION = 1;
+
+export interface CachedMailbox {
+  path: string;
+  uidValidity: string;
+  /** Absent when the server has no CONDSTORE: resync then compares UIDs and flags. */
+  highestModseq?: string;
+  uidNext: number;
+  exists: number;
+  /** Newest first: the pages that were shown. */
+  messages: MessageSummary[];
+  hasMore: boolean;
+}
+
+interface Envelope<T> { version: number; data: T }
+
+const hash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 24);
+
+export class MailCache {
+  private readonly root: string;
+
+  constructor(dir: string, account: string, private readonly maxBodyBytes = 50 * 1024 * 1024) {
+    this.root = join(dir, hash(account));
+  }
+
+  private async read<T>(file: string): Promise<T | undefined> {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+    try {
+      const env = JSON.parse(text) as Envelope<T>;
+      if (env?.version === CACHE_VERSION && env.data !== undefined) return env.data;
+    } catch {
+      // fall through: corrupt
+    }
+    await unlink(file).catch(() => undefined);
+    return undefined;
+  }
+
+  private async write<T>(file: string, data: T): Promise<void> {
+    await mkdir(join(file, '..'), { recursive: true });
+    const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    await writeFile(tmp, JSON.stringify({ version: CACHE_VERSION, data } satisfies Envelope<T>));
+    await rename(tmp, file);
+  }
+
+  loadFolders(): Promise<MailboxInfo[] | undefined> {
+    return this.read<MailboxInfo[]>(join(this.root, 'folders.json'));
+  }
+
+  saveFolders(list: MailboxInfo[]): Promise<void> {
+    return this.write(join(this.root, 'folders.json'), list);
+  }
+
+  private mailboxFile(path: string): string {
+    return join(this.root, 'mailboxes', `${hash(path)}.json`);
+  }
+
+  async loadMailbox(path: string): Promise<CachedMailbox | undefined> {
+    const m = await this.read<CachedMailbox>(this.mailboxFile(path));
+    return m && m.path === path && Array.isArray(m.messages) ? m : undefined;
+  }
+
+  saveMailbox(m: CachedMailbox): Promise<void> {
+    return this.write(this.mailboxFile(m.path), m);
+  }
+
+  private bodyFile(ref: { mailbox: string; uidValidity: string; uid: number }): string {
+    return join(this.root, 'bodies', `${hash(`${ref.mailbox}\u0000${ref.uidValidity}\u0000${ref.uid}`)}.json`);
+  }
+
+  async loadBody(ref: { mailbox: string; uidValidity: string; uid: number }): Promise<MessageContent | undefined> {
+    const file = this.bodyFile(ref);
+    const data = await this.read<Omit<MessageContent, 'cid'> & { cid: Array<[string, string]> }>(file);
+    if (!data || data.ref.uid !== ref.uid || data.ref.uidValidity !== ref.uidValidity || data.ref.mailbox !== ref.mailbox) return undefined;
+    const now = new Date();
+    await utimes(file, now, now).catch(() => undefined); // LRU by mtime
+    return { ...data, cid: new Map(data.cid) };
+  }
+
+  async saveBody(content: MessageContent): Promise<void> {
+    if (this.maxBodyBytes <= 0) return;
+    await this.write(this.bodyFile(content.ref), { ...content, cid: [...content.cid] });
+    await this.evictBodies();
+  }
+
+  /** Removes the least recently used bodies until the total fits the cap. */
+  private async evictBodies(): Promise<void> {
+    const dir = join(this.root, 'bodies');
+    const entries: Array<{ file: string; size: number; used: number }> = [];
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      const s = await stat(join(dir, name)).catch(() => undefined);
+      if (s) entries.push({ file: join(dir, name), size: s.size, used: s.mtimeMs });
+    }
+    let total = entries.reduce((n, e) => n + e.size, 0);
+    for (const e of entries.sort((a, b) => a.used - b.used)) {
+      if (total <= this.maxBodyBytes) break;
+      await unlink(e.file).catch(() => undefined);
+      total -= e.size;
+    }
+  }
+
+  /** Forgets everything about this account. */
+  clear(): Promise<void> {
+    return rm(this.root, { recursive: true, force: true });
+  }
+}
