@@ -17,6 +17,8 @@ import {
 import { type MessageLink, type Resolution, resolveMessageLink } from './links';
 import { listPage, type MessagePage, type MessageRef } from './messages';
 import { type MessageContent, type ReadOptions, readMessage, saveAttachment, type AttachmentInfo } from './reader';
+import type { CachedMailbox } from './cache';
+import { resyncMailbox, type ResyncResult } from './resync';
 import { type SearchQuery, type SearchResult, searchMailbox } from './search';
 import { MailboxWatcher } from './watcher';
 
@@ -105,6 +107,11 @@ export class MailAccount implements Disposable {
 
   listMessages(path: string, opts: { before?: number; pageSize?: number; readOnly?: boolean } = {}): Promise<MessagePage> {
     return listPage(this.ops, path, opts);
+  }
+
+  /** Brings a cached folder up to date (QRESYNC when offered); only changes cross the wire. */
+  resync(cached: CachedMailbox, opts: { pageSize?: number } = {}): Promise<ResyncResult> {
+    return resyncMailbox(this.ops, cached, opts);
   }
 
   readMessage(ref: MessageRef, opts: ReadOptions = {}): Promise<MessageContent> {

@@ -2,6 +2,7 @@
 export * from './account';
 export * from './account-session';
 export * from './actions';
+export * from './cache';
 export * from './connection';
 export * from './errors';
 export * from './events';
@@ -10,6 +11,7 @@ export * from './log';
 export * from './mailboxes';
 export * from './messages';
 export * from './reader';
+export * from './resync';
 export * from './search';
 export * from './structure';
 export * from './watcher';

@@ -40,6 +40,9 @@ export interface MessagePage {
   messages: MessageSummary[];
   /** More, older messages exist: ask with `before` = the last summary's UID. */
   hasMore: boolean;
+  /** Sync state of the folder when the page was read (for the cache / QRESYNC). */
+  uidNext: number;
+  highestModseq?: string;
 }
 
 export const SUMMARY_QUERY: FetchQueryObject = {
@@ -57,13 +60,18 @@ function isoDate(value: Date | string | undefined): string | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
 
+/** \Recent belongs to one session, not to the message: never shown, cached or compared. */
+export function withoutRecent(flags: Iterable<string> | undefined): string[] {
+  return [...(flags ?? [])].filter((f) => f !== '\\Recent');
+}
+
 export function toSummary(msg: FetchMessageObject, mailbox: string, uidValidity: string): MessageSummary {
   const env = msg.envelope ?? {};
   const summary: MessageSummary = {
     mailbox,
     uidValidity,
     uid: msg.uid,
-    flags: [...(msg.flags ?? [])],
+    flags: withoutRecent(msg.flags),
     date: isoDate(env.date) ?? isoDate(msg.internalDate) ?? new Date(0).toISOString(),
     from: addresses(env.from),
     to: addresses(env.to),
@@ -124,12 +132,17 @@ export async function listPage(
   return conn.withMailbox(path, { readOnly: opts.readOnly ?? false, idempotent: true, sync: true }, async (client, mailbox) => {
     const uidValidity = uidValidityOf(mailbox);
     const exists = mailbox.exists;
+    const sync = {
+      uidNext: mailbox.uidNext,
+      ...(client.enabled.has('CONDSTORE') && mailbox.highestModseq !== undefined && !mailbox.noModseq
+        ? { highestModseq: mailbox.highestModseq.toString() } : {}),
+    };
     const end = opts.before === undefined ? exists : await seqBelow(client, opts.before);
-    if (end <= 0) return { mailbox: path, uidValidity, exists, messages: [], hasMore: false };
+    if (end <= 0) return { mailbox: path, uidValidity, exists, messages: [], hasMore: false, ...sync };
     const start = Math.max(1, end - pageSize + 1);
     const messages: MessageSummary[] = [];
     for await (const msg of client.fetch(`${start}:${end}`, SUMMARY_QUERY)) messages.push(toSummary(msg, path, uidValidity));
     messages.sort((a, b) => b.uid - a.uid);
-    return { mailbox: path, uidValidity, exists, messages, hasMore: start > 1 };
+    return { mailbox: path, uidValidity, exists, messages, hasMore: start > 1, ...sync };
   });
 }

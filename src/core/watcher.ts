@@ -6,7 +6,7 @@ import type { ExistsEvent, ExpungeEvent, FlagsEvent, ImapFlow } from 'imapflow';
 import type { ConnectionState, ImapConnection } from './connection';
 import { Emitter, type Disposable, type Event } from './events';
 import type { Logger } from './log';
-import { fetchSummaries, type MessageSummary, uidValidityOf } from './messages';
+import { fetchSummaries, type MessageSummary, uidValidityOf, withoutRecent } from './messages';
 
 export type ResyncReason = 'reconnected' | 'uidValidityChanged' | 'unknownExpunge';
 
@@ -95,7 +95,7 @@ export class MailboxWatcher implements Disposable {
       const m = await client.fetchOne(String(e.seq), { uid: true });
       uid = m ? m.uid : undefined;
     }
-    if (uid !== undefined) this.flagsChanged.fire({ uid, flags: [...e.flags] });
+    if (uid !== undefined) this.flagsChanged.fire({ uid, flags: withoutRecent(e.flags) });
   }
 
   dispose(): void {
