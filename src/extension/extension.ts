@@ -19,7 +19,7 @@ import { MailTreeProvider } from './tree';
 export function activate(context: vscode.ExtensionContext): void {
   const { channel, logger } = createLogChannel();
   const passwords = new PasswordStore(context.secrets);
-  const model = new MailModel(passwords, logger, () => tracing(channel));
+  const model = new MailModel(passwords, logger, () => tracing(channel), vscode.Uri.joinPath(context.globalStorageUri, 'cache').fsPath);
   const provider = new MailTreeProvider(model);
   const tree = vscode.window.createTreeView('mailroom.mailboxes', { treeDataProvider: provider, canSelectMany: true, showCollapseAll: true });
   let links: MessageLinks | undefined;
@@ -56,6 +56,10 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerTriage(ctx),
     ...registerSearch(ctx),
     ...links.register(),
+    vscode.commands.registerCommand('mailroom.clearCache', async () => {
+      await model.clearCache();
+      void vscode.window.showInformationMessage('Mailroom: the local cache was cleared; folders reload from the server.');
+    }),
   );
   logger.info(`Mailroom activated with ${model.accounts.length} account(s)`);
 }

@@ -3,6 +3,8 @@
 // nothing here draws anything (the model/tree split of vscode-pull-request-github).
 import * as vscode from 'vscode';
 import { MailAccount } from '../core/account-session';
+import { MailCache } from '../core/cache';
+import { toCachedMailbox } from '../core/resync';
 import type { ConnectionState } from '../core/connection';
 import { isMailError, MailError } from '../core/errors';
 import type { Logger } from '../core/log';
@@ -16,6 +18,8 @@ import { type AccountEntry, readAccounts, settings } from './settings';
 export interface FolderState {
   path: string;
   uidValidity?: string;
+  /** Sync point of the last full look at the folder. Older is always safe for a resync (it only re-reads more). */
+  sync?: { uidNext: number; exists: number; highestModseq?: string };
   messages: MessageSummary[];
   hasMore: boolean;
   loading: boolean;
@@ -34,6 +38,10 @@ export type AccountStatus =
   | { kind: 'connected' }
   | { kind: 'error'; error: MailError };
 
+function syncOf(m: { uidNext: number; exists: number; highestModseq?: string }): NonNullable<FolderState['sync']> {
+  return { uidNext: m.uidNext, exists: m.exists, ...(m.highestModseq !== undefined ? { highestModseq: m.highestModseq } : {}) };
+}
+
 export class AccountModel extends Disposable {
   readonly mail?: MailAccount;
   status: AccountStatus;
@@ -41,6 +49,8 @@ export class AccountModel extends Disposable {
   private readonly states = new Map<string, FolderState>();
   private readonly watchers = new Map<string, MailboxWatcher>();
   private foldersLoading: Promise<MailboxInfo[]> | undefined;
+  private readonly saveTimers = new Map<string, NodeJS.Timeout>();
+  readonly cache: MailCache | undefined;
 
   constructor(
     readonly entry: AccountEntry,
@@ -48,8 +58,10 @@ export class AccountModel extends Disposable {
     private readonly logger: Logger,
     private readonly changed: (change: ModelChange) => void,
     traceProtocol: boolean,
+    cacheDir: string | undefined,
   ) {
     super();
+    if (cacheDir && entry.config) this.cache = new MailCache(cacheDir, `${entry.config.name}\u0000${entry.config.user}@${entry.config.host}:${entry.config.port}`, settings.cacheSizeMB() * 1024 * 1024);
     if (entry.config) {
       const config = entry.config;
       this.mail = new MailAccount({
@@ -100,13 +112,27 @@ export class AccountModel extends Disposable {
     await this.loadFolders().catch(() => undefined);
   }
 
+  /** Folders: from the cache at once when there is one (refreshed from the server behind it). */
   async loadFolders(force = false): Promise<MailboxInfo[]> {
     if (this.folders && !force) return this.folders;
+    if (!this.folders && !force && this.cache) {
+      const cached = await this.cache.loadFolders();
+      if (cached?.length) {
+        this.folders = cached;
+        void this.fetchFolders().catch(() => undefined);
+        return cached;
+      }
+    }
+    return this.fetchFolders();
+  }
+
+  private fetchFolders(): Promise<MailboxInfo[]> {
     if (!this.foldersLoading) {
       this.foldersLoading = (async () => {
         try {
           const list = await this.requireMail().listMailboxes({ counts: true });
           this.folders = list;
+          void this.cache?.saveFolders(list).catch(() => undefined);
           this.startLive();
           return list;
         } catch (err) {
@@ -132,10 +158,22 @@ export class AccountModel extends Disposable {
     return this.states.get(path);
   }
 
-  /** First page (or the next one with `more`). */
+  /**
+   * First page (or the next one with `more`). A folder seen before shows its cached messages at
+   * once and is then reconciled with the server (QRESYNC), so only changes cross the wire.
+   */
   async loadMessages(path: string, more = false): Promise<FolderState> {
     const mail = this.requireMail();
     let state = this.states.get(path);
+    if (!more && !state && this.cache) {
+      const cached = await this.cache.loadMailbox(path);
+      if (cached) {
+        state = { path, uidValidity: cached.uidValidity, messages: cached.messages, hasMore: cached.hasMore, loading: false, sync: syncOf(cached) };
+        this.states.set(path, state);
+        void this.reconcile(path, cached);
+        return state;
+      }
+    }
     if (!state || !more) {
       state = { path, messages: [], hasMore: false, loading: false };
       this.states.set(path, state);
@@ -151,6 +189,10 @@ export class AccountModel extends Disposable {
       state.messages.push(...page.messages.filter((m) => !known.has(m.uid)));
       state.hasMore = page.hasMore;
       delete state.error;
+      if (!more) {
+        state.sync = syncOf(page);
+        void this.cache?.saveMailbox(toCachedMailbox(page)).catch(() => undefined);
+      } else this.scheduleSave(path);
       if (path !== 'INBOX') void this.watch(path, true);
     } catch (err) {
       state.error = this.fail(err).message;
@@ -159,6 +201,40 @@ export class AccountModel extends Disposable {
       this.changed({ kind: 'folder', account: this, path });
     }
     return state;
+  }
+
+  private async reconcile(path: string, cached: import('../core/cache').CachedMailbox): Promise<void> {
+    const state = this.states.get(path);
+    if (!state) return;
+    state.loading = true;
+    try {
+      const result = await this.requireMail().resync(cached, { pageSize: settings.pageSize() });
+      state.uidValidity = result.mailbox.uidValidity;
+      state.messages = result.mailbox.messages;
+      state.hasMore = result.mailbox.hasMore;
+      state.sync = syncOf(result.mailbox);
+      delete state.error;
+      await this.cache?.saveMailbox(result.mailbox).catch(() => undefined);
+      this.logger.debug(`[${this.name}] ${path}: resync by ${result.method}: ${result.vanished.length} gone, ${result.changedFlags} flag changes, ${result.added.length} new`);
+      if (path !== 'INBOX') void this.watch(path, true);
+    } catch (err) {
+      state.error = this.fail(err).message;
+    } finally {
+      state.loading = false;
+      this.changed({ kind: 'folder', account: this, path });
+    }
+  }
+
+  /** Live changes reach the cache too (debounced: IDLE can be chatty). */
+  private scheduleSave(path: string): void {
+    const cache = this.cache;
+    if (!cache || this.saveTimers.has(path)) return;
+    this.saveTimers.set(path, setTimeout(() => {
+      this.saveTimers.delete(path);
+      const state = this.states.get(path);
+      if (!state?.uidValidity || !state.sync) return;
+      void cache.saveMailbox({ path, uidValidity: state.uidValidity, ...state.sync, messages: state.messages, hasMore: state.hasMore }).catch(() => undefined);
+    }, 2000));
   }
 
   /** Live updates: INBOX always, plus the folder most recently opened. */
@@ -196,6 +272,7 @@ export class AccountModel extends Disposable {
       state.messages.sort((a, b) => b.uid - a.uid);
     }
     void this.refreshCounts([path]);
+    this.scheduleSave(path);
     this.changed({ kind: 'folder', account: this, path });
     this.changed({ kind: 'newMail', account: this, path, messages: added.filter((m) => !m.flags.includes('\\Seen')) });
   }
@@ -203,6 +280,7 @@ export class AccountModel extends Disposable {
   private onFlags(path: string, uid: number, flags: string[]): void {
     const m = this.states.get(path)?.messages.find((x) => x.uid === uid);
     if (m) m.flags = flags;
+    this.scheduleSave(path);
     void this.refreshCounts([path]);
     this.changed({ kind: 'folder', account: this, path });
   }
@@ -236,6 +314,7 @@ export class AccountModel extends Disposable {
     for (const path of new Set(refs.map((r) => r.mailbox))) {
       const uids = new Set(refs.filter((r) => r.mailbox === path).map((r) => r.uid));
       for (const m of this.states.get(path)?.messages ?? []) if (uids.has(m.uid)) update(m);
+      this.scheduleSave(path);
       this.changed({ kind: 'folder', account: this, path });
     }
   }
@@ -245,8 +324,21 @@ export class AccountModel extends Disposable {
     if (state) {
       const gone = new Set(uids);
       state.messages = state.messages.filter((m) => !gone.has(m.uid));
+      this.scheduleSave(path);
     }
     this.changed({ kind: 'folder', account: this, path });
+  }
+
+  /** A message's content: from the body cache when it was read before (bodies never change). */
+  async readMessage(ref: MessageRef): Promise<import('../core/reader').MessageContent> {
+    const cached = await this.cache?.loadBody(ref).catch(() => undefined);
+    if (cached) {
+      const flags = this.findSummary(ref)?.flags;
+      return flags ? { ...cached, flags: [...flags] } : cached;
+    }
+    const content = await this.requireMail().readMessage(ref);
+    if (!content.truncated) void this.cache?.saveBody(content).catch(() => undefined);
+    return content;
   }
 
   findSummary(ref: MessageRef): MessageSummary | undefined {
@@ -254,6 +346,7 @@ export class AccountModel extends Disposable {
   }
 
   override dispose(): void {
+    for (const t of this.saveTimers.values()) clearTimeout(t);
     for (const w of this.watchers.values()) w.dispose();
     this.watchers.clear();
     super.dispose();
@@ -266,7 +359,12 @@ export class MailModel extends Disposable {
   readonly onDidChange = this.emitter.event;
   private models: AccountModel[] = [];
 
-  constructor(private readonly passwords: PasswordStore, private readonly logger: Logger, private readonly traceProtocol: () => boolean) {
+  constructor(
+    private readonly passwords: PasswordStore,
+    private readonly logger: Logger,
+    private readonly traceProtocol: () => boolean,
+    private readonly cacheDir?: string,
+  ) {
     super();
     this.reload();
     this._register(vscode.workspace.onDidChangeConfiguration((e) => {
@@ -292,13 +390,18 @@ export class MailModel extends Disposable {
         keep.delete(key);
         next.push(existing);
       } else {
-        next.push(new AccountModel(entry, this.passwords, this.logger, (c) => this.emitter.fire(c), this.traceProtocol()));
+        next.push(new AccountModel(entry, this.passwords, this.logger, (c) => this.emitter.fire(c), this.traceProtocol(), this.cacheDir));
       }
     }
     for (const old of keep.values()) old.dispose();
     this.models = next;
     void vscode.commands.executeCommand('setContext', 'mailroom.hasAccounts', next.length > 0);
     this.emitter.fire({ kind: 'accounts' });
+  }
+
+  /** "Clear Cache": forgets cached folders, messages and bodies of every account. */
+  async clearCache(): Promise<void> {
+    for (const m of this.models) await m.cache?.clear();
   }
 
   override dispose(): void {

@@ -40,4 +40,5 @@ export const settings = {
   notifications: () => section().get<boolean>('notifications', true),
   pollIntervalSeconds: () => Math.max(15, section().get<number>('pollIntervalSeconds', 120)),
   confirmDelete: () => section().get<boolean>('confirmPermanentDelete', true),
+  cacheSizeMB: () => Math.max(0, section().get<number>('cacheSizeMB', 100)),
 };

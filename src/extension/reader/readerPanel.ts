@@ -55,7 +55,7 @@ export class ReaderPanel extends Disposable {
     try {
       const content = await vscode.window.withProgress(
         { location: { viewId: 'mailroom.mailboxes' }, title: 'Opening message' },
-        () => target.account.requireMail().readMessage(target.ref),
+        () => target.account.readMessage(target.ref),
       );
       const allowRemote = this.senderAllowed(content);
       const shown: Shown = { key: `m${++this.counter}`, target, content, allowRemote, related: new Map(), relatedItems: [] };
