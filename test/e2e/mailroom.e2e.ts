@@ -5,7 +5,7 @@
  *   npm run package && node --import tsx --test test/e2e/mailroom.e2e.ts
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,4 +184,59 @@ test('remote images stay blocked until allowed', { timeout: 60_000 }, () => step
   assert.equal(remoteHits, 0, 'no request reached the remote host');
   await frame.locator('vscode-button', { hasText: 'Load remote content' }).click();
   await eventually('the remote image to load after allowing it', async () => remoteHits > 0);
+}));
+
+/** Puts the cursor on the first message link of the active editor and runs "Open Link" on it. */
+async function clickLinkInEditor(): Promise<void> {
+  const page = wb!.page;
+  await page.locator('.monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+F');
+  await page.keyboard.type('vscode://mailroom');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Escape'); // the match stays selected: the cursor is on the link
+  await wb!.runCommand('Open Link');
+}
+
+async function openWorkspaceFile(name: string): Promise<void> {
+  await wb!.page.keyboard.press('Control+P');
+  await wb!.fillQuickInput(name, false);
+  await wb!.quickInput().locator('.monaco-list-row', { hasText: name }).first().click();
+  await wb!.page.locator(`.tabs-container .tab[aria-label^="${name}"]`).first().waitFor({ timeout: 10_000 });
+}
+
+test('Copy Message Link: pasted into a Markdown file, a click opens that message', { timeout: 90_000 }, () => step('copy-link', async () => {
+  const origin = new URL(server!.url).origin;
+  await wb!.page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+  await openMessage(fixture('html').subject);
+  await wb!.runCommand('Mail: Copy Message Link');
+  const copied = await eventually('the link on the clipboard', async () => {
+    const text = await wb!.page.evaluate('navigator.clipboard.readText()') as string;
+    return text.includes('vscode://mailroom.mailroom/message') ? text : undefined;
+  });
+  assert.match(copied, new RegExp(`^\\[${fixture('html').subject} — Alice Example\\]\\(vscode://mailroom\\.mailroom/message\\?account=Alice&mid=mid%3Ahtml-1%40mailroom\\.test&imap=`));
+
+  writeFileSync(join(workspace, 'notes.md'), '# Notes\n\n');
+  await openWorkspaceFile('notes.md');
+  await wb!.page.locator('.monaco-editor .view-lines').first().click();
+  await wb!.page.keyboard.press('Control+End');
+  await wb!.page.keyboard.press('Control+V');
+  await openMessage(fixture('nested').subject); // the reader shows another message now
+  await openWorkspaceFile('notes.md');
+  await clickLinkInEditor();
+  await wb!.webviewFrame().locator('h1.subject', { hasText: fixture('html').subject }).waitFor({ timeout: 20_000 });
+}));
+
+test('Create Task from Message writes a checklist line whose link opens the message', { timeout: 90_000 }, () => step('task', async () => {
+  await openMessage(fixture('inline-image').subject);
+  await wb!.runCommand('Mail: Create Task from Message');
+  const todo = join(workspace, 'TODO.md');
+  const text = await eventually('TODO.md with the task', async () => existsSync(todo) && readFileSync(todo, 'utf8'));
+  assert.match(text, new RegExp(`^- \\[ \\] ${fixture('inline-image').subject} — Alice Example, \\d{4}-\\d\\d-\\d\\d vscode://mailroom\\.mailroom/message\\?\\S+$`, 'm'));
+  await eventually('\\Flagged on the server', async () => (await serverFlags('INBOX', fixture('inline-image').subject))?.has('\\Flagged'));
+  await openMessage(fixture('nested').subject);
+  await openWorkspaceFile('TODO.md');
+  await clickLinkInEditor();
+  await wb!.webviewFrame().locator('h1.subject', { hasText: fixture('inline-image').subject }).waitFor({ timeout: 20_000 });
+  // The reader lists the task that links to it.
+  await wb!.webviewFrame().locator('.related-section li[data-kind="task"]').waitFor({ timeout: 20_000 });
 }));

@@ -124,6 +124,7 @@ export class ReaderPanel extends Disposable {
       this.shown = undefined;
     });
     panel.onDidChangeViewState(() => {
+      if (!panel.visible) this.ready = false; // its page is gone until it is shown again
       void vscode.commands.executeCommand('setContext', 'mailroom.readerActive', panel.active);
     });
     return panel;
@@ -189,8 +190,15 @@ export class ReaderPanel extends Disposable {
     const request = parseReaderRequest(raw);
     if (!request) return; // malformed or unknown: ignored, never trusted
     if (request.type === 'ready') {
+      // A hidden webview is destroyed and rebuilt when shown again: every 'ready' gets the
+      // current state, not only what was queued meanwhile.
       this.ready = true;
-      for (const m of this.queued.splice(0)) void this.panel?.webview.postMessage(m);
+      const queued = this.queued.splice(0);
+      if (queued.some((m) => m.type === 'show' || m.type === 'busy' || m.type === 'error') || !this.shown) {
+        for (const m of queued) void this.panel?.webview.postMessage(m);
+      } else {
+        this.display();
+      }
       return;
     }
     const s = this.shown;
