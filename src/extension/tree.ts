@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { buildTree, type MailboxNode, type SpecialUse } from '../core/mailboxes';
 import type { MessageSummary } from '../core/messages';
+import { buildThreads, type ThreadNode } from '../core/threads';
 import { Disposable } from './disposable';
 import { formatAddresses, formatSize, senderName, shortDate, subjectOf } from './format';
 import type { AccountModel, MailModel } from './model';
@@ -10,7 +11,7 @@ import type { AccountModel, MailModel } from './model';
 export type TreeNode =
   | { kind: 'account'; account: AccountModel }
   | { kind: 'folder'; account: AccountModel; folder: MailboxNode }
-  | { kind: 'message'; account: AccountModel; message: MessageSummary }
+  | { kind: 'message'; account: AccountModel; message: MessageSummary; replies?: ThreadNode[] }
   | { kind: 'loadMore'; account: AccountModel; path: string }
   | { kind: 'info'; id: string; label: string; icon: string; tooltip?: string };
 
@@ -30,6 +31,7 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
   constructor(private readonly model: MailModel) {
     super();
     this._register(model.onDidChange(() => this.scheduleRefresh()));
+    this._register(vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('mailroom.threading')) this.scheduleRefresh(); }));
   }
 
   private scheduleRefresh(): void {
@@ -45,6 +47,7 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     if (!node) return this.model.accounts.map((account) => ({ kind: 'account', account }));
     if (node.kind === 'account') return this.accountChildren(node.account);
     if (node.kind === 'folder') return this.folderChildren(node.account, node.folder);
+    if (node.kind === 'message') return (node.replies ?? []).map((t) => threadNode(node.account, t));
     return [];
   }
 
@@ -64,7 +67,10 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     const subfolders: TreeNode[] = folder.children.map((child) => ({ kind: 'folder', account, folder: child }));
     if (!folder.selectable) return subfolders;
     const state = account.state(folder.path) ?? (await account.loadMessages(folder.path));
-    const nodes: TreeNode[] = [...subfolders, ...state.messages.map((message): TreeNode => ({ kind: 'message', account, message }))];
+    const messages: TreeNode[] = vscode.workspace.getConfiguration('mailroom').get<boolean>('threading', false)
+      ? buildThreads(state.messages).map((t) => threadNode(account, t))
+      : state.messages.map((message) => ({ kind: 'message', account, message }));
+    const nodes: TreeNode[] = [...subfolders, ...messages];
     if (state.error) nodes.push({ kind: 'info', id: `ferr\u0000${account.name}\u0000${folder.path}`, label: state.error, icon: 'error' });
     else if (state.hasMore) nodes.push({ kind: 'loadMore', account, path: folder.path });
     else if (state.messages.length === 0 && subfolders.length === 0) {
@@ -77,7 +83,14 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     switch (node.kind) {
       case 'account': return this.accountItem(node.account);
       case 'folder': return this.folderItem(node.account, node.folder);
-      case 'message': return messageItem(node.account, node.message);
+      case 'message': {
+        const item = messageItem(node.account, node.message);
+        if (node.replies?.length) {
+          item.collapsibleState = vscode.TreeItemCollapsibleState.Collapsed;
+          item.description = `${item.description as string} · ${countReplies(node.replies)} repl${countReplies(node.replies) === 1 ? 'y' : 'ies'}`;
+        }
+        return item;
+      }
       case 'loadMore': {
         const item = new vscode.TreeItem('Load more…');
         item.id = `more\u0000${node.account.name}\u0000${node.path}`;
@@ -129,6 +142,14 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     item.contextValue = folder.selectable ? 'folder' : 'folder-noselect';
     return item;
   }
+}
+
+function threadNode(account: AccountModel, t: ThreadNode): TreeNode {
+  return { kind: 'message', account, message: t.message, ...(t.replies.length ? { replies: t.replies } : {}) };
+}
+
+function countReplies(replies: ThreadNode[]): number {
+  return replies.reduce((n, r) => n + 1 + countReplies(r.replies), 0);
 }
 
 export function messageItem(account: AccountModel, m: MessageSummary): vscode.TreeItem {
