@@ -1,14 +1,9 @@
 #!/usr/bin/env bash
 # The one test command (README quick start; .ci/run runs exactly this). Installs what is missing:
-# Debian packages when run as root, npm packages from the lockfile; then runs every test.
+# Debian packages when run as root, npm packages from the lockfile (code-server for the e2e tests
+# is installed by their harness); then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-source scripts/lib/ensure-debs.sh
-ensure_debs dovecot-imapd:/usr/sbin/dovecot openssl:/usr/bin/openssl
-
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
-fi
-
+source scripts/lib/ensure-deps.sh
+ensure_project_deps
 npm test

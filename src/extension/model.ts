@@ -179,50 +179,49 @@ export class AccountModel extends Disposable {
       this.states.set(path, state);
     }
     if (state.loading) return state;
-    state.loading = true;
     const before = more ? state.messages.at(-1)?.uid : undefined;
-    try {
+    await this.updateFolder(state, async () => {
       const page = await mail.listMessages(path, { pageSize: settings.pageSize(), ...(before ? { before } : {}) });
       if (state.uidValidity && state.uidValidity !== page.uidValidity) state.messages = [];
       state.uidValidity = page.uidValidity;
       const known = new Set(state.messages.map((m) => m.uid));
       state.messages.push(...page.messages.filter((m) => !known.has(m.uid)));
       state.hasMore = page.hasMore;
-      delete state.error;
       if (!more) {
         state.sync = syncOf(page);
         void this.cache?.saveMailbox(toCachedMailbox(page)).catch(() => undefined);
       } else this.scheduleSave(path);
-      if (path !== 'INBOX') void this.watch(path, true);
+    });
+    return state;
+  }
+
+  /** Runs a server round on a folder: loading flag, error shown in the folder, then a redraw. */
+  private async updateFolder(state: FolderState, work: () => Promise<void>): Promise<void> {
+    state.loading = true;
+    try {
+      await work();
+      delete state.error;
+      if (state.path !== 'INBOX') void this.watch(state.path, true);
     } catch (err) {
       state.error = this.fail(err).message;
     } finally {
       state.loading = false;
-      this.changed({ kind: 'folder', account: this, path });
+      this.changed({ kind: 'folder', account: this, path: state.path });
     }
-    return state;
   }
 
   private async reconcile(path: string, cached: import('../core/cache').CachedMailbox): Promise<void> {
     const state = this.states.get(path);
     if (!state) return;
-    state.loading = true;
-    try {
+    await this.updateFolder(state, async () => {
       const result = await this.requireMail().resync(cached, { pageSize: settings.pageSize() });
       state.uidValidity = result.mailbox.uidValidity;
       state.messages = result.mailbox.messages;
       state.hasMore = result.mailbox.hasMore;
       state.sync = syncOf(result.mailbox);
-      delete state.error;
       await this.cache?.saveMailbox(result.mailbox).catch(() => undefined);
       this.logger.debug(`[${this.name}] ${path}: resync by ${result.method}: ${result.vanished.length} gone, ${result.changedFlags} flag changes, ${result.added.length} new`);
-      if (path !== 'INBOX') void this.watch(path, true);
-    } catch (err) {
-      state.error = this.fail(err).message;
-    } finally {
-      state.loading = false;
-      this.changed({ kind: 'folder', account: this, path });
-    }
+    });
   }
 
   /** Live changes reach the cache too (debounced: IDLE can be chatty). */
