@@ -12,7 +12,7 @@ import { Emitter, type Disposable, type Event } from './events';
 import { type Logger, SecretRedactor } from './log';
 import {
   createMailbox, deleteMailbox, findSpecialUse, listMailboxes, type MailboxCounts, type MailboxInfo, mailboxCounts,
-  renameMailbox, setSubscribed, type SpecialUse,
+  renameMailbox, setSubscribed, SPECIAL_USE_ATTRIBUTES, type SpecialUse,
 } from './mailboxes';
 import { type MessageLink, type Resolution, resolveMessageLink } from './links';
 import { listPage, type MessagePage, type MessageRef } from './messages';
@@ -90,9 +90,22 @@ export class MailAccount implements Disposable {
 
   async listMailboxes(opts: { counts?: boolean } = {}): Promise<MailboxInfo[]> {
     const list = await listMailboxes(this.ops, opts);
-    this.mailboxCache = list;
+    this.useKnownFolders(list);
     for (const m of list) if (m.counts?.uidValidity) this.noteUidValidity(m.path, m.counts.uidValidity);
     return list;
+  }
+
+  /** Folders known from a cache (or a listing): later SELECTs need no LIST round first. */
+  useKnownFolders(list: MailboxInfo[]): void {
+    this.mailboxCache = list;
+    for (const conn of [this.ops, ...[...this.watchers].map((w) => w.conn)]) this.primeFolders(conn);
+  }
+
+  private primeFolders(conn: ImapConnection): void {
+    conn.primeFolders((this.mailboxCache ?? []).map((m) => ({
+      path: m.path, delimiter: m.delimiter, subscribed: m.subscribed,
+      ...(m.specialUse && m.specialUse !== 'inbox' ? { specialUse: SPECIAL_USE_ATTRIBUTES[m.specialUse] } : {}),
+    })));
   }
 
   async specialFolder(role: SpecialUse): Promise<MailboxInfo | undefined> {
@@ -174,6 +187,7 @@ export class MailAccount implements Disposable {
   /** A live view of `path` on its own IDLE connection; dispose it to stop. */
   async watch(path: string): Promise<MailboxWatcher> {
     const conn = this.newConnection(`watch ${path}`, true);
+    this.primeFolders(conn);
     const watcher = new MailboxWatcher(conn, path, this.options.logger);
     const entry = { watcher, conn };
     this.watchers.add(entry);
@@ -215,8 +229,11 @@ export class MailAccount implements Disposable {
     };
     const timer = setInterval(() => void tick(), intervalMs);
     timer.unref?.();
-    void tick();
-    return { dispose: () => clearInterval(timer) };
+    // The first round only records the baseline, and not at once: the caller has just listed the
+    // folders, and the user's first click must not queue behind a LIST-STATUS of every folder.
+    const first = setTimeout(() => void tick(), Math.min(intervalMs, 5000));
+    first.unref?.();
+    return { dispose: () => { clearInterval(timer); clearTimeout(first); } };
   }
 
   async dispose(): Promise<void> {

@@ -30,6 +30,11 @@ export interface MailboxNode extends MailboxInfo {
   children: MailboxNode[];
 }
 
+export const SPECIAL_USE_ATTRIBUTES: Record<SpecialUse, string> = {
+  inbox: '\\Inbox', drafts: '\\Drafts', sent: '\\Sent', archive: '\\Archive', all: '\\All',
+  flagged: '\\Flagged', junk: '\\Junk', trash: '\\Trash',
+};
+
 const ATTRIBUTE_ROLES: Record<string, SpecialUse> = {
   '\\Inbox': 'inbox', '\\Drafts': 'drafts', '\\Sent': 'sent', '\\Archive': 'archive', '\\All': 'all',
   '\\Flagged': 'flagged', '\\Junk': 'junk', '\\Trash': 'trash',

@@ -119,6 +119,7 @@ export class AccountModel extends Disposable {
       const cached = await this.cache.loadFolders();
       if (cached?.length) {
         this.folders = cached;
+        this.mail?.useKnownFolders(cached);
         void this.fetchFolders().catch(() => undefined);
         return cached;
       }

@@ -1,0 +1,80 @@
+// `npm run bench:e2e`: in a real VS Code (code-server + Chromium), the time from clicking a
+// 100k-message folder (never opened before: nothing cached) to its first message row on screen.
+// Reported, not asserted.
+//   node --import tsx bench/e2e-first-row.ts [--size 100k] [--reps 3]
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startDovecot } from '../test/harness/dovecot';
+import { codeServerInstall, REPO_ROOT, startCodeServer, type CodeServer } from '../test/e2e/harness/code-server';
+import { openWorkbench, type Workbench } from '../test/e2e/harness/workbench';
+import { cloneSeed, ensureSeed, type Owner } from './seed';
+
+const args = process.argv.slice(2);
+const size = args[args.indexOf('--size') + 1] && args.includes('--size') ? args[args.indexOf('--size') + 1]! : '100k';
+const reps = args.includes('--reps') ? Number(args[args.indexOf('--reps') + 1]) : 3;
+const log = (m: string) => process.stderr.write(`[bench:e2e] ${m}\n`);
+
+function owner(): Owner | null {
+  if (process.getuid?.() !== 0) return null;
+  const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('dovecot:'));
+  const f = line?.split(':');
+  return f && f.length >= 4 ? { uid: Number(f[2]), gid: Number(f[3]) } : null;
+}
+
+/** Opens the view, answers the password once, and returns ms from clicking Inbox to its first message row. */
+async function clickToFirstRow(wb: Workbench, pass: string): Promise<number> {
+  await wb.openViewContainer('Mailroom');
+  await wb.quickInput().locator('.quick-input-box input[type="password"]').waitFor({ timeout: 60_000 });
+  await wb.fillQuickInput(pass);
+  const inbox = wb.treeRow('Mailboxes', 'Inbox');
+  await inbox.waitFor({ timeout: 60_000 });
+  const messageRows = wb.treeRows('Mailboxes').filter({ has: wb.page.locator('.label-description', { hasText: ' · ' }) });
+  const t0 = performance.now();
+  await inbox.click();
+  await messageRows.first().waitFor({ timeout: 60_000 });
+  return performance.now() - t0;
+}
+
+async function main(): Promise<void> {
+  await codeServerInstall();
+  const vsix = path.join(REPO_ROOT, 'mailroom.vsix');
+  if (!fs.existsSync(vsix)) throw new Error('run `npm run package` first');
+  const seed = ensureSeed(path.join(REPO_ROOT, '.bench-data'), size, owner(), log);
+  const server = await startDovecot();
+  let codeServer: CodeServer | undefined;
+  let wb: Workbench | undefined;
+  const results: number[] = [];
+  try {
+    await server.stop();
+    cloneSeed(seed.dir, path.join(server.dir, 'home', 'alice', 'Maildir'), owner());
+    await server.start();
+    for (let i = 0; i < reps; i++) {
+      const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-bench-ws-'));
+      codeServer = await startCodeServer({
+        vsix, workspace,
+        userSettings: { 'mailroom.accounts': [{ name: 'Bench', host: server.host, port: server.imapsPort, security: 'tls', user: 'alice', caFile: server.caFile }], 'mailroom.notifications': false },
+      });
+      wb = await openWorkbench(codeServer);
+      results.push(await clickToFirstRow(wb, server.users.alice.pass));
+      await wb.close();
+      await codeServer.stop();
+      wb = undefined;
+      codeServer = undefined;
+      fs.rmSync(workspace, { recursive: true, force: true });
+      log(`rep ${i + 1}: ${Math.round(results.at(-1)!)} ms`);
+    }
+  } finally {
+    await wb?.close().catch(() => undefined);
+    await codeServer?.stop().catch(() => undefined);
+    await server.dispose();
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  process.stdout.write(`first row after clicking the ${size} Inbox in code-server: ${Math.round(median(results))} ms (median of ${reps})\n`);
+  process.stdout.write(`${JSON.stringify({ size, firstRowMs: Math.round(median(results)), samples: results.map(Math.round) })}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench:e2e failed: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});
