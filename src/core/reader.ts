@@ -63,6 +63,10 @@ export interface ReadOptions {
   maxInlineBytes?: number;
 }
 
+// Only the headers the reader shows or links need: Received chains and DKIM signatures often
+// outweigh a short mail's text.
+const SHOWN_HEADERS = ['from', 'sender', 'reply-to', 'to', 'cc', 'date', 'subject', 'message-id', 'in-reply-to', 'references'];
+
 const DEFAULT_MAX_TEXT = 2 * 1024 * 1024;
 const DEFAULT_MAX_INLINE = 4 * 1024 * 1024;
 const INLINE_IMAGE = /^image\/(png|jpe?g|gif|webp|bmp)$/;
@@ -132,7 +136,7 @@ export async function readMessage(conn: ImapConnection, ref: MessageRef, opts: R
   return conn.withMailbox(ref.mailbox, { readOnly: opts.readOnly ?? false, idempotent: true }, async (client, mailbox) => {
     assertUidValidity(mailbox, ref);
     const head = await client.fetchOne(String(ref.uid),
-      { uid: true, flags: true, size: true, internalDate: true, bodyStructure: true, headers: true }, { uid: true });
+      { uid: true, flags: true, size: true, internalDate: true, bodyStructure: true, headers: SHOWN_HEADERS }, { uid: true });
     if (!head || head.uid !== ref.uid) {
       throw new MailError('messageNotFound', `The message is no longer in "${ref.mailbox}" (it was moved or deleted elsewhere).`, { ...ref });
     }
