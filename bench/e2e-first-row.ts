@@ -13,6 +13,7 @@ import { cloneSeed, ensureSeed, type Owner } from './seed';
 const args = process.argv.slice(2);
 const size = args[args.indexOf('--size') + 1] && args.includes('--size') ? args[args.indexOf('--size') + 1]! : '100k';
 const reps = args.includes('--reps') ? Number(args[args.indexOf('--reps') + 1]) : 3;
+const settleMs = args.includes('--settle-ms') ? Number(args[args.indexOf('--settle-ms') + 1]) : 3000;
 const log = (m: string) => process.stderr.write(`[bench:e2e] ${m}\n`);
 
 function owner(): Owner | null {
@@ -30,6 +31,9 @@ async function clickToFirstRow(wb: Workbench, pass: string): Promise<number> {
   const inbox = wb.treeRow('Mailboxes', 'Inbox');
   await inbox.waitFor({ timeout: 60_000 });
   const messageRows = wb.treeRows('Mailboxes').filter({ has: wb.page.locator('.label-description', { hasText: ' · ' }) });
+  // A person reads the folder list before clicking; meanwhile the extension opens its IDLE
+  // connection on INBOX. Clicking in the same instant measures that start-up instead.
+  await new Promise((r) => setTimeout(r, settleMs));
   const t0 = performance.now();
   await inbox.click();
   await messageRows.first().waitFor({ timeout: 60_000 });
@@ -70,8 +74,8 @@ async function main(): Promise<void> {
     await server.dispose();
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  process.stdout.write(`first row after clicking the ${size} Inbox in code-server: ${Math.round(median(results))} ms (median of ${reps})\n`);
-  process.stdout.write(`${JSON.stringify({ size, firstRowMs: Math.round(median(results)), samples: results.map(Math.round) })}\n`);
+  process.stdout.write(`first row after clicking the ${size} Inbox in code-server: ${Math.round(median(results))} ms (median of ${reps}; clicked ${settleMs} ms after the folders appeared)\n`);
+  process.stdout.write(`${JSON.stringify({ size, settleMs, firstRowMs: Math.round(median(results)), samples: results.map(Math.round) })}\n`);
 }
 
 main().catch((err) => {
