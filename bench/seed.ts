@@ -9,6 +9,7 @@
 // the names start with a strictly increasing timestamp (also the mtime = INTERNALDATE).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { base64Lines, encodeQuotedPrintable as encodeQP } from '../test/harness/fixtures';
 
 export const SEED_VERSION = 'v1';
 
@@ -112,35 +113,6 @@ function encodeWord(text: string): string {
   // eslint-disable-next-line no-control-regex
   if (/^[\x20-\x7e]*$/.test(text)) return text;
   return `=?UTF-8?B?${Buffer.from(text, 'utf8').toString('base64')}?=`;
-}
-
-/** Quoted-printable of UTF-8 text, CRLF line breaks, soft-wrapped at 76. */
-function encodeQP(text: string): string {
-  const out: string[] = [];
-  for (const line of text.split('\n')) {
-    const bytes = Buffer.from(line, 'utf8');
-    let cur = '';
-    for (let i = 0; i < bytes.length; i++) {
-      const b = bytes[i] as number;
-      const last = i === bytes.length - 1;
-      const tok = (b >= 33 && b <= 126 && b !== 61) || ((b === 32 || b === 9) && !last)
-        ? String.fromCharCode(b) : '=' + b.toString(16).toUpperCase().padStart(2, '0');
-      if (cur.length + tok.length > 75) {
-        out.push(cur + '=');
-        cur = '';
-      }
-      cur += tok;
-    }
-    out.push(cur);
-  }
-  return out.join(CRLF);
-}
-
-function base64Lines(data: Buffer): string {
-  const b64 = data.toString('base64');
-  const lines: string[] = [];
-  for (let i = 0; i < b64.length; i += 76) lines.push(b64.slice(i, i + 76));
-  return lines.join(CRLF);
 }
 
 /** xorshift32 bytes: incompressible, deterministic. */
