@@ -7,6 +7,7 @@
 import type { ImapFlow } from 'imapflow';
 import type { ImapConnection } from './connection';
 import { MailError } from './errors';
+import { bareId } from './ids';
 import type { MailboxInfo } from './mailboxes';
 import { type MessageRef, uidValidityOf } from './messages';
 
@@ -33,12 +34,12 @@ const bad = (why: string): never => {
 };
 
 /** Message-ID with or without <>, → the bare addr-spec. */
-export function bareMessageId(id: string): string {
-  return id.trim().replace(/^<|>$/g, '');
-}
+export const bareMessageId = bareId;
 
+/** encodeURIComponent that also escapes the sub-delims it leaves alone (!'()*). */
+const encodeSegment = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 // RFC 2392: mid URLs percent-encode everything but unreserved characters and the addr-spec's "@".
-const encodeMid = (s: string) => encodeURIComponent(s).replace(/%40/g, '@').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const encodeMid = (s: string) => encodeSegment(s).replace(/%40/g, '@');
 
 export function midUrl(messageId: string): string {
   const id = bareMessageId(messageId);
@@ -58,8 +59,6 @@ export function parseMidUrl(url: string): string {
   if (!id.includes('@') && id.length < 3) bad(`"${url}" holds no Message-ID`);
   return id;
 }
-
-const encodeSegment = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /** RFC 5092 `imap://user@host/mailbox;UIDVALIDITY=n/;UID=m` (mailbox levels percent-encoded UTF-8). */
 export function imapUrl(p: ImapUrlParts): string {

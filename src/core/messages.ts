@@ -123,6 +123,22 @@ async function seqBelow(client: ImapFlow, uid: number): Promise<number> {
   return Array.isArray(uids) ? uids.length : 0;
 }
 
+/** HIGHESTMODSEQ, only when CONDSTORE is really in use on this connection. */
+export function modseqOf(client: ImapFlow, mailbox: MailboxObject): { highestModseq?: string } {
+  return client.enabled.has('CONDSTORE') && mailbox.highestModseq !== undefined && !mailbox.noModseq
+    ? { highestModseq: mailbox.highestModseq.toString() } : {};
+}
+
+/** The `pageSize` newest messages at or below sequence number `end`, newest first. The caller holds the lock. */
+export async function newestPage(client: ImapFlow, mailbox: MailboxObject, end: number, pageSize: number): Promise<{ messages: MessageSummary[]; hasMore: boolean }> {
+  if (end <= 0) return { messages: [], hasMore: false };
+  const start = Math.max(1, end - pageSize + 1);
+  const uidValidity = uidValidityOf(mailbox);
+  const messages: MessageSummary[] = [];
+  for await (const msg of client.fetch(`${start}:${end}`, SUMMARY_QUERY)) messages.push(toSummary(msg, mailbox.path, uidValidity));
+  return { messages: messages.sort((a, b) => b.uid - a.uid), hasMore: start > 1 };
+}
+
 export async function listPage(
   conn: ImapConnection,
   path: string,
@@ -130,19 +146,8 @@ export async function listPage(
 ): Promise<MessagePage> {
   const pageSize = Math.max(1, Math.min(opts.pageSize ?? DEFAULT_PAGE_SIZE, 1000));
   return conn.withMailbox(path, { readOnly: opts.readOnly ?? false, idempotent: true, sync: true }, async (client, mailbox) => {
-    const uidValidity = uidValidityOf(mailbox);
-    const exists = mailbox.exists;
-    const sync = {
-      uidNext: mailbox.uidNext,
-      ...(client.enabled.has('CONDSTORE') && mailbox.highestModseq !== undefined && !mailbox.noModseq
-        ? { highestModseq: mailbox.highestModseq.toString() } : {}),
-    };
-    const end = opts.before === undefined ? exists : await seqBelow(client, opts.before);
-    if (end <= 0) return { mailbox: path, uidValidity, exists, messages: [], hasMore: false, ...sync };
-    const start = Math.max(1, end - pageSize + 1);
-    const messages: MessageSummary[] = [];
-    for await (const msg of client.fetch(`${start}:${end}`, SUMMARY_QUERY)) messages.push(toSummary(msg, path, uidValidity));
-    messages.sort((a, b) => b.uid - a.uid);
-    return { mailbox: path, uidValidity, exists, messages, hasMore: start > 1, ...sync };
+    const end = opts.before === undefined ? mailbox.exists : await seqBelow(client, opts.before);
+    const page = await newestPage(client, mailbox, end, pageSize);
+    return { mailbox: path, uidValidity: uidValidityOf(mailbox), exists: mailbox.exists, ...page, uidNext: mailbox.uidNext, ...modseqOf(client, mailbox) };
   });
 }

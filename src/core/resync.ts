@@ -3,10 +3,10 @@
 // VANISHED (EARLIER) and the FETCHes of changed flags. On a connection that already has the folder
 // open, UID FETCH … (CHANGEDSINCE modseq VANISHED) does the same. Without CONDSTORE the cheapest
 // correct fallback is UID + FLAGS of the cached range. A changed UIDVALIDITY voids the cache.
-import type { ExpungeEvent, FlagsEvent, ImapFlow, MailboxObject } from 'imapflow';
+import type { ExpungeEvent, FlagsEvent, MailboxObject } from 'imapflow';
 import type { CachedMailbox } from './cache';
 import type { ImapConnection } from './connection';
-import { fetchSummaries, withoutRecent, type MessagePage, type MessageSummary, SUMMARY_QUERY, toSummary, uidValidityOf } from './messages';
+import { fetchSummaries, type MessagePage, type MessageSummary, modseqOf, newestPage, uidValidityOf, withoutRecent } from './messages';
 
 export type ResyncMethod = 'qresync' | 'changedsince' | 'flags' | 'reset';
 
@@ -16,12 +16,6 @@ export interface ResyncResult {
   vanished: number[];
   changedFlags: number;
   added: MessageSummary[];
-}
-
-/** HIGHESTMODSEQ, only when CONDSTORE is really in use on this connection. */
-export function modseqOf(client: ImapFlow, mailbox: MailboxObject): { highestModseq?: string } {
-  return client.enabled.has('CONDSTORE') && mailbox.highestModseq !== undefined && !mailbox.noModseq
-    ? { highestModseq: mailbox.highestModseq.toString() } : {};
 }
 
 function compactRange(uids: number[]): string {
@@ -34,14 +28,6 @@ function compactRange(uids: number[]): string {
     parts.push(start === end ? `${start}` : `${start}:${end}`);
   }
   return parts.join(',');
-}
-
-async function firstPage(client: ImapFlow, mailbox: MailboxObject, pageSize: number): Promise<{ messages: MessageSummary[]; hasMore: boolean }> {
-  if (mailbox.exists === 0) return { messages: [], hasMore: false };
-  const start = Math.max(1, mailbox.exists - pageSize + 1);
-  const messages: MessageSummary[] = [];
-  for await (const m of client.fetch(`${start}:${mailbox.exists}`, SUMMARY_QUERY)) messages.push(toSummary(m, mailbox.path, uidValidityOf(mailbox)));
-  return { messages: messages.sort((a, b) => b.uid - a.uid), hasMore: start > 1 };
 }
 
 export async function resyncMailbox(conn: ImapConnection, cached: CachedMailbox, opts: { pageSize?: number } = {}): Promise<ResyncResult> {
@@ -65,7 +51,7 @@ export async function resyncMailbox(conn: ImapConnection, cached: CachedMailbox,
       const uidValidity = uidValidityOf(mailbox);
       const base = { path: cached.path, uidValidity, uidNext: mailbox.uidNext, exists: mailbox.exists, ...modseqOf(client, mailbox) };
       if (uidValidity !== cached.uidValidity) {
-        const page = await firstPage(client, mailbox, pageSize);
+        const page = await newestPage(client, mailbox, mailbox.exists, pageSize);
         return { mailbox: { ...base, ...page }, method: 'reset', vanished: [], changedFlags: 0, added: page.messages };
       }
 

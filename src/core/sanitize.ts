@@ -3,6 +3,7 @@
 // that runs, submits, embeds or redirects. Remote resources (images, CSS url()) are removed until
 // the user allows them: loading one tells the sender the mail was read.
 import sanitize from 'sanitize-html';
+import { bareId } from './ids';
 
 export interface SanitizeOptions {
   /** Keep http(s) images and CSS url()s. */
@@ -52,7 +53,7 @@ export function neutralizeCss(css: string, opts: SanitizeOptions, count: { block
 }
 
 function decodeCid(url: string): string {
-  const id = url.replace(/^cid:/i, '').replace(/^<|>$/g, '');
+  const id = bareId(url.replace(/^cid:/i, ''));
   try {
     return decodeURIComponent(id);
   } catch {

@@ -2,6 +2,7 @@
 // body, which images are inline (cid:) resources of the HTML, and what is an attachment. This
 // happens before any body byte is fetched, so only the parts to show ever cross the wire.
 import type { MessageStructureObject } from 'imapflow';
+import { bareId } from './ids';
 
 export interface PartInfo {
   /** IMAP section number ("1", "2.1"). */
@@ -40,7 +41,7 @@ function leafInfo(node: MessageStructureObject, part: string): PartInfo {
   const filename = dparams.filename ?? params.name;
   if (filename) info.filename = filename;
   else if (info.type === 'message/rfc822') info.filename = `${node.envelope?.subject || 'message'}.eml`;
-  if (node.id) info.contentId = node.id.replace(/^<|>$/g, '');
+  if (node.id) info.contentId = bareId(node.id);
   const flowed: Record<string, string> = {};
   if (params.format) flowed.format = params.format;
   if (params.delsp) flowed.delsp = params.delsp;
@@ -83,8 +84,8 @@ export function planMessage(root: MessageStructureObject): MessagePlan {
       return;
     }
     if (type === 'multipart/related') {
-      const startId = node.parameters?.start?.replace(/^<|>$/g, '');
-      const rootIndex = Math.max(0, startId ? children.findIndex((c) => c.id?.replace(/^<|>$/g, '') === startId) : 0);
+      const startId = node.parameters?.start ? bareId(node.parameters.start) : undefined;
+      const rootIndex = Math.max(0, startId ? children.findIndex((c) => c.id !== undefined && bareId(c.id) === startId) : 0);
       children.forEach((c, i) => walk(c, depth + 1, i === rootIndex ? role : 'related-resource'));
       return;
     }

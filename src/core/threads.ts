@@ -1,6 +1,7 @@
 // Conversation threading of a loaded message list, from Message-ID and In-Reply-To (JWZ-style
 // parent links, without subject guessing). It works on what is already loaded or cached, so it
 // never costs a round trip and never delays the first page.
+import { bareId } from './ids';
 import type { MessageSummary } from './messages';
 
 export interface ThreadNode {
@@ -10,7 +11,7 @@ export interface ThreadNode {
   latest: string;
 }
 
-const norm = (id: string | undefined) => id?.trim().replace(/^<|>$/g, '').toLowerCase();
+const norm = (id: string | undefined) => (id === undefined ? undefined : bareId(id).toLowerCase());
 
 export function buildThreads(messages: MessageSummary[]): ThreadNode[] {
   const nodes = new Map<MessageSummary, ThreadNode>();

@@ -1,6 +1,7 @@
 // Composition root: builds the services and registers the UI. Nothing connects to a server until
 // the Mailboxes view asks for folders.
 import * as vscode from 'vscode';
+import { bareMessageId } from '../core/links';
 import { registerAccountCommands } from './commands/accountCommands';
 import type { CommandContext } from './commands/context';
 import { registerMessageCommands } from './commands/messageCommands';
@@ -27,7 +28,7 @@ export function activate(context: vscode.ExtensionContext): void {
     context,
     (action, target) => vscode.commands.executeCommand(COMMAND_FOR[action], undefined, [treeNodeFor(target)]) as Promise<void>,
     async (target, content) => {
-      const tasks = content.messageId && links ? await links.tasksLinkingTo(target.account.name, content.messageId.replace(/^<|>$/g, '')) : [];
+      const tasks = content.messageId && links ? await links.tasksLinkingTo(target.account.name, bareMessageId(content.messageId)) : [];
       const refs = await findWorkspaceRefs(`${content.subject}\n${content.text ?? stripTags(content.unsafeHtml ?? '')}`);
       return [
         ...tasks.map((t, i) => ({

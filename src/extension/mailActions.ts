@@ -38,26 +38,25 @@ export function reportError(what: string, err: unknown): void {
   void vscode.window.showErrorMessage(`${what}: ${text}`);
 }
 
-export async function setRead(targets: MessageTarget[], read: boolean): Promise<void> {
+/** Sets or clears one flag on the server, then in the loaded pages. */
+async function setFlag(targets: MessageTarget[], flag: string, on: boolean): Promise<void> {
   for (const [account, refs] of byAccount(targets)) {
-    const mail = account.requireMail();
-    await mail.setFlags(refs, read ? { add: ['\\Seen'] } : { remove: ['\\Seen'] });
+    await account.requireMail().setFlags(refs, on ? { add: [flag] } : { remove: [flag] });
     account.updateLocal(refs, (m) => {
-      m.flags = read ? [...new Set([...m.flags, '\\Seen'])] : m.flags.filter((f) => f !== '\\Seen');
+      m.flags = on ? [...new Set([...m.flags, flag])] : m.flags.filter((f) => f !== flag);
     });
-    void account.refreshCounts(refs.map((r) => r.mailbox));
+    if (flag === '\\Seen') void account.refreshCounts(refs.map((r) => r.mailbox));
   }
+}
+
+export function setRead(targets: MessageTarget[], read: boolean): Promise<void> {
+  return setFlag(targets, '\\Seen', read);
 }
 
 /** Flags all if any is unflagged, otherwise unflags all (what a person expects from a toggle). */
 export async function toggleFlag(targets: MessageTarget[], currentlyFlagged: (t: MessageTarget) => boolean): Promise<boolean> {
   const flag = targets.some((t) => !currentlyFlagged(t));
-  for (const [account, refs] of byAccount(targets)) {
-    await account.requireMail().setFlags(refs, flag ? { add: ['\\Flagged'] } : { remove: ['\\Flagged'] });
-    account.updateLocal(refs, (m) => {
-      m.flags = flag ? [...new Set([...m.flags, '\\Flagged'])] : m.flags.filter((f) => f !== '\\Flagged');
-    });
-  }
+  await setFlag(targets, '\\Flagged', flag);
   return flag;
 }
 

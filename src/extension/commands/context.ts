@@ -1,7 +1,7 @@
 // What every command module gets, and how a command finds the messages it acts on.
 import * as vscode from 'vscode';
 import { MailError } from '../../core/errors';
-import type { MessageTarget } from '../mailActions';
+import { type MessageTarget, reportError } from '../mailActions';
 import type { AccountModel, MailModel } from '../model';
 import type { ReaderPanel } from '../reader/readerPanel';
 import type { PasswordStore } from '../secrets';
@@ -53,8 +53,7 @@ export function command(id: string, title: string, run: (...args: unknown[]) => 
     try {
       return await run(...args);
     } catch (err) {
-      const text = err instanceof Error ? err.message : String(err);
-      void vscode.window.showErrorMessage(`${title}: ${text}`);
+      reportError(title, err);
       return undefined;
     }
   });

@@ -65,8 +65,7 @@ export class ReaderPanel extends Disposable {
       void this.showRelated(shown);
       if (settings.markReadOnOpen() && !content.flags.includes('\\Seen')) {
         await setRead([target], true);
-        content.flags = [...content.flags, '\\Seen'];
-        this.post({ type: 'flags', key: this.shown.key, flags: content.flags });
+        this.patchFlags([target.ref], { add: '\\Seen' });
       }
     } catch (err) {
       this.post({ type: 'error', text: (err as Error).message });
