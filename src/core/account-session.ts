@@ -20,6 +20,7 @@ import { type MessageContent, type ReadOptions, readMessage, saveAttachment, typ
 import type { CachedMailbox } from './cache';
 import { resyncMailbox, type ResyncResult } from './resync';
 import { type SearchQuery, type SearchResult, searchMailbox } from './search';
+import { StructureMemo } from './structure-memo';
 import { MailboxWatcher } from './watcher';
 
 export interface MailAccountOptions {
@@ -37,6 +38,7 @@ export type UndoableAction = { kind: 'move'; result: MoveResult } | { kind: 'del
 export class MailAccount implements Disposable {
   readonly ops: ImapConnection;
   private readonly redactor = new SecretRedactor();
+  private readonly structures = new StructureMemo();
   private readonly watchers = new Set<{ watcher: MailboxWatcher; conn: ImapConnection }>();
   private readonly knownUidValidity = new Map<string, string>();
   private readonly invalidated = new Emitter<{ path: string; uidValidity: string }>();
@@ -69,6 +71,7 @@ export class MailAccount implements Disposable {
       passwords: this.options.passwords,
       logger: this.options.logger,
       redactor: this.redactor,
+      structures: this.structures,
       label,
       autoReconnect,
       traceProtocol: this.options.traceProtocol ?? false,

@@ -9,6 +9,7 @@ import { classifyError } from './classify';
 import { MailError } from './errors';
 import { Emitter, type Event } from './events';
 import { formatImapLogEntry, type Logger, type LogLevel, RedactingLogger, SecretRedactor } from './log';
+import { StructureMemo } from './structure-memo';
 
 export type ConnectionState =
   | { status: 'disconnected' }
@@ -34,6 +35,8 @@ export interface ConnectionOptions {
   compression?: 'auto' | 'on' | 'off';
   /** How soon an unused connection enters IDLE (imapflow's default is 15 s). */
   autoIdleDelayMs?: number;
+  /** Shared by the connections of one account: structures one of them listed, another can read with. */
+  structures?: StructureMemo;
 }
 
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|::1|\[::1\])$/i;
@@ -70,6 +73,7 @@ export class ImapConnection {
   private readonly connectEmitter = new Emitter<ImapFlow>();
   private readonly logger: RedactingLogger;
   readonly redactor: SecretRedactor;
+  readonly structures: StructureMemo;
 
   /** Fires on every state change. */
   readonly onDidChangeState: Event<ConnectionState> = this.stateEmitter.event;
@@ -78,6 +82,7 @@ export class ImapConnection {
 
   constructor(private readonly options: ConnectionOptions) {
     this.redactor = options.redactor ?? new SecretRedactor();
+    this.structures = options.structures ?? new StructureMemo();
     this.logger = new RedactingLogger(options.logger, this.redactor);
   }
 

@@ -4,6 +4,7 @@ import type { FetchMessageObject, FetchQueryObject, ImapFlow, MailboxObject, Mes
 import type { ImapConnection } from './connection';
 import { MailError } from './errors';
 import { hasAttachments } from './structure';
+import type { StructureMemo } from './structure-memo';
 
 export interface Address {
   name?: string;
@@ -98,13 +99,22 @@ export function assertUidValidity(mailbox: MailboxObject, ref: { mailbox: string
   }
 }
 
-/** Summaries of `uids` (any order in, newest first out). The caller holds the mailbox lock. */
-export async function fetchSummaries(client: ImapFlow, mailbox: MailboxObject, uids: number[]): Promise<MessageSummary[]> {
-  if (uids.length === 0) return [];
+/** Summaries of the messages a FETCH of SUMMARY_QUERY returns, newest first; their structures are kept for the reader. */
+async function collectSummaries(fetched: AsyncIterable<FetchMessageObject>, mailbox: MailboxObject, structures: StructureMemo | undefined): Promise<MessageSummary[]> {
   const out: MessageSummary[] = [];
-  const uv = uidValidityOf(mailbox);
-  for await (const msg of client.fetch(uids, SUMMARY_QUERY, { uid: true })) out.push(toSummary(msg, mailbox.path, uv));
+  const uidValidity = uidValidityOf(mailbox);
+  for await (const msg of fetched) {
+    const summary = toSummary(msg, mailbox.path, uidValidity);
+    structures?.remember(summary, msg.bodyStructure);
+    out.push(summary);
+  }
   return out.sort((a, b) => b.uid - a.uid);
+}
+
+/** Summaries of `uids` (any order in, newest first out). The caller holds the mailbox lock. */
+export async function fetchSummaries(client: ImapFlow, mailbox: MailboxObject, uids: number[], structures?: StructureMemo): Promise<MessageSummary[]> {
+  if (uids.length === 0) return [];
+  return collectSummaries(client.fetch(uids, SUMMARY_QUERY, { uid: true }), mailbox, structures);
 }
 
 /**
@@ -130,13 +140,11 @@ export function modseqOf(client: ImapFlow, mailbox: MailboxObject): { highestMod
 }
 
 /** The `pageSize` newest messages at or below sequence number `end`, newest first. The caller holds the lock. */
-export async function newestPage(client: ImapFlow, mailbox: MailboxObject, end: number, pageSize: number): Promise<{ messages: MessageSummary[]; hasMore: boolean }> {
+export async function newestPage(client: ImapFlow, mailbox: MailboxObject, end: number, pageSize: number, structures?: StructureMemo): Promise<{ messages: MessageSummary[]; hasMore: boolean }> {
   if (end <= 0) return { messages: [], hasMore: false };
   const start = Math.max(1, end - pageSize + 1);
-  const uidValidity = uidValidityOf(mailbox);
-  const messages: MessageSummary[] = [];
-  for await (const msg of client.fetch(`${start}:${end}`, SUMMARY_QUERY)) messages.push(toSummary(msg, mailbox.path, uidValidity));
-  return { messages: messages.sort((a, b) => b.uid - a.uid), hasMore: start > 1 };
+  const messages = await collectSummaries(client.fetch(`${start}:${end}`, SUMMARY_QUERY), mailbox, structures);
+  return { messages, hasMore: start > 1 };
 }
 
 export async function listPage(
@@ -147,7 +155,7 @@ export async function listPage(
   const pageSize = Math.max(1, Math.min(opts.pageSize ?? DEFAULT_PAGE_SIZE, 1000));
   return conn.withMailbox(path, { readOnly: opts.readOnly ?? false, idempotent: true, sync: true }, async (client, mailbox) => {
     const end = opts.before === undefined ? mailbox.exists : await seqBelow(client, opts.before);
-    const page = await newestPage(client, mailbox, end, pageSize);
+    const page = await newestPage(client, mailbox, end, pageSize, conn.structures);
     return { mailbox: path, uidValidity: uidValidityOf(mailbox), exists: mailbox.exists, ...page, uidNext: mailbox.uidNext, ...modseqOf(client, mailbox) };
   });
 }

@@ -66,6 +66,7 @@ export interface ReadOptions {
 // Only the headers the reader shows or links need: Received chains and DKIM signatures often
 // outweigh a short mail's text.
 const SHOWN_HEADERS = ['from', 'sender', 'reply-to', 'to', 'cc', 'date', 'subject', 'message-id', 'in-reply-to', 'references'];
+const HEAD_QUERY = { uid: true, flags: true, size: true, internalDate: true, headers: SHOWN_HEADERS } as const;
 
 const DEFAULT_MAX_TEXT = 2 * 1024 * 1024;
 const DEFAULT_MAX_INLINE = 4 * 1024 * 1024;
@@ -135,13 +136,18 @@ export async function readMessage(conn: ImapConnection, ref: MessageRef, opts: R
   const maxInline = opts.maxInlineBytes ?? DEFAULT_MAX_INLINE;
   return conn.withMailbox(ref.mailbox, { readOnly: opts.readOnly ?? false, idempotent: true }, async (client, mailbox) => {
     assertUidValidity(mailbox, ref);
-    const head = await client.fetchOne(String(ref.uid),
-      { uid: true, flags: true, size: true, internalDate: true, bodyStructure: true, headers: SHOWN_HEADERS }, { uid: true });
-    if (!head || head.uid !== ref.uid) {
-      throw new MailError('messageNotFound', `The message is no longer in "${ref.mailbox}" (it was moved or deleted elsewhere).`, { ...ref });
+    const gone = () => new MailError('messageNotFound', `The message is no longer in "${ref.mailbox}" (it was moved or deleted elsewhere).`, { ...ref });
+    // A structure the message list already fetched saves a round trip: headers and parts in one FETCH.
+    let structure = conn.structures.recall(ref);
+    let head: FetchMessageObject | undefined;
+    if (!structure) {
+      head = await client.fetchOne(String(ref.uid), { ...HEAD_QUERY, bodyStructure: true }, { uid: true }) || undefined;
+      if (!head || head.uid !== ref.uid) throw gone();
+      structure = head.bodyStructure;
+      conn.structures.remember(ref, structure);
     }
     const warnings: string[] = [];
-    const plan = head.bodyStructure ? planMessage(head.bodyStructure) : { inline: [], attachments: [] };
+    const plan = structure ? planMessage(structure) : { inline: [], attachments: [] };
     const textParts = [plan.html, plan.text].filter((p): p is PartInfo => p !== undefined);
     let inlineBudget = maxInline;
     const inlineParts = plan.html ? plan.inline.filter((p) => {
@@ -154,11 +160,12 @@ export async function readMessage(conn: ImapConnection, ref: MessageRef, opts: R
       ...textParts.map((p) => (p.size > maxText ? { key: p.part, maxLength: maxText } : { key: p.part })),
       ...inlineParts.map((p) => ({ key: p.part })),
     ];
-    const body = wanted.length
-      ? await client.fetchOne(String(ref.uid), { uid: true, bodyParts: wanted }, { uid: true })
-      : undefined;
-    if (wanted.length && !body) {
-      throw new MailError('messageNotFound', `The message disappeared from "${ref.mailbox}" while it was being read.`, { ...ref });
+    let body: FetchMessageObject | undefined;
+    if (wanted.length || !head) {
+      const query = { ...(head ? { uid: true } : HEAD_QUERY), ...(wanted.length ? { bodyParts: wanted } : {}) };
+      body = await client.fetchOne(String(ref.uid), query, { uid: true }) || undefined;
+      if (!body || body.uid !== ref.uid) throw gone();
+      head ??= body;
     }
 
     // Headers: mailparser decodes RFC 2047 words, raw UTF-8 and odd charsets better than ENVELOPE.

@@ -51,7 +51,7 @@ export async function resyncMailbox(conn: ImapConnection, cached: CachedMailbox,
       const uidValidity = uidValidityOf(mailbox);
       const base = { path: cached.path, uidValidity, uidNext: mailbox.uidNext, exists: mailbox.exists, ...modseqOf(client, mailbox) };
       if (uidValidity !== cached.uidValidity) {
-        const page = await newestPage(client, mailbox, mailbox.exists, pageSize);
+        const page = await newestPage(client, mailbox, mailbox.exists, pageSize, conn.structures);
         return { mailbox: { ...base, ...page }, method: 'reset', vanished: [], changedFlags: 0, added: page.messages };
       }
 
@@ -84,7 +84,7 @@ export async function resyncMailbox(conn: ImapConnection, cached: CachedMailbox,
       if (mailbox.uidNext > cached.uidNext || wasOpen) {
         const fresh = await client.search({ uid: `${cached.uidNext}:*` }, { uid: true });
         const uids = Array.isArray(fresh) ? fresh.filter((u) => u >= cached.uidNext).sort((a, b) => b - a).slice(0, pageSize) : [];
-        added = await fetchSummaries(client, mailbox, uids);
+        added = await fetchSummaries(client, mailbox, uids, conn.structures);
       }
 
       let changedFlags = 0;

@@ -77,7 +77,7 @@ export async function searchMailbox(
       throw new MailError('server', `The server refused the search: ${conn.takeLastCommandError() ?? 'no reason given'}`);
     }
     const uids = [...found].sort((a, b) => b - a);
-    const messages = await fetchSummaries(client, mailbox, uids.slice(0, opts.limit ?? 50));
+    const messages = await fetchSummaries(client, mailbox, uids.slice(0, opts.limit ?? 50), conn.structures);
     return { mailbox: path, uidValidity: uidValidityOf(mailbox), uids, messages };
   });
 }

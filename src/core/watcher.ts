@@ -79,7 +79,7 @@ export class MailboxWatcher implements Disposable {
     }
     if (!uids.length) return;
     this.uidNext = Math.max(...uids) + 1;
-    const summaries = await fetchSummaries(client, client.mailbox, uids);
+    const summaries = await fetchSummaries(client, client.mailbox, uids, this.conn.structures);
     if (summaries.length) this.added.fire(summaries);
   }
 

@@ -7,8 +7,8 @@ import { after, test } from 'node:test';
 import type { MailAccount } from '../../src/core/account-session';
 import type { MessageRef } from '../../src/core/messages';
 import { renderContent } from '../../src/core/reader';
-import { BIG_ATTACHMENT_SHA256, buildMessage, ENCODED_EXPECT, fixture, uidOf } from '../harness/fixtures';
-import { useServer } from './setup';
+import { BIG_ATTACHMENT_SHA256, buildMessage, ENCODED_EXPECT, FIXTURES, fixture, uidOf } from '../harness/fixtures';
+import { MemoryLogger, useServer } from './setup';
 
 const ctx = useServer();
 let account: MailAccount | undefined;
@@ -160,4 +160,34 @@ test('a huge text body is fetched only up to the cap and marked truncated', asyn
   assert.equal(content.truncated, true);
   assert.match(content.warnings.join(' '), /Only the first 64 KB/);
   assert.match(content.text ?? '', /^All work and no play/);
+});
+
+test('a message the list already showed opens with one FETCH, and reads exactly as a cold open', async () => {
+  const logger = new MemoryLogger();
+  const listed = ctx.mailAccount('alice', {}, { logger, traceProtocol: true });
+  const cold = ctx.mailAccount();
+  const page = await listed.listMessages('INBOX', { pageSize: 1000 });
+  const fetches = () => logger.lines.filter((l) => /^trace .*\bUID FETCH\b/.test(l)).length;
+  for (const f of FIXTURES) {
+    const r = { mailbox: 'INBOX', uidValidity: page.uidValidity, uid: uidOf(f.key) };
+    assert.ok(page.messages.some((m) => m.uid === r.uid), `${f.key} is on the page`);
+    const before = fetches();
+    const warm = await listed.readMessage(r);
+    assert.equal(fetches() - before, 1, `${f.key}: one FETCH for headers and shown parts`);
+    assert.deepEqual(warm, await cold.readMessage(r), `${f.key}: same content either way`);
+  }
+});
+
+test('a listed message expunged elsewhere is a precise error, not an empty reader', async () => {
+  const other = await ctx.otherClient('alice');
+  const appended = await other.append('INBOX', buildMessage({ from: 'gone@example.test', to: 'alice@example.test', subject: 'Soon gone', text: 'bye' }));
+  assert.ok(appended && appended.uid);
+  const reader = ctx.mailAccount();
+  const page = await reader.listMessages('INBOX', { pageSize: 5 });
+  assert.ok(page.messages.some((m) => m.uid === appended.uid));
+  await other.mailboxOpen('INBOX');
+  await other.messageDelete(String(appended.uid), { uid: true });
+  // Until this session hears of the expunge, the server may still serve the message; listing again tells it.
+  assert.ok(!(await reader.listMessages('INBOX', { pageSize: 5 })).messages.some((m) => m.uid === appended.uid));
+  await assert.rejects(reader.readMessage({ mailbox: 'INBOX', uidValidity: page.uidValidity, uid: appended.uid }), /no longer in "INBOX"/);
 });
