@@ -23,14 +23,22 @@ export function messageNodeId(account: string, m: Pick<MessageSummary, 'mailbox'
   return `msg\u0000${account}\u0000${m.mailbox}\u0000${m.uidValidity}\u0000${m.uid}`;
 }
 
+const folderKey = (account: AccountModel, path: string) => `${account.name}\u0000${path}`;
+
 export class MailTreeProvider extends Disposable implements vscode.TreeDataProvider<TreeNode> {
   private readonly emitter = this._register(new vscode.EventEmitter<TreeNode | undefined>());
   readonly onDidChangeTreeData = this.emitter.event;
   private pending: NodeJS.Timeout | undefined;
+  /** Folders whose first page a getChildren call is waiting for. */
+  private readonly answering = new Set<string>();
 
   constructor(private readonly model: MailModel) {
     super();
-    this._register(model.onDidChange(() => this.scheduleRefresh()));
+    this._register(model.onDidChange((c) => {
+      // The answer to a pending getChildren is on its way: a redraw now would only ask again.
+      if (c.kind === 'folder' && this.answering.has(folderKey(c.account, c.path))) return;
+      this.scheduleRefresh();
+    }));
     this._register(vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('mailroom.threading')) this.scheduleRefresh(); }));
   }
 
@@ -51,6 +59,15 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     return [];
   }
 
+  private async answer<T>(key: string, load: () => Promise<T>): Promise<T> {
+    this.answering.add(key);
+    try {
+      return await load();
+    } finally {
+      this.answering.delete(key);
+    }
+  }
+
   private async accountChildren(account: AccountModel): Promise<TreeNode[]> {
     if (account.status.kind === 'error' && !account.folders) {
       return [{ kind: 'info', id: `err\u0000${account.name}`, label: account.status.error.message, icon: 'error' }];
@@ -66,7 +83,7 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
   private async folderChildren(account: AccountModel, folder: MailboxNode): Promise<TreeNode[]> {
     const subfolders: TreeNode[] = folder.children.map((child) => ({ kind: 'folder', account, folder: child }));
     if (!folder.selectable) return subfolders;
-    const state = account.state(folder.path) ?? (await account.loadMessages(folder.path));
+    const state = account.state(folder.path) ?? (await this.answer(folderKey(account, folder.path), () => account.loadMessages(folder.path)));
     const messages: TreeNode[] = vscode.workspace.getConfiguration('mailroom').get<boolean>('threading', false)
       ? buildThreads(state.messages).map((t) => threadNode(account, t))
       : state.messages.map((message) => ({ kind: 'message', account, message }));
@@ -77,6 +94,11 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
       nodes.push({ kind: 'info', id: `empty\u0000${account.name}\u0000${folder.path}`, label: 'No messages', icon: 'info' });
     }
     return nodes;
+  }
+
+  resolveTreeItem(item: vscode.TreeItem, node: TreeNode): vscode.TreeItem {
+    if (node.kind === 'message') item.tooltip = messageTooltip(node.message);
+    return item;
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
@@ -163,15 +185,21 @@ export function messageItem(account: AccountModel, m: MessageSummary): vscode.Tr
   item.iconPath = flagged ? new vscode.ThemeIcon('star-full', new vscode.ThemeColor('charts.yellow'))
     : unread ? new vscode.ThemeIcon('mail', new vscode.ThemeColor('charts.blue'))
       : new vscode.ThemeIcon(m.hasAttachments ? 'attach' : 'mail-read');
-  const tip = new vscode.MarkdownString(undefined, true);
-  tip.appendMarkdown(`**${escapeMd(subject)}**\n\n`);
-  tip.appendMarkdown(`From: ${escapeMd(formatAddresses(m.from))}  \nTo: ${escapeMd(formatAddresses(m.to))}  \n`);
-  tip.appendMarkdown(`Date: ${new Date(m.date).toLocaleString()}  \nSize: ${formatSize(m.size)}`);
-  tip.appendMarkdown(`${unread ? ' · unread' : ''}${flagged ? ' · flagged' : ''}${m.hasAttachments ? ' · attachments' : ''}`);
-  item.tooltip = tip;
   item.contextValue = `message${unread ? ' unread' : ' read'}${flagged ? ' flagged' : ''}`;
   item.command = { command: 'mailroom.openMessage', title: 'Open Message', arguments: [{ kind: 'message', account, message: m }] };
   return item;
+}
+
+/** Built on hover only (resolveTreeItem): a page of tooltips would travel to the renderer for nothing. */
+export function messageTooltip(m: MessageSummary): vscode.MarkdownString {
+  const unread = !m.flags.includes('\\Seen');
+  const flagged = m.flags.includes('\\Flagged');
+  const tip = new vscode.MarkdownString(undefined, true);
+  tip.appendMarkdown(`**${escapeMd(subjectOf(m.subject))}**\n\n`);
+  tip.appendMarkdown(`From: ${escapeMd(formatAddresses(m.from))}  \nTo: ${escapeMd(formatAddresses(m.to))}  \n`);
+  tip.appendMarkdown(`Date: ${new Date(m.date).toLocaleString()}  \nSize: ${formatSize(m.size)}`);
+  tip.appendMarkdown(`${unread ? ' · unread' : ''}${flagged ? ' · flagged' : ''}${m.hasAttachments ? ' · attachments' : ''}`);
+  return tip;
 }
 
 function escapeMd(s: string): string {
