@@ -26,11 +26,11 @@ import type { MessageRef } from '../src/core/messages';
 import { planMessage } from '../src/core/structure';
 import { startDovecot, type TestServer } from '../test/harness/dovecot';
 import { RawImap, selectInfo, serverMs } from './raw-imap';
+import { cpuMsSince, INDEX_ITEMS, PAGE, rawFirstPage, rawLogin, type ServerState, settle, warmServer } from './server-state';
 import { cloneSeed, ensureSeed, isSeededFlagged, SEED_VERSION, SIZE_COUNTS, type Owner, type SeedMeta } from './seed';
 import { measureWarmReopen, WARM_REOPEN_NOTE, type WarmReopenSample } from './warm-reopen';
 
 const REPO = path.resolve(__dirname, '..');
-const PAGE = 50;
 const MB = 1024 * 1024;
 
 // ---------------------------------------------------------------------------
@@ -87,11 +87,6 @@ function median(xs: number[]): number {
 const r1 = (x: number): number => Math.round(x * 10) / 10;
 const r2 = (x: number): number => Math.round(x * 100) / 100;
 
-function cpuMsSince(c0: NodeJS.CpuUsage): number {
-  const c = process.cpuUsage(c0);
-  return (c.user + c.system) / 1000;
-}
-
 function lookupUser(name: string): Owner | null {
   for (const line of fs.readFileSync('/etc/passwd', 'utf8').split('\n')) {
     const f = line.split(':');
@@ -126,90 +121,19 @@ async function sampled<T>(name: string, reps: number, fn: () => Promise<T>): Pro
 // one size
 // ---------------------------------------------------------------------------
 
-interface SizeEnv {
+interface SizeEnv extends ServerState {
   label: string;
-  count: number;
-  meta: SeedMeta;
-  server: TestServer;
   account: AccountConfig;
-  pass: string;
   reps: number;
   fullReps: number;
   workDir: string;
   gc: (() => void) | null;
-  /** total time spent waiting for the Maildir to settle */
-  settleMs: number;
-  /** Date.now() of the last write to the Maildir (flag changes) */
-  lastWriteAt: number;
-  /** settle() calls that gave up */
-  unsettled: string[];
 }
 
 type SizeResult = Record<string, unknown> & { samples: Record<string, unknown> };
 
 function newAccount(env: SizeEnv): MailAccount {
   return new MailAccount({ account: env.account, passwords: async () => env.pass, logger: nullLogger });
-}
-
-function rawLogin(env: SizeEnv): Promise<RawImap> {
-  return RawImap.login({ host: env.server.host, port: env.server.imapsPort, ca: env.server.ca, user: env.account.user, pass: env.pass });
-}
-
-const SUMMARY_ITEMS = 'UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE';
-const INDEX_ITEMS = 'UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE';
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Brings Dovecot's Maildir back to its steady state before something is measured (bounded, ~10 s).
- *
- * Two Dovecot behaviours would otherwise put server work of earlier actions into the next sample:
- *  - A Maildir directory modified within MAILDIR_SYNC_SECS (1 s, compared in whole seconds) cannot
- *    be trusted, so every new session rescans cur/ (at 100k: 100-700 ms per SELECT) until a sync
- *    sees the mtime old enough. Flag changes start such a window. So: wait until 1.1 s after the
- *    last write and let SELECTs do the final rescan. Changes "made elsewhere" are thereby made a
- *    little while before the reopen that should see them, as in real use.
- *  - Big index-log transactions (building the index, the warm-up caching 100k envelopes) leave
- *    every new session replaying megabytes of log (~120 ms per SELECT at 100k) until a sync that
- *    commits a change brings the index header up to date. `touch` makes such a change (sets and
- *    clears \Flagged on UID 1); it is done once, after the warm-up.
- * Settled = a fresh session's SELECT costs at most 5 ms + 0.2 ms per 1000 messages on the server,
- * twice in a row. (The steady state is not free: once CONDSTORE was used on a folder, Dovecot's
- * SELECT costs ~10 ms at 100k, and the first FETCH of each session ~100 ms. A rescan or a log
- * replay costs far more: ~30 ms at 10k, 100-700 ms at 100k.)
- */
-async function settle(env: SizeEnv, why: string, opts: { touch?: boolean } = {}): Promise<void> {
-  const t0 = performance.now();
-  if (opts.touch) {
-    const c = await rawLogin(env);
-    try {
-      await c.ok('SELECT INBOX', { timeoutMs: 120_000 });
-      await c.ok('UID STORE 1 +FLAGS.SILENT (\\Flagged)');
-      await c.ok('UID STORE 1 -FLAGS.SILENT (\\Flagged)');
-    } finally {
-      await c.logout();
-    }
-    env.lastWriteAt = Date.now();
-  }
-  const sinceWrite = Date.now() - env.lastWriteAt;
-  if (sinceWrite < 1100) await sleep(1100 - sinceWrite);
-  const limitMs = 5 + (0.2 * env.count) / 1000;
-  let fast = 0;
-  let last = NaN;
-  for (let i = 0; i < 25 && fast < 2 && performance.now() - t0 < 8_000; i++) {
-    const c = await rawLogin(env);
-    try {
-      last = serverMs((await c.ok('SELECT INBOX', { timeoutMs: 120_000 })).text) ?? 0;
-    } finally {
-      await c.logout();
-    }
-    fast = last <= limitMs ? fast + 1 : 0;
-    if (fast === 0) await sleep(250);
-  }
-  env.settleMs += performance.now() - t0;
-  if (fast < 2) {
-    env.unsettled.push(`${why}: SELECT still ${last} ms on the server`);
-    log(`  warning: Dovecot did not settle (${why}); last SELECT took ${last} ms on the server`);
-  }
 }
 
 /**
@@ -242,28 +166,6 @@ class FlagChanger {
     }
     this.env.lastWriteAt = Date.now();
     await settle(this.env, 'after flag changes');
-  }
-}
-
-async function warmServer(env: SizeEnv): Promise<{ firstFullFetchMs: number; secondFullFetchMs: number }> {
-  const c = await rawLogin(env);
-  try {
-    // Like the core (imapflow enables CONDSTORE/QRESYNC): the first such session makes Dovecot
-    // start tracking modseqs for the whole folder (~100 ms at 100k), a one-time cost.
-    await c.ok('ENABLE CONDSTORE QRESYNC');
-    const sel = selectInfo((await c.ok('SELECT INBOX', { collect: true, timeoutMs: 120_000 })).lines);
-    if (sel.exists !== env.count) throw new Error(`INBOX has ${sel.exists} messages, expected ${env.count}`);
-    let t = performance.now();
-    await c.ok(`UID FETCH 1:* (${INDEX_ITEMS})`, { timeoutMs: 600_000 });
-    const firstFullFetchMs = performance.now() - t;
-    await c.ok(`FETCH ${sel.exists - 2 * PAGE + 1}:${sel.exists} (${SUMMARY_ITEMS} BODY.PEEK[HEADER])`);
-    await c.ok(`UID FETCH ${env.meta.bigUid} (BODYSTRUCTURE BODY.PEEK[1] BODY.PEEK[1.1] BODY.PEEK[1.2])`);
-    t = performance.now();
-    await c.ok(`UID FETCH 1:* (${INDEX_ITEMS})`, { timeoutMs: 600_000 });
-    const secondFullFetchMs = performance.now() - t;
-    return { firstFullFetchMs, secondFullFetchMs };
-  } finally {
-    await c.logout();
   }
 }
 
@@ -349,27 +251,7 @@ async function benchSize(env: SizeEnv): Promise<SizeResult> {
       } finally {
         await account.dispose();
       }
-    }, async () => {
-      const t0 = performance.now();
-      const c = await rawLogin(env);
-      try {
-        const b0 = c.bytesIn + c.bytesOut;
-        const c0 = process.cpuUsage();
-        const t1 = performance.now();
-        const r1 = await c.ok('SELECT INBOX', { collect: true });
-        const sel = selectInfo(r1.lines);
-        const f = await c.ok(`FETCH ${Math.max(1, sel.exists - PAGE + 1)}:${sel.exists} (${SUMMARY_ITEMS})`);
-        const t2 = performance.now();
-        const cpuMs = cpuMsSince(c0);
-        if (f.untaggedCount < PAGE) throw new Error(`raw page: ${f.untaggedCount} responses`);
-        return {
-          ms: t2 - t1, inclLoginMs: t2 - t0, wireBytes: c.bytesIn + c.bytesOut - b0, cpuMs,
-          serverMs: (serverMs(r1.text) ?? 0) + (serverMs(f.text) ?? 0),
-        };
-      } finally {
-        await c.logout();
-      }
-    });
+    }, () => rawFirstPage(env));
     samples.coldFirstPage = { core: s.core.map(roundAll), raw: s.raw.map(roundAll) };
     Object.assign(result, {
       coldFirstPageMs: r1(med(s.core, (x) => x.ms)),
@@ -681,7 +563,7 @@ async function main(): Promise<void> {
       const workDir = path.join(server.dir, 'bench', label);
       fs.mkdirSync(workDir, { recursive: true });
       const env: SizeEnv = {
-        label, count: seed.meta.count, meta: seed.meta, server, reps: opts.reps, fullReps: Math.min(opts.reps, 3), workDir, gc, settleMs: 0, lastWriteAt: 0, unsettled: [],
+        label, count: seed.meta.count, meta: seed.meta, server, reps: opts.reps, fullReps: Math.min(opts.reps, 3), workDir, gc, settleMs: 0, lastWriteAt: 0, unsettled: [], log,
         account: { name: `bench-${label}`, host: server.host, port: server.imapsPort, security: 'tls', user: server.users.alice.user, caFile: server.caFile },
         pass: server.users.alice.pass,
       };
