@@ -21,6 +21,7 @@ import type { CachedMailbox } from './cache';
 import { resyncMailbox, type ResyncResult } from './resync';
 import { type SearchQuery, type SearchResult, searchMailbox } from './search';
 import { StructureMemo } from './structure-memo';
+import { threadParents } from './thread-query';
 import { MailboxWatcher } from './watcher';
 
 export interface MailAccountOptions {
@@ -128,6 +129,11 @@ export class MailAccount implements Disposable {
   /** Brings a cached folder up to date (QRESYNC when offered); only changes cross the wire. */
   resync(cached: CachedMailbox, opts: { pageSize?: number } = {}): Promise<ResyncResult> {
     return resyncMailbox(this.ops, cached, opts);
+  }
+
+  /** The server's conversation links (UID → parent UID) from `fromUid` up; undefined if it cannot thread. */
+  threadParents(path: string, fromUid: number): Promise<Map<number, number> | undefined> {
+    return threadParents(this.ops, path, fromUid);
   }
 
   readMessage(ref: MessageRef, opts: ReadOptions = {}): Promise<MessageContent> {

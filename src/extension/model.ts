@@ -10,6 +10,7 @@ import { isMailError, MailError } from '../core/errors';
 import type { Logger } from '../core/log';
 import type { MailboxCounts, MailboxInfo } from '../core/mailboxes';
 import type { MessageRef, MessageSummary } from '../core/messages';
+import type { ThreadParents } from '../core/threads';
 import type { MailboxWatcher } from '../core/watcher';
 import { Disposable } from './disposable';
 import type { PasswordStore } from './secrets';
@@ -24,6 +25,8 @@ export interface FolderState {
   hasMore: boolean;
   loading: boolean;
   error?: string;
+  /** The server's conversation links for the loaded messages, and which loaded set they describe. */
+  threads?: { key: string; parents: ThreadParents };
 }
 
 export type ModelChange =
@@ -50,6 +53,8 @@ export class AccountModel extends Disposable {
   private readonly watchers = new Map<string, MailboxWatcher>();
   private foldersLoading: Promise<MailboxInfo[]> | undefined;
   private readonly saveTimers = new Map<string, NodeJS.Timeout>();
+  /** Folder → the loaded set a THREAD request is under way for. */
+  private readonly threadRequests = new Map<string, string>();
   readonly cache: MailCache | undefined;
 
   constructor(
@@ -194,6 +199,31 @@ export class AccountModel extends Disposable {
       } else this.scheduleSave(path);
     });
     return state;
+  }
+
+  /**
+   * The server's conversation links for a folder's loaded messages (THREAD=REFERENCES), when it
+   * has them. Asking after the loaded set changed starts a refresh in the background and answers
+   * with the links known so far: they stay right for the messages they cover.
+   */
+  threadParents(path: string): ThreadParents | undefined {
+    const state = this.states.get(path);
+    const oldest = state?.messages.at(-1);
+    if (!state || !oldest || !this.mail) return undefined;
+    const key = `${state.uidValidity}/${oldest.uid}/${state.messages[0]!.uid}/${state.messages.length}`;
+    if (state.threads?.key !== key && this.threadRequests.get(path) !== key) {
+      this.threadRequests.set(path, key);
+      this.mail.threadParents(path, oldest.uid).then((parents) => {
+        if (!parents || this.states.get(path) !== state) return;
+        state.threads = { key, parents };
+        this.changed({ kind: 'folder', account: this, path });
+      }, (err: unknown) => {
+        this.logger.debug(`[${this.name}] ${path}: no server threads (${(err as Error).message}); threading by In-Reply-To`);
+      }).finally(() => {
+        if (this.threadRequests.get(path) === key) this.threadRequests.delete(path);
+      });
+    }
+    return state.threads?.parents;
   }
 
   /** Runs a server round on a folder: loading flag, error shown in the folder, then a redraw. */

@@ -85,7 +85,7 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     if (!folder.selectable) return subfolders;
     const state = account.state(folder.path) ?? (await this.answer(folderKey(account, folder.path), () => account.loadMessages(folder.path)));
     const messages: TreeNode[] = vscode.workspace.getConfiguration('mailroom').get<boolean>('threading', false)
-      ? buildThreads(state.messages).map((t) => threadNode(account, t))
+      ? buildThreads(state.messages, account.threadParents(folder.path)).map((t) => threadNode(account, t))
       : state.messages.map((message) => ({ kind: 'message', account, message }));
     const nodes: TreeNode[] = [...subfolders, ...messages];
     if (state.error) nodes.push({ kind: 'info', id: `ferr\u0000${account.name}\u0000${folder.path}`, label: state.error, icon: 'error' });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { MessageSummary } from '../../src/core/messages';
-import { buildThreads } from '../../src/core/threads';
+import { buildThreads, parentsFromThreadResponse } from '../../src/core/threads';
 
 let uid = 0;
 const msg = (subject: string, date: string, messageId?: string, inReplyTo?: string): MessageSummary => ({
@@ -31,4 +31,33 @@ test('self-replies, loops and duplicate Message-IDs never hide a message', () =>
   const threads = buildThreads([self, p, q, dup1, dup2]);
   const count = (nodes: typeof threads): number => nodes.reduce((n, t) => n + 1 + count(t.replies), 0);
   assert.equal(count(threads), 5);
+});
+
+// The shape imapflow's parser gives `* THREAD (2)(3 6 (4 23)(44 7 96))` (RFC 5256's example).
+const atom = (n: number | string) => ({ type: 'ATOM', value: String(n) });
+const list = (...xs: unknown[]) => xs.map((x) => (Array.isArray(x) ? x : atom(x as number)));
+
+test('THREAD answers become parent links: chains, branches, and a missing root', () => {
+  const rfc = [list(2), list(3, 6, list(4, 23), list(44, 7, 96))];
+  assert.deepEqual([...parentsFromThreadResponse(rfc)].sort((a, b) => a[0] - b[0]),
+    [[4, 6], [6, 3], [7, 44], [23, 4], [44, 6], [96, 7]]);
+  // ((3)(5 6)): 3 and 5 answer a message that is not in the folder; 5 hangs under 3.
+  assert.deepEqual([...parentsFromThreadResponse([list(list(3), list(5, 6))])], [[5, 3], [6, 5]]);
+  assert.deepEqual([...parentsFromThreadResponse([list('x', -1, 0), 'junk', [null]])], [], 'non-UIDs are ignored');
+});
+
+test('server links group what In-Reply-To cannot; In-Reply-To still covers messages the server has not threaded yet', () => {
+  uid = 100;
+  const root = msg('Plan', '01', '<r@x>');
+  const refsOnly = msg('Re: Plan', '02', '<k@x>'); // only a References header: invisible to ENVELOPE
+  const fresh = msg('Re: Re: Plan', '03', '<f@x>', '<k@x>'); // arrived after the THREAD answer
+  const deep = msg('Re: far', '04', '<d@x>'); // its parent 50 is on a page not loaded: grandparent is
+  const server = new Map([[refsOnly.uid, root.uid], [deep.uid, 50], [50, root.uid]]);
+  const threads = buildThreads([fresh, deep, refsOnly, root], server);
+  assert.deepEqual(threads.map((t) => t.message.subject), ['Plan']);
+  assert.deepEqual(threads[0]!.replies.map((r) => r.message.subject), ['Re: Plan', 'Re: far']);
+  assert.deepEqual(threads[0]!.replies[0]!.replies.map((r) => r.message.subject), ['Re: Re: Plan']);
+  const cyclic = new Map([[root.uid, refsOnly.uid], [refsOnly.uid, root.uid]]);
+  const count = (nodes: ReturnType<typeof buildThreads>): number => nodes.reduce((n, t) => n + 1 + count(t.replies), 0);
+  assert.equal(count(buildThreads([root, refsOnly], cyclic)), 2, 'a cycle from the server hides nothing');
 });
