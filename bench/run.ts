@@ -24,7 +24,7 @@ import { MailAccount } from '../src/core/account-session';
 import { nullLogger } from '../src/core/log';
 import type { MessageRef } from '../src/core/messages';
 import { planMessage } from '../src/core/structure';
-import { startDovecot, type TestServer } from '../test/harness/dovecot';
+import { startDovecot } from '../test/harness/dovecot';
 import { RawImap, selectInfo, serverMs } from './raw-imap';
 import { cpuMsSince, INDEX_ITEMS, PAGE, rawFirstPage, rawLogin, type ServerState, settle, warmServer } from './server-state';
 import { cloneSeed, ensureSeed, isSeededFlagged, SEED_VERSION, SIZE_COUNTS, type Owner, type SeedMeta } from './seed';
@@ -504,17 +504,6 @@ function table(results: Record<string, SizeResult>, header: string): string {
 // main
 // ---------------------------------------------------------------------------
 
-/** The harness's start() waits 10 s for the greeting; on a very busy machine try once more. */
-async function startWithRetry(server: TestServer): Promise<void> {
-  try {
-    await server.start();
-  } catch (err) {
-    log(`Dovecot did not start (${(err as Error).message.split('\n')[0]}); trying once more`);
-    await server.stop().catch(() => undefined);
-    await server.start();
-  }
-}
-
 async function main(): Promise<void> {
   const t0 = performance.now();
   const opts = parseArgs(process.argv.slice(2));
@@ -558,7 +547,7 @@ async function main(): Promise<void> {
       const s0 = performance.now();
       await server.stop();
       const clone = cloneSeed(seed.dir, path.join(server.dir, 'home', 'alice', 'Maildir'), owner);
-      await startWithRetry(server);
+      await server.start();
       log(`${label}: cloned the seed in ${Math.round(clone.ms)} ms${clone.linked ? ' (hard links)' : ' (COPIED: the seed is on another file system)'}`);
       const workDir = path.join(server.dir, 'bench', label);
       fs.mkdirSync(workDir, { recursive: true });

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 /**
  * Proves the test harness: a private Dovecot (test/harness/dovecot.ts), the
  * seeded fixtures, and the fault-injecting proxy, using a raw node:tls IMAP
@@ -275,6 +277,26 @@ test('stop() drops sessions and closes the ports; start() brings them back', asy
     const r = await d.ok('STATUS INBOX (MESSAGES)');
     assert.match(r.untagged[0] ?? '', new RegExp(`MESSAGES ${FIXTURES.length}\\)`));
     await d.logout();
+  } finally {
+    await own.dispose();
+  }
+});
+
+test('a restart after a master died holding its instance-list lock comes up and greets', async () => {
+  const own = await startDovecot();
+  try {
+    await own.stop();
+    // What a master SIGKILLed while rewriting its instance list on shutdown leaves behind; the next
+    // master would wait for it to go stale before starting anything.
+    writeFileSync(join(own.dir, 'state', 'instances.lock'), '');
+    await own.start();
+    for (let i = 0; i < 10; i++) {
+      await own.stop();
+      await own.start();
+    }
+    const c = await RawImap.connect({ host: own.host, port: own.imapsPort, ca: own.ca });
+    assert.match(c.greeting, /^\* OK /);
+    await c.logout();
   } finally {
     await own.dispose();
   }
