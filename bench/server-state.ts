@@ -11,7 +11,7 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 
 export interface ServerState {
   server: TestServer;
-  /** alice's password; her INBOX holds the seed */
+  /** alice's password; her INBOX (and for bench:e2e a folder "Big") holds the seed */
   pass: string;
   count: number;
   meta: SeedMeta;
@@ -46,12 +46,13 @@ export function rawLogin(env: ServerState): Promise<RawImap> {
  * SELECT costs ~10 ms at 100k, and the first FETCH of each session ~100 ms. A rescan or a log
  * replay costs far more: ~30 ms at 10k, 100-700 ms at 100k.)
  */
-export async function settle(env: ServerState, why: string, opts: { touch?: boolean } = {}): Promise<void> {
+export async function settle(env: ServerState, why: string, opts: { touch?: boolean; mailbox?: string } = {}): Promise<void> {
+  const mailbox = opts.mailbox ?? 'INBOX';
   const t0 = performance.now();
   if (opts.touch) {
     const c = await rawLogin(env);
     try {
-      await c.ok('SELECT INBOX', { timeoutMs: 120_000 });
+      await c.ok(`SELECT ${mailbox}`, { timeoutMs: 120_000 });
       await c.ok('UID STORE 1 +FLAGS.SILENT (\\Flagged)');
       await c.ok('UID STORE 1 -FLAGS.SILENT (\\Flagged)');
     } finally {
@@ -67,7 +68,7 @@ export async function settle(env: ServerState, why: string, opts: { touch?: bool
   for (let i = 0; i < 25 && fast < 2 && performance.now() - t0 < 8_000; i++) {
     const c = await rawLogin(env);
     try {
-      last = serverMs((await c.ok('SELECT INBOX', { timeoutMs: 120_000 })).text) ?? 0;
+      last = serverMs((await c.ok(`SELECT ${mailbox}`, { timeoutMs: 120_000 })).text) ?? 0;
     } finally {
       await c.logout();
     }
@@ -81,14 +82,14 @@ export async function settle(env: ServerState, why: string, opts: { touch?: bool
   }
 }
 
-export async function warmServer(env: ServerState): Promise<{ firstFullFetchMs: number; secondFullFetchMs: number }> {
+export async function warmServer(env: ServerState, mailbox = 'INBOX'): Promise<{ firstFullFetchMs: number; secondFullFetchMs: number }> {
   const c = await rawLogin(env);
   try {
     // Like the core (imapflow enables CONDSTORE/QRESYNC): the first such session makes Dovecot
     // start tracking modseqs for the whole folder (~100 ms at 100k), a one-time cost.
     await c.ok('ENABLE CONDSTORE QRESYNC');
-    const sel = selectInfo((await c.ok('SELECT INBOX', { collect: true, timeoutMs: 120_000 })).lines);
-    if (sel.exists !== env.count) throw new Error(`INBOX has ${sel.exists} messages, expected ${env.count}`);
+    const sel = selectInfo((await c.ok(`SELECT ${mailbox}`, { collect: true, timeoutMs: 120_000 })).lines);
+    if (sel.exists !== env.count) throw new Error(`${mailbox} has ${sel.exists} messages, expected ${env.count}`);
     let t = performance.now();
     await c.ok(`UID FETCH 1:* (${INDEX_ITEMS})`, { timeoutMs: 600_000 });
     const firstFullFetchMs = performance.now() - t;
@@ -109,14 +110,14 @@ export function cpuMsSince(c0: NodeJS.CpuUsage): number {
 }
 
 /** What the first page costs the least IMAP client: a new session's SELECT + FETCH of the newest PAGE summaries. */
-export async function rawFirstPage(env: ServerState): Promise<{ ms: number; inclLoginMs: number; wireBytes: number; cpuMs: number; serverMs: number }> {
+export async function rawFirstPage(env: ServerState, mailbox = 'INBOX'): Promise<{ ms: number; inclLoginMs: number; wireBytes: number; cpuMs: number; serverMs: number }> {
   const t0 = performance.now();
   const c = await rawLogin(env);
   try {
     const b0 = c.bytesIn + c.bytesOut;
     const c0 = process.cpuUsage();
     const t1 = performance.now();
-    const r1 = await c.ok('SELECT INBOX', { collect: true });
+    const r1 = await c.ok(`SELECT ${mailbox}`, { collect: true });
     const sel = selectInfo(r1.lines);
     const f = await c.ok(`FETCH ${Math.max(1, sel.exists - PAGE + 1)}:${sel.exists} (${SUMMARY_ITEMS})`);
     const t2 = performance.now();

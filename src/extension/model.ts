@@ -53,6 +53,8 @@ export class AccountModel extends Disposable {
   private readonly watchers = new Map<string, MailboxWatcher>();
   private foldersLoading: Promise<MailboxInfo[]> | undefined;
   private readonly saveTimers = new Map<string, NodeJS.Timeout>();
+  /** First loads under way, so that asking again waits for them instead of seeing an empty folder. */
+  private readonly firstLoads = new Map<string, Promise<FolderState>>();
   /** Folder → the loaded set a THREAD request is under way for. */
   private readonly threadRequests = new Map<string, string>();
   readonly cache: MailCache | undefined;
@@ -169,6 +171,21 @@ export class AccountModel extends Disposable {
    * once and is then reconciled with the server (QRESYNC), so only changes cross the wire.
    */
   async loadMessages(path: string, more = false): Promise<FolderState> {
+    const first = this.firstLoads.get(path);
+    if (first) return first;
+    if (more || this.states.has(path)) return this.loadPage(path, more);
+    const load = this.loadPage(path, false).finally(() => this.firstLoads.delete(path));
+    this.firstLoads.set(path, load);
+    return load;
+  }
+
+  /** What the tree shows: the folder as loaded, after its first load if one is under way (a prefetch, say). */
+  folderState(path: string): Promise<FolderState> {
+    const state = this.states.get(path);
+    return this.firstLoads.get(path) ?? (state ? Promise.resolve(state) : this.loadMessages(path));
+  }
+
+  private async loadPage(path: string, more: boolean): Promise<FolderState> {
     const mail = this.requireMail();
     let state = this.states.get(path);
     if (!more && !state && this.cache) {
@@ -267,10 +284,14 @@ export class AccountModel extends Disposable {
     }, 2000));
   }
 
-  /** Live updates: INBOX always, plus the folder most recently opened. */
+  /**
+   * Live updates: INBOX always, plus the folder most recently opened. INBOX's first page is loaded
+   * now too, as desktop clients do: it is the folder people open first.
+   */
   private startLive(): void {
     const mail = this.mail;
     if (!mail || this.watchers.size) return;
+    if (this.folder('INBOX')) void this.loadMessages('INBOX');
     void this.watch('INBOX', false);
     this._register(mail.pollCounts(settings.pollIntervalSeconds() * 1000));
   }

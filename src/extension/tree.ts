@@ -83,7 +83,7 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
   private async folderChildren(account: AccountModel, folder: MailboxNode): Promise<TreeNode[]> {
     const subfolders: TreeNode[] = folder.children.map((child) => ({ kind: 'folder', account, folder: child }));
     if (!folder.selectable) return subfolders;
-    const state = account.state(folder.path) ?? (await this.answer(folderKey(account, folder.path), () => account.loadMessages(folder.path)));
+    const state = await this.answer(folderKey(account, folder.path), () => account.folderState(folder.path));
     const messages: TreeNode[] = vscode.workspace.getConfiguration('mailroom').get<boolean>('threading', false)
       ? buildThreads(state.messages, account.threadParents(folder.path)).map((t) => threadNode(account, t))
       : state.messages.map((message) => ({ kind: 'message', account, message }));
