@@ -5,7 +5,7 @@
  *   npm run package && node --import tsx --test test/e2e/mailroom.e2e.ts
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -239,4 +239,22 @@ test('Create Task from Message writes a checklist line whose link opens the mess
   await wb!.webviewFrame().locator('h1.subject', { hasText: fixture('inline-image').subject }).waitFor({ timeout: 20_000 });
   // The reader lists the task that links to it.
   await wb!.webviewFrame().locator('.related-section li[data-kind="task"]').waitFor({ timeout: 20_000 });
+}));
+
+test('with threading on, a reply that has only References nests under its parent (the server threads it)', { timeout: 90_000 }, () => step('threads', async () => {
+  let day = 0;
+  const add = (subject: string, id: string, extra: { inReplyTo?: string; references?: string[] } = {}) => imap.append('Projects/Other', buildMessage({
+    from: 'Ann <ann@example.test>', to: 'alice@example.test', subject, text: subject, messageId: id, date: new Date(Date.UTC(2026, 1, ++day)), ...extra,
+  }));
+  await add('Budget plan', 'budget@mailroom.test');
+  await add('Re: Budget plan', 'budget-1@mailroom.test', { references: ['budget@mailroom.test'] });
+  await add('Re: Re: Budget plan', 'budget-2@mailroom.test', { inReplyTo: 'budget-1@mailroom.test', references: ['budget@mailroom.test', 'budget-1@mailroom.test'] });
+  mkdirSync(join(workspace, '.vscode'), { recursive: true });
+  writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'mailroom.threading': true }));
+  if ((await row('Projects').getAttribute('aria-expanded')) !== 'true') await row('Projects').click();
+  await row('Other').click();
+  await row('Budget plan').waitFor({ timeout: 20_000 });
+  // By In-Reply-To alone "Budget plan" would have no replies: only the server knows the References.
+  await eventually('"Budget plan" with both replies under it', async () => /· 2 replies$/.test(await description('Budget plan')));
+  assert.equal(await row('Re: Budget plan').count(), 0, 'the replies are inside the collapsed thread');
 }));
