@@ -182,7 +182,7 @@ export class AccountModel extends Disposable {
   /** What the tree shows: the folder as loaded, after its first load if one is under way (a prefetch, say). */
   folderState(path: string): Promise<FolderState> {
     const state = this.states.get(path);
-    return this.firstLoads.get(path) ?? (state ? Promise.resolve(state) : this.loadMessages(path));
+    return state && !this.firstLoads.has(path) ? Promise.resolve(state) : this.loadMessages(path);
   }
 
   private async loadPage(path: string, more: boolean): Promise<FolderState> {

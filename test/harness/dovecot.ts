@@ -622,6 +622,23 @@ export async function startDovecot(opts: StartDovecotOptions = {}): Promise<Test
   installHooks();
   live.add(entry);
   entry.watchdog = spawnWatchdog(dir, pgidFile);
+  // Everything but Dovecot itself: the watchdog, the temp dir, the exit hooks, the OAuth endpoint. Once.
+  let released: Promise<void> | undefined;
+  const release = (): Promise<void> => (released ??= (async () => {
+    const wd = entry.watchdog;
+    entry.watchdog = null;
+    if (wd?.pid && wd.exitCode === null) {
+      try {
+        process.kill(wd.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    live.delete(entry);
+    removeHooksIfIdle();
+    await oauth?.close();
+  })());
 
   try {
     const logFile = path.join(dir, 'dovecot.log');
@@ -806,19 +823,7 @@ export async function startDovecot(opts: StartDovecotOptions = {}): Promise<Test
           try {
             await stop();
           } finally {
-            const wd = entry.watchdog;
-            entry.watchdog = null;
-            if (wd?.pid && wd.exitCode === null) {
-              try {
-                process.kill(wd.pid, 'SIGKILL');
-              } catch {
-                /* gone */
-              }
-            }
-            fs.rmSync(dir, { recursive: true, force: true });
-            live.delete(entry);
-            removeHooksIfIdle();
-            await oauth?.close();
+            await release();
           }
         })();
       }
@@ -876,17 +881,7 @@ export async function startDovecot(opts: StartDovecotOptions = {}): Promise<Test
     await entry.dispose().catch(() => undefined);
     // entry.dispose may be the early one (before the server object existed)
     killGroup(entry.child?.pid, 'SIGKILL');
-    if (entry.watchdog?.pid) {
-      try {
-        process.kill(entry.watchdog.pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-    live.delete(entry);
-    removeHooksIfIdle();
-    await oauth?.close();
+    await release();
     throw e;
   }
 }

@@ -19,6 +19,20 @@ import * as fs from 'node:fs';
 import { ImapStreamSplitter } from './imap-stream.js';
 import type { TestServer } from './dovecot.js';
 
+/** Writes to `to`; when it is full, pauses `from` until `to` drains, so a slow side slows the other instead of filling memory. */
+function writerWithBackpressure(to: net.Socket, from: net.Socket): (data: Buffer) => void {
+  let paused = false;
+  return (data) => {
+    if (to.write(data) || paused) return;
+    paused = true;
+    from.pause();
+    to.once('drain', () => {
+      paused = false;
+      from.resume();
+    });
+  };
+}
+
 export interface ImapProxy {
   /** listens on 127.0.0.1 */
   port: number;
@@ -186,7 +200,7 @@ export async function startProxy(server: TestServer, opts: ProxyOptions = {}): P
     const down = new ImapStreamSplitter();
     const injectQueue: Buffer[] = [];
 
-    let downPaused = false;
+    const writeClient = writerWithBackpressure(client, upstream);
     const toClient = (data: Buffer): void => {
       if (pair.dead || data.length === 0 || pair.budget <= 0) return;
       if (data.length >= pair.budget) {
@@ -200,14 +214,7 @@ export async function startProxy(server: TestServer, opts: ProxyOptions = {}): P
       }
       if (pair.budget !== Infinity) pair.budget -= data.length;
       proxy.bytesServerToClient += data.length;
-      if (!client.write(data) && !downPaused) {
-        downPaused = true;
-        upstream.pause();
-        client.once('drain', () => {
-          downPaused = false;
-          upstream.resume();
-        });
-      }
+      writeClient(data);
     };
 
     const flushInjected = (): void => {
@@ -235,18 +242,11 @@ export async function startProxy(server: TestServer, opts: ProxyOptions = {}): P
     const up = new ImapStreamSplitter();
     let discarding = false;
 
-    let upPaused = false;
+    const writeServer = writerWithBackpressure(upstream, client);
     const toServer = (data: Buffer): void => {
       if (pair.dead || data.length === 0) return;
       proxy.bytesClientToServer += data.length;
-      if (!upstream.write(data) && !upPaused) {
-        upPaused = true;
-        client.pause();
-        upstream.once('drain', () => {
-          upPaused = false;
-          client.resume();
-        });
-      }
+      writeServer(data);
     };
 
     client.on('data', (chunk: Buffer) => {
