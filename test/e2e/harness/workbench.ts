@@ -83,7 +83,8 @@ export function cleanConsoleText(text: string): string {
   return s.trim();
 }
 
-export async function openWorkbench(server: CodeServer, opts: WorkbenchOptions = {}): Promise<Workbench> {
+/** `server` is a started code-server, or any workbench URL with a folder for the browser's temp files. */
+export async function openWorkbench(server: Pick<CodeServer, 'url' | 'runDir'>, opts: WorkbenchOptions = {}): Promise<Workbench> {
   const screenshotsDir = opts.screenshotsDir ?? DEFAULT_ARTIFACTS_DIR;
   const timeout = opts.timeoutMs ?? 60_000;
   if (!fs.existsSync(CHROMIUM)) {
