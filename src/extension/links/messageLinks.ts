@@ -10,6 +10,7 @@ import { senderName, subjectOf } from '../format';
 import type { MessageTarget } from '../mailActions';
 import * as actions from '../mailActions';
 import type { AccountModel } from '../model';
+import { hover, input, label, markdown, type MarkdownText, message, notify, pick, quietProgress, statusMessage } from '../ui';
 import { LinkCache, type LinkInfo } from './linkCache';
 
 /** Everything a link needs about a message: from the loaded page, else from the server. */
@@ -66,17 +67,14 @@ export class MessageLinks {
     if (!account) {
       throw new MailError('config', `The link belongs to the account "${link.account}", which is not configured in Mailroom (accounts: ${this.ctx.model.accounts.map((a) => a.name).join(', ') || 'none'}).`);
     }
-    const resolution = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Window, title: 'Finding the linked message…' },
-      () => account.requireMail().resolveLink(link),
-    );
+    const resolution = await quietProgress('window', label`Finding the linked message…`, () => account.requireMail().resolveLink(link));
     let ref = resolution.refs[0]!;
     if (resolution.refs.length > 1) {
-      const pick = await vscode.window.showQuickPick(resolution.refs.map((r) => ({ label: `${r.mailbox} (UID ${r.uid})`, ref: r })), {
-        title: `${resolution.refs.length} messages share the Message-ID <${link.messageId}> — which one?`,
+      const chosen = await pick(resolution.refs.map((r) => ({ label: label`${r.mailbox} (UID ${r.uid})`, ref: r })), {
+        title: label`${resolution.refs.length} messages share the Message-ID <${link.messageId}> — which one?`,
       });
-      if (!pick) return;
-      ref = pick.ref;
+      if (!chosen) return;
+      ref = chosen.ref;
     }
     await this.ctx.reader.show({ account, ref });
   }
@@ -146,14 +144,14 @@ export class MessageLinks {
       command('mailroom.copyMessageLink', 'Copy Message Link', async (node, nodes) => {
         const [target] = resolveTargets(this.ctx, node, nodes);
         const text = await this.copyLink(target!);
-        void vscode.window.setStatusBarMessage(`Copied ${text.slice(0, 60)}…`, 4000);
+        statusMessage(label`Copied ${text.length > 60 ? `${text.slice(0, 60)}…` : text}`, 4000);
       }),
       command('mailroom.createTaskFromMessage', 'Create Task from Message', async (node, nodes) => {
         const [target] = resolveTargets(this.ctx, node, nodes);
         await this.createTask(target!);
       }),
       command('mailroom.openMessageLink', 'Open Message Link', async (url?: unknown) => {
-        const text = typeof url === 'string' ? url : await vscode.window.showInputBox({ title: 'Open Message Link', prompt: 'Paste a Mailroom message link', ignoreFocusOut: true });
+        const text = typeof url === 'string' ? url : await input({ title: label`Open Message Link`, prompt: label`Paste a Mailroom message link`, ignoreFocusOut: true });
         if (text) await this.open(text);
       }),
       vscode.window.registerUriHandler({
@@ -181,9 +179,9 @@ export class MessageLinks {
           try {
             link = parseMessageLink(hit.url);
           } catch (err) {
-            return new vscode.Hover(`Mailroom: ${(err as Error).message}`);
+            return hover(markdown`Mailroom: ${(err as Error).message}`);
           }
-          return new vscode.Hover(hoverText(link, this.cache.get(link.account, link.messageId)),
+          return hover(hoverText(link, this.cache.get(link.account, link.messageId)),
             new vscode.Range(doc.positionAt(hit.start), doc.positionAt(hit.end)));
         },
       }),
@@ -191,24 +189,19 @@ export class MessageLinks {
   }
 }
 
-function hoverText(link: MessageLink, info: LinkInfo | undefined): vscode.MarkdownString {
-  const md = new vscode.MarkdownString(undefined, true);
-  if (info) {
-    md.appendMarkdown(`$(mail) **${escape(info.subject)}**  \n`);
-    md.appendMarkdown(`From ${escape(info.from)}${info.date ? ` · ${new Date(info.date).toLocaleString()}` : ''}  \n`);
-  } else {
-    md.appendMarkdown(`$(mail) Message <${escape(link.messageId)}>  \n`);
-  }
-  md.appendMarkdown(`Account: ${escape(link.account)}${info?.mailbox ? ` · last seen in ${escape(info.mailbox)}` : ''}`);
-  return md;
+/** The link's cached subject and sender are mail text; the account and Message-ID come from the document. */
+function hoverText(link: MessageLink, info: LinkInfo | undefined): MarkdownText {
+  const head = info
+    ? markdown`**${info.subject}**  \nFrom ${[info.from, info.date && new Date(info.date).toLocaleString()].filter(Boolean).join(' · ')}  \n`
+    : markdown`Message \\<${link.messageId}\\>  \n`;
+  const where = info?.mailbox ? markdown`Account: ${link.account} · last seen in ${info.mailbox}` : markdown`Account: ${link.account}`;
+  return `${head}${where}` as MarkdownText; // two inert texts side by side
 }
-
-const escape = (s: string) => s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
 
 async function pickWorkspaceFolder(): Promise<vscode.WorkspaceFolder | undefined> {
   const folders = vscode.workspace.workspaceFolders ?? [];
   if (folders.length === 0) {
-    void vscode.window.showErrorMessage('Create Task from Message: open a folder first; the task goes into its tasks file (setting mailroom.tasksFile).');
+    void notify.error(message`Create Task from Message: open a folder first; the task goes into its tasks file (setting mailroom.tasksFile).`);
     return undefined;
   }
   if (folders.length === 1) return folders[0];

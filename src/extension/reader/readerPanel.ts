@@ -10,6 +10,7 @@ import { type HostToReader, parseReaderRequest, type ReaderAction, type ReaderMe
 import { Disposable } from '../disposable';
 import { reportError, setRead, type MessageTarget } from '../mailActions';
 import { settings } from '../settings';
+import { label, message, notificationProgress, notify, plain, quietProgress } from '../ui';
 import { readerHtml } from './readerHtml';
 
 const ALLOWED_SENDERS_KEY = 'mailroom.remoteContentSenders';
@@ -53,14 +54,11 @@ export class ReaderPanel extends Disposable {
     panel.reveal(panel.viewColumn ?? vscode.ViewColumn.Active, false);
     this.post({ type: 'busy', text: 'Loading message…' });
     try {
-      const content = await vscode.window.withProgress(
-        { location: { viewId: 'mailroom.mailboxes' }, title: 'Opening message' },
-        () => target.account.readMessage(target.ref),
-      );
+      const content = await quietProgress({ viewId: 'mailroom.mailboxes' }, label`Opening message`, () => target.account.readMessage(target.ref));
       const allowRemote = this.senderAllowed(content);
       const shown: Shown = { key: `m${++this.counter}`, target, content, allowRemote, related: new Map(), relatedItems: [] };
       this.shown = shown;
-      panel.title = content.subject.trim() || '(no subject)';
+      panel.title = plain`${content.subject.trim() || '(no subject)'}`;
       this.display();
       void this.showRelated(shown);
       if (settings.markReadOnOpen() && !content.flags.includes('\\Seen')) {
@@ -244,7 +242,7 @@ export class ReaderPanel extends Disposable {
   private async openLink(href: string): Promise<void> {
     const safe = safeExternalLink(href);
     if (!safe) {
-      void vscode.window.showWarningMessage(`Mailroom did not open a link it does not trust: ${href.slice(0, 200)}`);
+      void notify.warn(message`Mailroom did not open a link it does not trust: ${href.slice(0, 200)}`);
       return;
     }
     await vscode.env.openExternal(vscode.Uri.parse(safe, true));
@@ -265,12 +263,9 @@ export class ReaderPanel extends Disposable {
       dir = path.dirname(uri.fsPath);
       filename = path.basename(uri.fsPath);
     }
-    const saved = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Saving ${attachment.filename}…` },
-      () => mail.saveAttachment(s.target.ref, { part, filename }, dir),
-    );
+    const saved = await notificationProgress(message`Saving ${attachment.filename}…`, () => mail.saveAttachment(s.target.ref, { part, filename }, dir));
     if (open) await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(saved.path));
-    else void vscode.window.showInformationMessage(`Saved ${path.basename(saved.path)} to ${path.dirname(saved.path)}.`);
+    else void notify.info(message`Saved ${path.basename(saved.path)} to ${path.dirname(saved.path)}.`);
   }
 
   override dispose(): void {
