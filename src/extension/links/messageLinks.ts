@@ -1,10 +1,11 @@
 // Mail-linked work: copy a link to a message, turn a message into a task line, open links from
 // any file (DocumentLinkProvider), from outside VS Code (URI handler) and describe them on hover.
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { bareMessageId, findMessageLinks, formatMessageLink, type MessageLink, parseMessageLink } from '../../core/links';
 import type { MessageRef, MessageSummary } from '../../core/messages';
 import { MailError } from '../../core/errors';
+import { appendTaskLine, taskLine } from '../../core/tasks';
+import { writableFileInside } from '../../core/workspace-paths';
 import { command, type CommandContext, resolveTargets } from '../commands/context';
 import { senderName, subjectOf } from '../format';
 import type { MessageTarget } from '../mailActions';
@@ -85,21 +86,16 @@ export class MessageLinks {
     const url = linkFor(target.account, target.ref, messageId);
     const folder = await pickWorkspaceFolder();
     if (!folder) return;
-    const file = vscode.Uri.joinPath(folder.uri, vscode.workspace.getConfiguration('mailroom').get<string>('tasksFile', 'TODO.md'));
-    const date = summary.date ? new Date(summary.date).toISOString().slice(0, 10) : '';
-    const line = `- [ ] ${subjectOf(summary.subject)} — ${senderName(summary.from)}, ${date} ${url}`;
-    let existing = '';
-    try {
-      existing = new TextDecoder().decode(await vscode.workspace.fs.readFile(file));
-    } catch {
-      // created below
+    if (folder.uri.scheme !== 'file') {
+      throw new MailError('unsupported', `Create Task from Message writes only to folders on disk; "${folder.name}" is a ${folder.uri.scheme}: folder.`);
     }
-    const prefix = existing && !existing.endsWith('\n') ? '\n' : '';
-    const updated = `${existing}${prefix}${line}\n`;
-    await vscode.workspace.fs.createDirectory(vscode.Uri.file(path.dirname(file.fsPath)));
-    await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(updated));
+    const setting = vscode.workspace.getConfiguration('mailroom', folder.uri).get<string>('tasksFile', 'TODO.md');
+    // The setting may come from the repository itself: only a real file inside the folder will do.
+    const taskFile = await writableFileInside(folder.uri.fsPath, setting, `The tasks file "${setting}" (setting mailroom.tasksFile)`);
+    const line = taskLine({ subject: subjectOf(summary.subject), sender: senderName(summary.from), date: summary.date, url });
+    const lineNo = await appendTaskLine(taskFile, line);
     await this.remember(target.account.name, messageId, summary, target.ref.mailbox);
-    const lineNo = updated.split('\n').length - 2;
+    const file = vscode.Uri.file(taskFile);
     const editor = await vscode.window.showTextDocument(file, { selection: new vscode.Range(lineNo, 0, lineNo, 0), preview: false });
     editor.revealRange(new vscode.Range(lineNo, 0, lineNo, 0));
     if (vscode.workspace.getConfiguration('mailroom').get<boolean>('flagMessageOnTask', true)) {
