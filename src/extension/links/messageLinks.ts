@@ -1,7 +1,7 @@
 // Mail-linked work: copy a link to a message, turn a message into a task line, open links from
 // any file (DocumentLinkProvider), from outside VS Code (URI handler) and describe them on hover.
 import * as vscode from 'vscode';
-import { bareMessageId, findMessageLinks, formatMessageLink, type MessageLink, parseMessageLink } from '../../core/links';
+import { bareMessageId, findMessageLinks, formatMessageLink, type MessageLink, messageIdProblem, parseMessageLink } from '../../core/links';
 import type { MessageRef, MessageSummary } from '../../core/messages';
 import { MailError } from '../../core/errors';
 import { appendTaskLine, taskLine } from '../../core/tasks';
@@ -35,7 +35,12 @@ function requireMessageId(summary: { messageId?: string; subject: string }): str
   if (!summary.messageId) {
     throw new MailError('unsupported', `"${subjectOf(summary.subject)}" has no Message-ID header, so a link to it could not find it again after a move. Mailroom does not create links to it.`);
   }
-  return bareMessageId(summary.messageId);
+  const id = bareMessageId(summary.messageId);
+  const problem = messageIdProblem(id);
+  if (problem) {
+    throw new MailError('unsupported', `"${subjectOf(summary.subject)}" has the Message-ID <${id}>, which ${problem.replace(/^it /, '')}: a link could find other messages too. Mailroom does not create links to it.`);
+  }
+  return id;
 }
 
 const markdownLabel = (s: string) => s.replace(/[[\]\\]/g, (c) => `\\${c}`).replace(/\s+/g, ' ');
@@ -61,8 +66,11 @@ export class MessageLinks {
     return this.cache.set(account, messageId, { subject: subjectOf(s.subject), from: senderName(s.from), ...(s.date ? { date: s.date } : {}), mailbox });
   }
 
-  /** Opens the message a link names, wherever it is now. */
-  async open(url: string): Promise<void> {
+  /**
+   * Opens the message a link names, wherever it is now. A link from outside VS Code (a browser, a
+   * terminal, another program) opens it read-only: it must not be able to mark mail read.
+   */
+  async open(url: string, from: 'workspace' | 'outside' = 'workspace'): Promise<void> {
     const link = parseMessageLink(url);
     const account = this.ctx.model.account(link.account);
     if (!account) {
@@ -77,7 +85,7 @@ export class MessageLinks {
       if (!chosen) return;
       ref = chosen.ref;
     }
-    await this.ctx.reader.show({ account, ref });
+    await this.ctx.reader.show({ account, ref }, from === 'outside' ? { fromOutside: true } : {});
   }
 
   async createTask(target: MessageTarget): Promise<void> {
@@ -153,7 +161,7 @@ export class MessageLinks {
       vscode.window.registerUriHandler({
         handleUri: (uri) => {
           if (uri.path !== '/message') return;
-          this.open(`vscode://mailroom.mailroom/message?${uri.query}`).catch((err: Error) => actions.reportError('Open Message Link', err));
+          this.open(`vscode://mailroom.mailroom/message?${uri.query}`, 'outside').catch((err: Error) => actions.reportError('Open Message Link', err));
         },
       }),
       vscode.languages.registerDocumentLinkProvider(selector, {

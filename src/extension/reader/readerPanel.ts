@@ -20,6 +20,8 @@ interface Shown {
   target: MessageTarget;
   content: MessageContent;
   allowRemote: boolean;
+  /** What the reader says about this showing (besides the message's own warnings). */
+  notes: string[];
   related: Map<string, () => Promise<void>>;
   relatedItems: ReaderRelated[];
 }
@@ -49,19 +51,26 @@ export class ReaderPanel extends Disposable {
     return this.shown?.target;
   }
 
-  async show(target: MessageTarget): Promise<void> {
+  /**
+   * Shows a message. `fromOutside`: asked for by something outside VS Code (a link in a browser):
+   * the folder is opened read-only (EXAMINE), the message is not marked read and remote content
+   * stays blocked, so that nothing but the user's own click changes the mailbox or tells the sender.
+   */
+  async show(target: MessageTarget, opts: { fromOutside?: boolean } = {}): Promise<void> {
     const panel = this.ensurePanel();
     panel.reveal(panel.viewColumn ?? vscode.ViewColumn.Active, false);
     this.post({ type: 'busy', text: 'Loading message…' });
     try {
-      const content = await quietProgress({ viewId: 'mailroom.mailboxes' }, label`Opening message`, () => target.account.readMessage(target.ref));
-      const allowRemote = this.senderAllowed(content);
-      const shown: Shown = { key: `m${++this.counter}`, target, content, allowRemote, related: new Map(), relatedItems: [] };
+      const content = await quietProgress({ viewId: 'mailroom.mailboxes' }, label`Opening message`,
+        () => target.account.readMessage(target.ref, opts.fromOutside ? { readOnly: true } : {}));
+      const allowRemote = !opts.fromOutside && this.senderAllowed(content);
+      const notes = opts.fromOutside ? ['Opened from a link outside VS Code: Mailroom did not mark it read and did not load remote content.'] : [];
+      const shown: Shown = { key: `m${++this.counter}`, target, content, allowRemote, notes, related: new Map(), relatedItems: [] };
       this.shown = shown;
       panel.title = plain`${content.subject.trim() || '(no subject)'}`;
       this.display();
       void this.showRelated(shown);
-      if (settings.markReadOnOpen() && !content.flags.includes('\\Seen')) {
+      if (!opts.fromOutside && settings.markReadOnOpen() && !content.flags.includes('\\Seen')) {
         await setRead([target], true);
         this.patchFlags([target.ref], { add: '\\Seen' });
       }
@@ -149,7 +158,7 @@ export class ReaderPanel extends Disposable {
       remoteBlocked: view.remoteBlocked,
       remoteAllowed: s.allowRemote,
       attachments: view.attachments.map((a) => ({ part: a.part, filename: a.filename, type: a.type, size: a.size })),
-      warnings: view.warnings,
+      warnings: [...view.warnings, ...s.notes],
       truncated: view.truncated,
       ...(view.date ? { date: view.date } : {}),
       ...(view.html !== undefined ? { html: view.html } : {}),
