@@ -134,7 +134,8 @@ function attachmentInfo(p: PartInfo): AttachmentInfo {
 export async function readMessage(conn: ImapConnection, ref: MessageRef, opts: ReadOptions = {}): Promise<MessageContent> {
   const maxText = opts.maxTextBytes ?? DEFAULT_MAX_TEXT;
   const maxInline = opts.maxInlineBytes ?? DEFAULT_MAX_INLINE;
-  return conn.withMailbox(ref.mailbox, { readOnly: opts.readOnly ?? false, idempotent: true }, async (client, mailbox) => {
+  // sync: a message that arrived since this session last looked is not FETCHable until a NOOP.
+  return conn.withMailbox(ref.mailbox, { readOnly: opts.readOnly ?? false, idempotent: true, sync: true }, async (client, mailbox) => {
     assertUidValidity(mailbox, ref);
     const gone = () => new MailError('messageNotFound', `The message is no longer in "${ref.mailbox}" (it was moved or deleted elsewhere).`, { ...ref });
     // A structure the message list already fetched saves a round trip: headers and parts in one FETCH.
