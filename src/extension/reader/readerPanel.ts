@@ -1,11 +1,13 @@
 // The reader: one webview panel that shows the selected message. It receives only sanitized HTML
 // from the core, validates every request from the webview, and opens links outside after checking
-// them. Remote content stays blocked until the user allows it (once, or always for a sender).
+// them. Remote content stays blocked until the user allows it (once, or always for a sender whose
+// mail the receiving server authenticates).
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type MessageContent, renderContent } from '../../core/reader';
 import type { MessageRef } from '../../core/messages';
+import { verifySender } from '../../core/sender-auth';
 import { type HostToReader, parseReaderRequest, type ReaderAction, type ReaderMessage, type ReaderRelated, type ReaderToHost, safeExternalLink } from '../../shared/protocol';
 import { Disposable } from '../disposable';
 import { reportError, setRead, type MessageTarget } from '../mailActions';
@@ -13,7 +15,14 @@ import { settings } from '../settings';
 import { label, message, notificationProgress, notify, plain, quietProgress } from '../ui';
 import { readerHtml } from './readerHtml';
 
-const ALLOWED_SENDERS_KEY = 'mailroom.remoteContentSenders';
+/**
+ * "Always for this sender": account + address pairs, honoured only for a message the receiving
+ * server authenticated as coming from that address's domain (DMARC or DKIM pass in its topmost
+ * Authentication-Results), because anyone can write any From:. The first version's list keyed on
+ * the bare From address alone; it is dropped, not carried over.
+ */
+const REMOTE_SENDERS_KEY = 'mailroom.remoteContentSenders.v2';
+const OLD_REMOTE_SENDERS_KEY = 'mailroom.remoteContentSenders';
 
 interface Shown {
   key: string;
@@ -22,12 +31,16 @@ interface Shown {
   allowRemote: boolean;
   /** What the reader says about this showing (besides the message's own warnings). */
   notes: string[];
+  /** Why a sender the user always allows still has remote content blocked (shown while it is). */
+  remoteNote?: string;
   related: Map<string, () => Promise<void>>;
   relatedItems: ReaderRelated[];
 }
 
 /** Workspace things related to a message, each with how to open it. */
 export type RelatedProvider = (target: MessageTarget, content: MessageContent) => Promise<Array<{ item: ReaderRelated; open: () => Promise<void> }>>;
+
+const senderKey = (target: MessageTarget, address: string) => `${target.account.name}\u0000${address}`;
 
 export class ReaderPanel extends Disposable {
   static readonly viewType = 'mailroom.reader';
@@ -44,6 +57,7 @@ export class ReaderPanel extends Disposable {
     private readonly related?: RelatedProvider,
   ) {
     super();
+    if (context.globalState.get(OLD_REMOTE_SENDERS_KEY) !== undefined) void context.globalState.update(OLD_REMOTE_SENDERS_KEY, undefined);
   }
 
   /** The message on screen, for palette commands. */
@@ -63,9 +77,10 @@ export class ReaderPanel extends Disposable {
     try {
       const content = await quietProgress({ viewId: 'mailroom.mailboxes' }, label`Opening message`,
         () => target.account.readMessage(target.ref, opts.fromOutside ? { readOnly: true } : {}));
-      const allowRemote = !opts.fromOutside && this.senderAllowed(content);
+      const remote = opts.fromOutside ? { allow: false } : this.alwaysAllowed(target, content);
       const notes = opts.fromOutside ? ['Opened from a link outside VS Code: Mailroom did not mark it read and did not load remote content.'] : [];
-      const shown: Shown = { key: `m${++this.counter}`, target, content, allowRemote, notes, related: new Map(), relatedItems: [] };
+      const shown: Shown = { key: `m${++this.counter}`, target, content, allowRemote: remote.allow, notes, related: new Map(), relatedItems: [] };
+      if (remote.note) shown.remoteNote = remote.note;
       this.shown = shown;
       panel.title = plain`${content.subject.trim() || '(no subject)'}`;
       this.display();
@@ -158,7 +173,7 @@ export class ReaderPanel extends Disposable {
       remoteBlocked: view.remoteBlocked,
       remoteAllowed: s.allowRemote,
       attachments: view.attachments.map((a) => ({ part: a.part, filename: a.filename, type: a.type, size: a.size })),
-      warnings: [...view.warnings, ...s.notes],
+      warnings: [...view.warnings, ...s.notes, ...(s.remoteNote && view.remoteBlocked > 0 ? [s.remoteNote] : [])],
       truncated: view.truncated,
       ...(view.date ? { date: view.date } : {}),
       ...(view.html !== undefined ? { html: view.html } : {}),
@@ -224,10 +239,12 @@ export class ReaderPanel extends Disposable {
         return;
       case 'loadRemote': {
         if (request.always) {
-          const sender = s.content.from[0]?.address?.toLowerCase();
-          if (sender) {
-            const list = this.context.globalState.get<string[]>(ALLOWED_SENDERS_KEY, []);
-            await this.context.globalState.update(ALLOWED_SENDERS_KEY, [...new Set([...list, sender])]);
+          const verdict = this.verdict(s.content);
+          if (verdict.verified) {
+            const list = this.context.globalState.get<string[]>(REMOTE_SENDERS_KEY, []);
+            await this.context.globalState.update(REMOTE_SENDERS_KEY, [...new Set([...list, senderKey(s.target, verdict.address)])]);
+          } else {
+            s.notes.push(`Remote content was loaded for this message only. "Always for this sender" was not remembered: ${verdict.why}, so anyone could send mail in ${verdict.address ?? 'this sender'}'s name.`);
           }
         }
         s.allowRemote = true;
@@ -243,9 +260,17 @@ export class ReaderPanel extends Disposable {
     }
   }
 
-  private senderAllowed(content: MessageContent): boolean {
-    const sender = content.from[0]?.address?.toLowerCase();
-    return !!sender && this.context.globalState.get<string[]>(ALLOWED_SENDERS_KEY, []).includes(sender);
+  private verdict(content: MessageContent) {
+    return verifySender(content.from.map((a) => a.address ?? ''), content.authenticationResults);
+  }
+
+  /** Whether "always for this sender" applies to this message, and if it was chosen but does not, why. */
+  private alwaysAllowed(target: MessageTarget, content: MessageContent): { allow: boolean; note?: string } {
+    const verdict = this.verdict(content);
+    const list = this.context.globalState.get<string[]>(REMOTE_SENDERS_KEY, []);
+    if (!verdict.address || !list.includes(senderKey(target, verdict.address))) return { allow: false };
+    if (verdict.verified) return { allow: true };
+    return { allow: false, note: `You always load remote content from ${verdict.address}, but this message is not authenticated as theirs (${verdict.why}): it stays blocked.` };
   }
 
   private async openLink(href: string): Promise<void> {
