@@ -13,6 +13,7 @@ import { Disposable } from '../disposable';
 import { reportError, setRead, type MessageTarget } from '../mailActions';
 import { settings } from '../settings';
 import { label, message, notificationProgress, notify, plain, quietProgress } from '../ui';
+import { AttachmentViews } from './attachmentViews';
 import { readerHtml } from './readerHtml';
 
 /**
@@ -50,6 +51,7 @@ export class ReaderPanel extends Disposable {
   private ready = false;
   private queued: HostToReader[] = [];
   private panelAllowsRemote = false;
+  private readonly attachments: AttachmentViews;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -57,6 +59,7 @@ export class ReaderPanel extends Disposable {
     private readonly related?: RelatedProvider,
   ) {
     super();
+    this.attachments = this._register(new AttachmentViews(path.join(context.globalStorageUri.fsPath, 'attachments')));
     if (context.globalState.get(OLD_REMOTE_SENDERS_KEY) !== undefined) void context.globalState.update(OLD_REMOTE_SENDERS_KEY, undefined);
   }
 
@@ -143,6 +146,7 @@ export class ReaderPanel extends Disposable {
       this.panel = undefined;
       this.ready = false;
       this.shown = undefined;
+      this.attachments.clear();
     });
     panel.onDidChangeViewState(() => {
       if (!panel.visible) this.ready = false; // its page is gone until it is shown again
@@ -286,20 +290,17 @@ export class ReaderPanel extends Disposable {
     const attachment = s.content.attachments.find((a) => a.part === part);
     if (!attachment) return;
     const mail = s.target.account.requireMail();
-    let dir: string;
-    let filename = attachment.filename;
     if (open) {
-      dir = path.join(this.context.globalStorageUri.fsPath, 'attachments', `${Date.now().toString(36)}`);
-    } else {
-      const downloads = path.join(os.homedir(), 'Downloads');
-      const uri = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(downloads, attachment.filename)), title: 'Save Attachment' });
-      if (!uri) return;
-      dir = path.dirname(uri.fsPath);
-      filename = path.basename(uri.fsPath);
+      await this.attachments.open(attachment, (dir) => notificationProgress(message`Opening ${attachment.filename}…`,
+        () => mail.saveAttachment(s.target.ref, { part, filename: attachment.filename }, dir)));
+      return;
     }
-    const saved = await notificationProgress(message`Saving ${attachment.filename}…`, () => mail.saveAttachment(s.target.ref, { part, filename }, dir));
-    if (open) await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(saved.path));
-    else void notify.info(message`Saved ${path.basename(saved.path)} to ${path.dirname(saved.path)}.`);
+    const downloads = path.join(os.homedir(), 'Downloads');
+    const uri = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(downloads, attachment.filename)), title: 'Save Attachment' });
+    if (!uri) return;
+    const saved = await notificationProgress(message`Saving ${attachment.filename}…`,
+      () => mail.saveAttachment(s.target.ref, { part, filename: path.basename(uri.fsPath) }, path.dirname(uri.fsPath)));
+    void notify.info(message`Saved ${path.basename(saved.path)} to ${path.dirname(saved.path)}.`);
   }
 
   override dispose(): void {
