@@ -5,6 +5,7 @@ import { bareMessageId, findMessageLinks, formatMessageLink, type MessageLink, m
 import type { MessageRef, MessageSummary } from '../../core/messages';
 import { MailError } from '../../core/errors';
 import { appendTaskLine, taskLine } from '../../core/tasks';
+import { plainText } from '../../core/untrusted-text';
 import { writableFileInside } from '../../core/workspace-paths';
 import { command, type CommandContext, resolveTargets } from '../commands/context';
 import { senderName, subjectOf } from '../format';
@@ -43,7 +44,8 @@ function requireMessageId(summary: { messageId?: string; subject: string }): str
   return id;
 }
 
-const markdownLabel = (s: string) => s.replace(/[[\]\\]/g, (c) => `\\${c}`).replace(/\s+/g, ' ');
+/** The label of a copied Markdown link: one clean line of mail text, brackets escaped. */
+const markdownLabel = (s: string) => plainText(s).replace(/[[\]\\]/g, (c) => `\\${c}`);
 
 export class MessageLinks {
   readonly cache: LinkCache;
