@@ -1,6 +1,9 @@
 // Enforces the layer rules that keep src/core testable in plain Node:
 //   src/core    never imports `vscode`, src/extension or the webview;
-//   src/shared  imports only its own siblings (host and webview both load it).
+//   src/shared  imports only its own siblings (host and webview both load it);
+// and that text reaches VS Code's rendering surfaces (notifications, dialogs, progress, quick
+// picks, input boxes, status bar messages, hovers, MarkdownStrings) only through
+// src/extension/ui.ts, whose functions take inert text (src/core/untrusted-text.ts).
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -27,7 +30,21 @@ function* files(dir) {
   }
 }
 
+const SINKS = /\b(show(?:Information|Warning|Error)Message|withProgress|showQuickPick|createQuickPick|showInputBox|createInputBox|setStatusBarMessage)\s*[<(]|\bnew\s+vscode\.(MarkdownString|Hover)\s*\(/g;
+const SINK_GATE = join('src', 'extension', 'ui.ts');
+
 let failures = 0;
+if (existsSync('src/extension')) {
+  for (const file of files('src/extension')) {
+    if (file === SINK_GATE) continue;
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(SINKS)) {
+      const line = text.slice(0, m.index).split('\n').length;
+      console.error(`${relative('.', file)}:${line}: calls ${m[1] ?? `new vscode.${m[2]}`} directly (use src/extension/ui.ts, which makes untrusted text inert)`);
+      failures++;
+    }
+  }
+}
 for (const rule of rules) {
   if (!existsSync(rule.dir)) continue;
   for (const file of files(rule.dir)) {

@@ -41,9 +41,26 @@ const encodeSegment = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (
 // RFC 2392: mid URLs percent-encode everything but unreserved characters and the addr-spec's "@".
 const encodeMid = (s: string) => encodeSegment(s).replace(/%40/g, '@');
 
+/**
+ * Why `id` cannot name one message (undefined when it can). A Message-ID is "left@right" (RFC 5322
+ * msg-id; RFC 2392 mid: URLs hold one). Links are resolved with HEADER searches, which match
+ * substrings: a degenerate ID ("@", "a@", " @ ") would match every message of every folder.
+ */
+export function messageIdProblem(id: string): string | undefined {
+  if (!id) return 'it is empty';
+  if (id.length > 998) return 'it is longer than a header line may be';
+  if (/[\p{Cc}<>]/u.test(id)) return 'it contains control characters or angle brackets';
+  const at = id.lastIndexOf('@');
+  if (at < 0) return 'it has no "@"';
+  const alnum = /[\p{L}\p{N}]/u;
+  if (!alnum.test(id.slice(0, at)) || !alnum.test(id.slice(at + 1))) return 'it needs letters or digits on both sides of its "@"';
+  return undefined;
+}
+
 export function midUrl(messageId: string): string {
   const id = bareMessageId(messageId);
-  if (!id) bad('the Message-ID is empty');
+  const problem = messageIdProblem(id);
+  if (problem) throw new MailError('malformed', `<${id.slice(0, 200)}> is not a Message-ID that names one message (${problem}).`);
   return `mid:${encodeMid(id)}`;
 }
 
@@ -56,7 +73,8 @@ export function parseMidUrl(url: string): string {
   } catch {
     return bad(`"${url}" has broken percent-encoding`);
   }
-  if (!id.includes('@') && id.length < 3) bad(`"${url}" holds no Message-ID`);
+  const problem = messageIdProblem(id);
+  if (problem) bad(`"${url.slice(0, 200)}" is not a Message-ID that names one message (${problem}); Mailroom does not search for it`);
   return id;
 }
 
@@ -149,6 +167,10 @@ async function messageIdAt(client: ImapFlow, uid: number): Promise<string | unde
 
 export async function resolveMessageLink(conn: ImapConnection, folders: MailboxInfo[], link: MessageLink): Promise<Resolution> {
   const wanted = bareMessageId(link.messageId);
+  // Callers may build links without parseMessageLink: the search below must never run for an ID
+  // that every message contains.
+  const problem = messageIdProblem(wanted);
+  if (problem) throw new MailError('malformed', `<${wanted.slice(0, 200)}> is not a Message-ID that names one message (${problem}); no folder was searched.`);
   const hint = link.hint;
   if (hint && folders.some((f) => f.path === hint.mailbox)) {
     const hit = await conn.withMailbox(hint.mailbox, { readOnly: true, idempotent: true, sync: true }, async (client, mailbox) => {

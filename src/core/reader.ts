@@ -12,6 +12,7 @@ import { MailError } from './errors';
 import { safeFilename, uniqueName } from './filename';
 import { type Address, assertUidValidity, type MessageRef, uidValidityOf } from './messages';
 import { sanitizeHtml } from './sanitize';
+import { authenticationResultsOf } from './sender-auth';
 import { type PartInfo, planMessage } from './structure';
 
 export interface AttachmentInfo {
@@ -46,6 +47,8 @@ export interface MessageContent {
   attachments: AttachmentInfo[];
   truncated: boolean;
   warnings: string[];
+  /** Authentication-Results header values, topmost (the receiving server's) first. */
+  authenticationResults?: string[];
 }
 
 export interface RenderedMessage extends Omit<MessageContent, 'unsafeHtml' | 'cid'> {
@@ -65,7 +68,7 @@ export interface ReadOptions {
 
 // Only the headers the reader shows or links need: Received chains and DKIM signatures often
 // outweigh a short mail's text.
-const SHOWN_HEADERS = ['from', 'sender', 'reply-to', 'to', 'cc', 'date', 'subject', 'message-id', 'in-reply-to', 'references'];
+const SHOWN_HEADERS = ['from', 'sender', 'reply-to', 'to', 'cc', 'date', 'subject', 'message-id', 'in-reply-to', 'references', 'authentication-results'];
 const HEAD_QUERY = { uid: true, flags: true, size: true, internalDate: true, headers: SHOWN_HEADERS } as const;
 
 const DEFAULT_MAX_TEXT = 2 * 1024 * 1024;
@@ -134,7 +137,8 @@ function attachmentInfo(p: PartInfo): AttachmentInfo {
 export async function readMessage(conn: ImapConnection, ref: MessageRef, opts: ReadOptions = {}): Promise<MessageContent> {
   const maxText = opts.maxTextBytes ?? DEFAULT_MAX_TEXT;
   const maxInline = opts.maxInlineBytes ?? DEFAULT_MAX_INLINE;
-  return conn.withMailbox(ref.mailbox, { readOnly: opts.readOnly ?? false, idempotent: true }, async (client, mailbox) => {
+  // sync: a message that arrived since this session last looked is not FETCHable until a NOOP.
+  return conn.withMailbox(ref.mailbox, { readOnly: opts.readOnly ?? false, idempotent: true, sync: true }, async (client, mailbox) => {
     assertUidValidity(mailbox, ref);
     const gone = () => new MailError('messageNotFound', `The message is no longer in "${ref.mailbox}" (it was moved or deleted elsewhere).`, { ...ref });
     // A structure the message list already fetched saves a round trip: headers and parts in one FETCH.
@@ -230,6 +234,7 @@ export async function readMessage(conn: ImapConnection, ref: MessageRef, opts: R
     if (date && !Number.isNaN(date.getTime())) content.date = date.toISOString();
     if (headers?.messageId) content.messageId = headers.messageId;
     if (headers?.inReplyTo) content.inReplyTo = headers.inReplyTo;
+    content.authenticationResults = authenticationResultsOf(headers?.headerLines);
     if (text !== undefined) content.text = text;
     if (unsafeHtml !== undefined) content.unsafeHtml = unsafeHtml;
     return content;

@@ -16,6 +16,7 @@ import { ReaderPanel } from './reader/readerPanel';
 import { PasswordStore } from './secrets';
 import { UnreadIndicators } from './statusBar';
 import { MailTreeProvider } from './tree';
+import { message, notify } from './ui';
 
 export function activate(context: vscode.ExtensionContext): void {
   const { channel, logger } = createLogChannel();
@@ -59,7 +60,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...links.register(),
     vscode.commands.registerCommand('mailroom.clearCache', async () => {
       await model.clearCache();
-      void vscode.window.showInformationMessage('Mailroom: the local cache was cleared; folders reload from the server.');
+      void notify.info(message`Mailroom: the local cache was cleared; folders reload from the server.`);
     }),
   );
   logger.info(`Mailroom activated with ${model.accounts.length} account(s)`);

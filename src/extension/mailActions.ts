@@ -1,23 +1,23 @@
 // What the triage commands do, independent of where they were invoked (tree, palette, reader,
 // triage pick). Each acts on the server first and updates the model after the server agreed.
-import * as vscode from 'vscode';
 import type { MoveResult, PendingExpunge } from '../core/actions';
 import { isMailError } from '../core/errors';
 import type { MessageRef } from '../core/messages';
 import type { AccountModel } from './model';
+import { ask, label, message, type MessageText, notify, pick } from './ui';
 
 /** The account whose move/delete "Undo Last Action" reverses. */
 let lastUndoable: AccountModel | undefined;
 
-export async function undoLast(): Promise<string> {
+export async function undoLast(): Promise<MessageText> {
   const account = lastUndoable;
-  if (!account?.mail?.lastUndoable) return 'There is nothing to undo.';
+  if (!account?.mail?.lastUndoable) return message`There is nothing to undo.`;
   const action = await account.mail.undo();
   lastUndoable = undefined;
   const r = action.result;
   for (const path of [r.from, r.to]) if (account.state(path)) void account.loadMessages(path);
   void account.refreshCounts([r.from, r.to]);
-  return `Undone: ${action.kind === 'delete' ? 'delete' : 'move'} of ${r.uids.length} message(s) from "${r.from}".`;
+  return message`Undone: ${action.kind === 'delete' ? 'delete' : 'move'} of ${r.uids.length} message(s) from "${r.from}".`;
 }
 
 export interface MessageTarget {
@@ -35,7 +35,7 @@ function byAccount(targets: MessageTarget[]): Map<AccountModel, MessageRef[]> {
 /** Shows a MailError (or any error) as a precise notification. */
 export function reportError(what: string, err: unknown): void {
   const text = isMailError(err) ? err.message : (err as Error)?.message ?? String(err);
-  void vscode.window.showErrorMessage(`${what}: ${text}`);
+  void notify.error(message`${what}: ${text}`);
 }
 
 /** Sets or clears one flag on the server, then in the loaded pages. */
@@ -73,10 +73,10 @@ async function afterMove(account: AccountModel, refs: MessageRef[], result: Move
 
 /** Without UIDPLUS the expunge would also remove other \Deleted mail: only on the user's word. */
 async function offerExpunge(account: AccountModel, pending: PendingExpunge, what: string): Promise<void> {
-  const choice = await vscode.window.showWarningMessage(
-    `${what}: the messages were copied, but the originals are still in "${pending.mailbox}" (marked deleted) because ${pending.reason}. ` +
-    `Expunging now also removes the ${pending.otherDeleted} other message(s) marked deleted there.`,
-    { modal: true }, 'Expunge Folder Now');
+  const choice = await ask(
+    message`${what}: the messages were copied, but the originals are still in "${pending.mailbox}" (marked deleted) because ${pending.reason}.`,
+    { detail: message`Expunging now also removes the ${pending.otherDeleted} other message(s) marked deleted there.` },
+    'Expunge Folder Now');
   if (choice === 'Expunge Folder Now') {
     await account.requireMail().expunge(pending.mailbox);
     account.removeLocal(pending.mailbox, pending.uids);
@@ -110,8 +110,7 @@ export async function remove(targets: MessageTarget[], confirmPermanent: boolean
       const mail = account.requireMail();
       const trash = await mail.specialFolder('trash');
       if ((!trash || trash.path === group[0]!.mailbox) && confirmPermanent) {
-        const ok = await vscode.window.showWarningMessage(
-          `Delete ${group.length} message(s) from "${group[0]!.mailbox}" for good? This cannot be undone.`, { modal: true }, 'Delete');
+        const ok = await ask(message`Delete ${group.length} message(s) from "${group[0]!.mailbox}" for good?`, { detail: message`This cannot be undone.` }, 'Delete');
         if (ok !== 'Delete') continue;
       }
       const result = await mail.delete(group);
@@ -132,9 +131,9 @@ function bySource(refs: MessageRef[]): MessageRef[][] {
 /** Asks for a destination folder of `account` (selectable folders, roles first). */
 export async function pickFolder(account: AccountModel, exclude?: string): Promise<string | undefined> {
   const folders = (await account.loadFolders()).filter((f) => f.selectable && f.path !== exclude);
-  const pick = await vscode.window.showQuickPick(
-    folders.map((f) => ({ label: f.path === 'INBOX' ? 'Inbox' : f.path, description: f.specialUse ?? '', path: f.path })),
-    { title: `Move to… (${account.name})`, placeHolder: 'Folder', matchOnDescription: true },
+  const choice = await pick(
+    folders.map((f) => ({ label: f.path === 'INBOX' ? label`Inbox` : label`${f.path}`, description: label`${f.specialUse ?? ''}`, path: f.path })),
+    { title: label`Move to… (${account.name})`, placeHolder: label`Folder`, matchOnDescription: true },
   );
-  return pick?.path;
+  return choice?.path;
 }

@@ -381,13 +381,13 @@ export class AccountModel extends Disposable {
   }
 
   /** A message's content: from the body cache when it was read before (bodies never change). */
-  async readMessage(ref: MessageRef): Promise<import('../core/reader').MessageContent> {
+  async readMessage(ref: MessageRef, opts: import('../core/reader').ReadOptions = {}): Promise<import('../core/reader').MessageContent> {
     const cached = await this.cache?.loadBody(ref).catch(() => undefined);
     if (cached) {
       const flags = this.findSummary(ref)?.flags;
       return flags ? { ...cached, flags: [...flags] } : cached;
     }
-    const content = await this.requireMail().readMessage(ref);
+    const content = await this.requireMail().readMessage(ref, opts);
     if (!content.truncated) void this.cache?.saveBody(content).catch(() => undefined);
     return content;
   }

@@ -2,6 +2,7 @@
 // answer is stored; a wrong one is forgotten so the next attempt asks again.
 import * as vscode from 'vscode';
 import type { AccountConfig } from '../core/account';
+import { input, label } from './ui';
 
 const key = (account: Pick<AccountConfig, 'name'>) => `mailroom.password.${account.name}`;
 
@@ -38,9 +39,9 @@ export class PasswordStore {
   }
 
   private async ask(account: AccountConfig): Promise<string | undefined> {
-    const password = await vscode.window.showInputBox({
-      title: `Mailroom: ${account.name}`,
-      prompt: `Password for ${account.user} on ${account.host}`,
+    const password = await input({
+      title: label`Mailroom: ${account.name}`,
+      prompt: label`Password for ${account.user} on ${account.host}`,
       password: true,
       ignoreFocusOut: true,
     });

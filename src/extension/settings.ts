@@ -34,11 +34,21 @@ export async function writeAccounts(entries: unknown[]): Promise<void> {
   await section().update('accounts', entries, vscode.ConfigurationTarget.Global);
 }
 
+/**
+ * A setting that guards the user (package.json gives it `application` or `machine` scope, so VS
+ * Code already ignores workspace values): read from the user's own settings only, so that no
+ * repository's .vscode/settings.json can change it whatever VS Code does with the scope.
+ */
+function userSetting<T>(key: string, fallback: T): T {
+  const inspected = section().inspect<T>(key);
+  return inspected?.globalValue ?? inspected?.defaultValue ?? fallback;
+}
+
 export const settings = {
   markReadOnOpen: () => section().get<boolean>('markReadOnOpen', true),
   pageSize: () => Math.max(10, Math.min(500, section().get<number>('pageSize', 50))),
   notifications: () => section().get<boolean>('notifications', true),
   pollIntervalSeconds: () => Math.max(15, section().get<number>('pollIntervalSeconds', 120)),
-  confirmDelete: () => section().get<boolean>('confirmPermanentDelete', true),
-  cacheSizeMB: () => Math.max(0, section().get<number>('cacheSizeMB', 100)),
+  confirmDelete: () => userSetting('confirmPermanentDelete', true),
+  cacheSizeMB: () => Math.max(0, userSetting('cacheSizeMB', 100)),
 };

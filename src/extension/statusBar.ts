@@ -7,6 +7,7 @@ import type { AccountModel, MailModel } from './model';
 import type { ReaderPanel } from './reader/readerPanel';
 import { settings } from './settings';
 import type { TreeNode } from './tree';
+import { message, notify, plain } from './ui';
 
 export class UnreadIndicators extends Disposable {
   private readonly item = this._register(vscode.window.createStatusBarItem('mailroom.unread', vscode.StatusBarAlignment.Left, 50));
@@ -30,7 +31,7 @@ export class UnreadIndicators extends Disposable {
     if (!accounts.length) { this.item.hide(); return; }
     this.item.text = `$(${errors.length ? 'warning' : 'mail'}) ${unread}`;
     this.item.tooltip = errors.length
-      ? `Mailroom: ${errors.map((a) => a.name).join(', ')} need attention`
+      ? plain`Mailroom: ${errors.map((a) => a.name).join(', ')} need attention`
       : `Mailroom: ${unread} unread in Inbox`;
     this.item.show();
   }
@@ -39,9 +40,9 @@ export class UnreadIndicators extends Disposable {
     if (!settings.notifications()) return;
     const first = messages[0]!;
     const text = messages.length === 1
-      ? `New mail from ${senderName(first.from)}: ${subjectOf(first.subject)}`
-      : `${messages.length} new messages in ${account.name}`;
-    void vscode.window.showInformationMessage(text, 'Open').then((choice) => {
+      ? message`New mail from ${senderName(first.from)}: ${subjectOf(first.subject)}`
+      : message`${messages.length} new messages in ${account.name}`;
+    void notify.info(text, 'Open').then((choice) => {
       if (choice === 'Open') void this.reader.show({ account, ref: first });
     });
   }

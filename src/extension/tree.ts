@@ -7,13 +7,14 @@ import { buildThreads, type ThreadNode } from '../core/threads';
 import { Disposable } from './disposable';
 import { formatAddresses, formatSize, senderName, shortDate, subjectOf } from './format';
 import type { AccountModel, MailModel } from './model';
+import { markdown, markdownString, plain, type PlainText } from './ui';
 
 export type TreeNode =
   | { kind: 'account'; account: AccountModel }
   | { kind: 'folder'; account: AccountModel; folder: MailboxNode }
   | { kind: 'message'; account: AccountModel; message: MessageSummary; replies?: ThreadNode[] }
   | { kind: 'loadMore'; account: AccountModel; path: string }
-  | { kind: 'info'; id: string; label: string; icon: string; tooltip?: string };
+  | { kind: 'info'; id: string; label: PlainText; icon: string; tooltip?: PlainText };
 
 const FOLDER_ICONS: Record<SpecialUse, string> = {
   inbox: 'inbox', drafts: 'notebook', sent: 'send', archive: 'archive', all: 'mail', flagged: 'star-full', junk: 'circle-slash', trash: 'trash',
@@ -70,13 +71,13 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
 
   private async accountChildren(account: AccountModel): Promise<TreeNode[]> {
     if (account.status.kind === 'error' && !account.folders) {
-      return [{ kind: 'info', id: `err\u0000${account.name}`, label: account.status.error.message, icon: 'error' }];
+      return [{ kind: 'info', id: `err\u0000${account.name}`, label: plain`${account.status.error.message}`, icon: 'error' }];
     }
     try {
       const folders = await account.loadFolders();
       return buildTree(folders).map((folder) => ({ kind: 'folder', account, folder }));
     } catch (err) {
-      return [{ kind: 'info', id: `err\u0000${account.name}`, label: (err as Error).message, icon: 'error' }];
+      return [{ kind: 'info', id: `err\u0000${account.name}`, label: plain`${(err as Error).message}`, icon: 'error' }];
     }
   }
 
@@ -88,10 +89,10 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
       ? buildThreads(state.messages, account.threadParents(folder.path)).map((t) => threadNode(account, t))
       : state.messages.map((message) => ({ kind: 'message', account, message }));
     const nodes: TreeNode[] = [...subfolders, ...messages];
-    if (state.error) nodes.push({ kind: 'info', id: `ferr\u0000${account.name}\u0000${folder.path}`, label: state.error, icon: 'error' });
+    if (state.error) nodes.push({ kind: 'info', id: `ferr\u0000${account.name}\u0000${folder.path}`, label: plain`${state.error}`, icon: 'error' });
     else if (state.hasMore) nodes.push({ kind: 'loadMore', account, path: folder.path });
     else if (state.messages.length === 0 && subfolders.length === 0) {
-      nodes.push({ kind: 'info', id: `empty\u0000${account.name}\u0000${folder.path}`, label: 'No messages', icon: 'info' });
+      nodes.push({ kind: 'info', id: `empty\u0000${account.name}\u0000${folder.path}`, label: plain`No messages`, icon: 'info' });
     }
     return nodes;
   }
@@ -109,7 +110,8 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
         const item = messageItem(node.account, node.message);
         if (node.replies?.length) {
           item.collapsibleState = vscode.TreeItemCollapsibleState.Collapsed;
-          item.description = `${item.description as string} · ${countReplies(node.replies)} repl${countReplies(node.replies) === 1 ? 'y' : 'ies'}`;
+          const n = countReplies(node.replies);
+          item.description = `${item.description as string} · ${n} repl${n === 1 ? 'y' : 'ies'}`;
         }
         return item;
       }
@@ -132,18 +134,18 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
   }
 
   private accountItem(account: AccountModel): vscode.TreeItem {
-    const item = new vscode.TreeItem(account.name, vscode.TreeItemCollapsibleState.Expanded);
+    const item = new vscode.TreeItem(plain`${account.name}`, vscode.TreeItemCollapsibleState.Expanded);
     item.id = `acct\u0000${account.name}`;
     const s = account.status;
     const config = account.entry.config;
-    item.tooltip = config ? `${config.user} on ${config.host}:${config.port} (${config.security})` : account.entry.problem ?? '';
+    item.tooltip = config ? plain`${config.user} on ${config.host}:${config.port} (${config.security})` : plain`${account.entry.problem ?? ''}`;
     item.contextValue = s.kind === 'error' ? 'account-error' : 'account';
     if (s.kind === 'error') {
       const short = s.error.kind === 'auth' ? 'Wrong password — click to retry'
         : s.error.kind === 'config' ? 'Settings problem — click for details'
-          : `${s.error.message} — click to retry`;
+          : plain`${s.error.message} — click to retry`;
       item.description = short;
-      item.tooltip = new vscode.MarkdownString(`**${account.name}**: ${s.error.message}`);
+      item.tooltip = markdownString(markdown`**${account.name}**: ${s.error.message}`);
       item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
       item.command = { command: 'mailroom.retryAccount', title: 'Retry', arguments: [{ kind: 'account', account }] };
     } else {
@@ -154,12 +156,12 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
   }
 
   private folderItem(account: AccountModel, folder: MailboxNode): vscode.TreeItem {
-    const item = new vscode.TreeItem(folder.name, vscode.TreeItemCollapsibleState.Collapsed);
+    const item = new vscode.TreeItem(plain`${folder.name}`, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `folder\u0000${account.name}\u0000${folder.path}`;
     const unseen = account.folder(folder.path)?.counts?.unseen ?? folder.counts?.unseen ?? 0;
     const total = account.folder(folder.path)?.counts?.messages ?? folder.counts?.messages;
     item.description = unseen ? String(unseen) : '';
-    item.tooltip = `${folder.path}${total !== undefined ? ` — ${total} messages, ${unseen} unread` : ''}`;
+    item.tooltip = total !== undefined ? plain`${folder.path} — ${total} messages, ${unseen} unread` : plain`${folder.path}`;
     item.iconPath = new vscode.ThemeIcon(folder.specialUse ? FOLDER_ICONS[folder.specialUse] : 'folder');
     item.contextValue = folder.selectable ? 'folder' : 'folder-noselect';
     return item;
@@ -177,10 +179,10 @@ function countReplies(replies: ThreadNode[]): number {
 export function messageItem(account: AccountModel, m: MessageSummary): vscode.TreeItem {
   const unread = !m.flags.includes('\\Seen');
   const flagged = m.flags.includes('\\Flagged');
-  const subject = subjectOf(m.subject);
+  const subject = plain`${subjectOf(m.subject)}`;
   const item = new vscode.TreeItem(unread ? { label: subject, highlights: [[0, subject.length]] } : subject);
   item.id = messageNodeId(account.name, m);
-  item.description = `${senderName(m.from)} · ${shortDate(m.date)}`;
+  item.description = plain`${senderName(m.from)} · ${shortDate(m.date)}`;
   // One icon per row, by what matters most for triage: flagged, unread, has attachments, read.
   item.iconPath = flagged ? new vscode.ThemeIcon('star-full', new vscode.ThemeColor('charts.yellow'))
     : unread ? new vscode.ThemeIcon('mail', new vscode.ThemeColor('charts.blue'))
@@ -192,16 +194,7 @@ export function messageItem(account: AccountModel, m: MessageSummary): vscode.Tr
 
 /** Built on hover only (resolveTreeItem): a page of tooltips would travel to the renderer for nothing. */
 export function messageTooltip(m: MessageSummary): vscode.MarkdownString {
-  const unread = !m.flags.includes('\\Seen');
-  const flagged = m.flags.includes('\\Flagged');
-  const tip = new vscode.MarkdownString(undefined, true);
-  tip.appendMarkdown(`**${escapeMd(subjectOf(m.subject))}**\n\n`);
-  tip.appendMarkdown(`From: ${escapeMd(formatAddresses(m.from))}  \nTo: ${escapeMd(formatAddresses(m.to))}  \n`);
-  tip.appendMarkdown(`Date: ${new Date(m.date).toLocaleString()}  \nSize: ${formatSize(m.size)}`);
-  tip.appendMarkdown(`${unread ? ' · unread' : ''}${flagged ? ' · flagged' : ''}${m.hasAttachments ? ' · attachments' : ''}`);
-  return tip;
-}
-
-function escapeMd(s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
+  const state = [!m.flags.includes('\\Seen') && 'unread', m.flags.includes('\\Flagged') && 'flagged', m.hasAttachments && 'attachments'].filter(Boolean);
+  const date = new Date(m.date).toLocaleString();
+  return markdownString(markdown`**${subjectOf(m.subject)}**\n\nFrom: ${formatAddresses(m.from)}  \nTo: ${formatAddresses(m.to)}  \nDate: ${date}  \nSize: ${[formatSize(m.size), ...state].join(' · ')}`);
 }

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { MailError } from '../../src/core/errors';
 import { formatMessageLink, parseMessageLink } from '../../src/core/links';
 import { buildMessage } from '../harness/fixtures';
-import { useServer } from './setup';
+import { MemoryLogger, useServer } from './setup';
 
 const ctx = useServer();
 
@@ -47,4 +47,17 @@ test('duplicates are all reported; a deleted message is a precise error', async 
 
   await assert.rejects(account.resolveLink({ account: account.config.name, messageId: 'never-existed@mailroom.test' }),
     (e: unknown) => e instanceof MailError && e.kind === 'messageNotFound' && /never-existed@mailroom\.test.*probably deleted/.test(e.message));
+});
+
+test('a degenerate Message-ID ("@", "a@") is refused before any folder is searched', async () => {
+  const logger = new MemoryLogger();
+  const account = ctx.mailAccount('alice', {}, { logger, traceProtocol: true });
+  await account.listMailboxes();
+  const before = logger.lines.length;
+  for (const messageId of ['@', 'a@', '@b', ' @ ', '.@.']) {
+    await assert.rejects(account.resolveLink({ account: account.config.name, messageId }),
+      (e: unknown) => e instanceof MailError && e.kind === 'malformed' && /no folder was searched/.test(e.message));
+  }
+  const sent = logger.lines.slice(before).filter((l) => /\bC: /.test(l));
+  assert.deepEqual(sent.filter((l) => /SEARCH|SELECT|EXAMINE|FETCH/i.test(l)), [], 'no command reached the server');
 });

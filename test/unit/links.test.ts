@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MailError } from '../../src/core/errors';
-import { findMessageLinks, formatMessageLink, imapUrl, midUrl, parseImapUrl, parseMessageLink, parseMidUrl, searchOrder } from '../../src/core/links';
+import { findMessageLinks, formatMessageLink, imapUrl, messageIdProblem, midUrl, parseImapUrl, parseMessageLink, parseMidUrl, searchOrder } from '../../src/core/links';
 import type { MailboxInfo } from '../../src/core/mailboxes';
 
 test('RFC 2392 mid: URLs — the RFC examples and percent-encoding round trip', () => {
@@ -51,6 +51,26 @@ test('malformed links are refused with a clear reason', () => {
   fails('vscode://mailroom.mailroom/message?account=a&mid=mid:%E0%A4%A@y', /broken percent-encoding/);
   fails('vscode://mailroom.mailroom/message?account=a&mid=mid:x@y&imap=imap://h/INBOX', /RFC 5092/);
   fails('mid:x@y', /does not say which account/);
+});
+
+test('a mid: that cannot name one message ("@", an empty or blank side, control characters) is refused, and no link to one is made', () => {
+  const refused = (mid: string, why: RegExp) => assert.throws(() => parseMessageLink(`vscode://mailroom.mailroom/message?account=a&mid=${encodeURIComponent(mid)}`),
+    (e: unknown) => e instanceof MailError && e.kind === 'malformed' && /is not a Message-ID that names one message/.test(e.message) && why.test(e.message) && /does not search/.test(e.message));
+  refused('mid:@', /letters or digits on both sides/);
+  refused('mid:%40', /letters or digits on both sides/);
+  refused('mid:abc@', /letters or digits on both sides/);
+  refused('mid:@example.com', /letters or digits on both sides/);
+  refused('mid:.@.', /letters or digits on both sides/);
+  refused('mid:abc', /no "@"/);
+  refused('mid:%20@%20', /letters or digits on both sides/);
+  refused('mid:x%0A@y', /control characters/);
+  refused('mid:%3Cx@y%3E', /angle brackets/);
+  refused(`mid:${'a'.repeat(1000)}@y`, /longer than a header line/);
+  assert.equal(messageIdProblem('CAF=+_r@mail.gmail.com'), undefined);
+  assert.equal(messageIdProblem('ünï@ex.test'), undefined);
+  assert.equal(messageIdProblem('a@b'), undefined);
+  assert.throws(() => midUrl('<@>'), (e: unknown) => e instanceof MailError && /is not a Message-ID that names one message/.test(e.message));
+  assert.throws(() => formatMessageLink({ account: 'a', messageId: 'no-at-sign' }), /no "@"/);
 });
 
 test('folders are searched where mail usually is first', () => {

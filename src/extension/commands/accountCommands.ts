@@ -5,6 +5,7 @@ import { type AccountConfig, type Security, validateAccount } from '../../core/a
 import { nullLogger } from '../../core/log';
 import { readAccounts, writeAccounts } from '../settings';
 import type { TreeNode } from '../tree';
+import { ask, input, label, message, notificationProgress, notify, pick, quietProgress } from '../ui';
 import { command, type CommandContext, resolveAccount, resolveTargets } from './context';
 
 interface Provider { host: string; port: number; security: Security; note?: string }
@@ -26,31 +27,31 @@ export function suggestServer(email: string): Provider {
 
 async function askAccount(previous?: Partial<AccountConfig> & { email?: string }): Promise<{ config: AccountConfig; password: string } | undefined> {
   const title = 'Add Mail Account';
-  const email = await vscode.window.showInputBox({
-    title: `${title} (1/5)`, prompt: 'Email address', value: previous?.email ?? '', ignoreFocusOut: true,
+  const email = await input({
+    title: label`${title} (1/5)`, prompt: label`Email address`, value: previous?.email ?? '', ignoreFocusOut: true,
     validateInput: (v) => (/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v.trim()) ? undefined : 'Enter an address like you@example.com'),
   });
   if (!email) return undefined;
   const suggestion = suggestServer(email.trim());
-  const host = await vscode.window.showInputBox({
-    title: `${title} (2/5)`, prompt: `IMAP server${suggestion.note ? ` — ${suggestion.note}` : ''}`, value: previous?.host ?? suggestion.host, ignoreFocusOut: true,
+  const host = await input({
+    title: label`${title} (2/5)`, prompt: suggestion.note ? label`IMAP server — ${suggestion.note}` : label`IMAP server`, value: previous?.host ?? suggestion.host, ignoreFocusOut: true,
     validateInput: (v) => (/^[A-Za-z0-9.\-:[\]]+$/.test(v.trim()) ? undefined : 'A host name or address'),
   });
   if (!host) return undefined;
-  const sec = await vscode.window.showQuickPick([
-    { label: 'TLS', description: 'IMAPS, usually port 993 (recommended)', security: 'tls' as const, port: 993 },
-    { label: 'STARTTLS', description: 'upgrade to TLS, usually port 143', security: 'starttls' as const, port: 143 },
-    { label: 'None (unencrypted)', description: 'sends your password in clear text — only for a server on this machine', security: 'plain' as const, port: 143 },
-  ], { title: `${title} (3/5)`, placeHolder: 'Connection security', ignoreFocusOut: true });
+  const sec = await pick([
+    { label: label`TLS`, description: label`IMAPS, usually port 993 (recommended)`, security: 'tls' as const, port: 993 },
+    { label: label`STARTTLS`, description: label`upgrade to TLS, usually port 143`, security: 'starttls' as const, port: 143 },
+    { label: label`None (unencrypted)`, description: label`sends your password in clear text — only for a server on this machine`, security: 'plain' as const, port: 143 },
+  ], { title: label`${title} (3/5)`, placeHolder: label`Connection security`, ignoreFocusOut: true });
   if (!sec) return undefined;
-  const port = await vscode.window.showInputBox({
-    title: `${title} (3/5)`, prompt: 'Port', value: String(previous?.port ?? (sec.security === suggestion.security ? suggestion.port : sec.port)), ignoreFocusOut: true,
+  const port = await input({
+    title: label`${title} (3/5)`, prompt: label`Port`, value: String(previous?.port ?? (sec.security === suggestion.security ? suggestion.port : sec.port)), ignoreFocusOut: true,
     validateInput: (v) => (/^\d+$/.test(v) && +v > 0 && +v < 65536 ? undefined : 'A port number'),
   });
   if (!port) return undefined;
-  const user = await vscode.window.showInputBox({ title: `${title} (4/5)`, prompt: 'User name', value: previous?.user ?? email.trim(), ignoreFocusOut: true });
+  const user = await input({ title: label`${title} (4/5)`, prompt: label`User name`, value: previous?.user ?? email.trim(), ignoreFocusOut: true });
   if (!user) return undefined;
-  const password = await vscode.window.showInputBox({ title: `${title} (5/5)`, prompt: `Password for ${user}`, password: true, ignoreFocusOut: true });
+  const password = await input({ title: label`${title} (5/5)`, prompt: label`Password for ${user}`, password: true, ignoreFocusOut: true });
   if (!password) return undefined;
   const taken = new Set(readAccounts().map((a) => a.name));
   let name = email.trim();
@@ -66,12 +67,11 @@ async function addAccount(ctx: CommandContext): Promise<void> {
     if (!answer) return;
     const { config, password } = answer;
     const probe = new MailAccount({ account: config, passwords: async () => password, logger: nullLogger });
-    const error = await Promise.resolve(vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Connecting to ${config.host}…` },
+    const error = await Promise.resolve(notificationProgress(message`Connecting to ${config.host}…`,
       () => probe.connect().then(() => undefined, (err: Error) => err),
     )).finally(() => probe.dispose());
     if (error) {
-      const choice = await vscode.window.showErrorMessage(`Could not connect: ${error.message}`, 'Edit', 'Save Anyway');
+      const choice = await notify.error(message`Could not connect: ${error.message}`, 'Edit', 'Save Anyway');
       if (choice === 'Edit') { previous = { ...config, email: config.name }; continue; }
       if (choice !== 'Save Anyway') return;
     }
@@ -79,7 +79,7 @@ async function addAccount(ctx: CommandContext): Promise<void> {
     const existing = readAccounts().map((a) => a.raw);
     const { name, host, port, security, user } = config;
     await writeAccounts([...existing, { name, host, port, security, user, ...(config.allowPlaintext ? { allowPlaintext: true } : {}) }]);
-    void vscode.window.showInformationMessage(`Added ${config.name}.`);
+    void notify.info(message`Added ${config.name}.`);
     return;
   }
 }
@@ -90,14 +90,14 @@ export function registerAccountCommands(ctx: CommandContext): vscode.Disposable[
     command('mailroom.removeAccount', 'Remove Account', async (node) => {
       const account = await resolveAccount(ctx, node) ?? ctx.model.accounts[0];
       if (!account) return;
-      const ok = await vscode.window.showWarningMessage(`Remove the account "${account.name}" from Mailroom? Mail on the server is not touched; the saved password is deleted.`, { modal: true }, 'Remove');
+      const ok = await ask(message`Remove the account "${account.name}" from Mailroom?`, { detail: message`Mail on the server is not touched; the saved password is deleted.` }, 'Remove');
       if (ok !== 'Remove') return;
       await ctx.passwords.delete({ name: account.name });
       await writeAccounts(readAccounts().filter((a) => a.name !== account.name).map((a) => a.raw));
     }),
     command('mailroom.refresh', 'Refresh', async (node) => {
       const accounts = node && (node as TreeNode).kind === 'account' ? [(node as Extract<TreeNode, { kind: 'account' }>).account] : ctx.model.accounts;
-      await vscode.window.withProgress({ location: { viewId: 'mailroom.mailboxes' }, title: 'Refreshing' }, async () => {
+      await quietProgress({ viewId: 'mailroom.mailboxes' }, label`Refreshing`, async () => {
         for (const account of accounts) {
           if (account.status.kind === 'error') { await account.retry(); continue; }
           await account.loadFolders(true).catch(() => undefined);
@@ -109,7 +109,7 @@ export function registerAccountCommands(ctx: CommandContext): vscode.Disposable[
       const account = await resolveAccount(ctx, node);
       if (!account) return;
       if (!account.mail) {
-        void vscode.window.showErrorMessage(`${account.name}: ${account.entry.problem}`, 'Open Settings').then((c) => {
+        void notify.error(message`${account.name}: ${account.entry.problem}`, 'Open Settings').then((c) => {
           if (c) void vscode.commands.executeCommand('workbench.action.openSettingsJson');
         });
         return;

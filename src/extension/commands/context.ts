@@ -6,6 +6,7 @@ import type { AccountModel, MailModel } from '../model';
 import type { ReaderPanel } from '../reader/readerPanel';
 import type { PasswordStore } from '../secrets';
 import type { TreeNode } from '../tree';
+import { label, pick } from '../ui';
 
 export interface CommandContext {
   extension: vscode.ExtensionContext;
@@ -43,8 +44,8 @@ export async function resolveAccount(ctx: CommandContext, node?: unknown): Promi
   if (n && 'account' in n) return n.account;
   const usable = ctx.model.accounts.filter((a) => a.mail);
   if (usable.length <= 1) return usable[0];
-  const pick = await vscode.window.showQuickPick(usable.map((a) => ({ label: a.name, account: a })), { title: 'Which account?' });
-  return pick?.account;
+  const chosen = await pick(usable.map((a) => ({ label: label`${a.name}`, account: a })), { title: label`Which account?` });
+  return chosen?.account;
 }
 
 /** Registers a command whose failures become precise notifications instead of generic dialogs. */

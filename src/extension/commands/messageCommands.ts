@@ -1,12 +1,12 @@
 // Read/unread, flag, move, archive, delete, undo: thin wrappers that resolve targets and call
 // mailActions, with progress for what touches the server.
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import * as actions from '../mailActions';
 import { settings } from '../settings';
+import { label, type LabelText, notify, quietProgress } from '../ui';
 import { command, type CommandContext, isFlagged, resolveTargets } from './context';
 
-const progress = <T>(title: string, task: () => Promise<T>) =>
-  vscode.window.withProgress({ location: { viewId: 'mailroom.mailboxes' }, title }, task);
+const progress = <T>(title: LabelText, task: () => Promise<T>) => quietProgress({ viewId: 'mailroom.mailboxes' }, title, task);
 
 export function registerMessageCommands(ctx: CommandContext): vscode.Disposable[] {
   const leaving = (targets: actions.MessageTarget[]) => ctx.reader.closeIf(targets.map((t) => t.ref));
@@ -16,27 +16,27 @@ export function registerMessageCommands(ctx: CommandContext): vscode.Disposable[
   return [
     command('mailroom.markRead', 'Mark as Read', async (node, nodes) => {
       const targets = resolveTargets(ctx, node, nodes);
-      await progress('Marking as read', () => actions.setRead(targets, true));
+      await progress(label`Marking as read`, () => actions.setRead(targets, true));
       patch(targets, { add: '\\Seen' });
     }),
     command('mailroom.markUnread', 'Mark as Unread', async (node, nodes) => {
       const targets = resolveTargets(ctx, node, nodes);
-      await progress('Marking as unread', () => actions.setRead(targets, false));
+      await progress(label`Marking as unread`, () => actions.setRead(targets, false));
       patch(targets, { remove: '\\Seen' });
     }),
     command('mailroom.toggleFlag', 'Toggle Flag', async (node, nodes) => {
       const targets = resolveTargets(ctx, node, nodes);
-      const on = await progress('Flagging', () => actions.toggleFlag(targets, flagged));
+      const on = await progress(label`Flagging`, () => actions.toggleFlag(targets, flagged));
       patch(targets, on ? { add: '\\Flagged' } : { remove: '\\Flagged' });
     }),
     command('mailroom.archiveMessage', 'Archive Message', async (node, nodes) => {
       const targets = resolveTargets(ctx, node, nodes);
-      await progress('Archiving', () => actions.archive(targets));
+      await progress(label`Archiving`, () => actions.archive(targets));
       leaving(targets);
     }),
     command('mailroom.deleteMessage', 'Delete Message', async (node, nodes) => {
       const targets = resolveTargets(ctx, node, nodes);
-      await progress('Deleting', () => actions.remove(targets, settings.confirmDelete()));
+      await progress(label`Deleting`, () => actions.remove(targets, settings.confirmDelete()));
       leaving(targets);
     }),
     command('mailroom.moveMessage', 'Move Message…', async (node, nodes) => {
@@ -45,12 +45,12 @@ export function registerMessageCommands(ctx: CommandContext): vscode.Disposable[
       if (targets.some((t) => t.account !== account)) throw new Error('Move messages of one account at a time.');
       const destination = await actions.pickFolder(account, targets[0]!.ref.mailbox);
       if (!destination) return;
-      await progress(`Moving to ${destination}`, () => actions.move(targets, destination));
+      await progress(label`Moving to ${destination}`, () => actions.move(targets, destination));
       leaving(targets);
     }),
     command('mailroom.undo', 'Undo Last Action', async () => {
-      const text = await progress('Undoing', () => actions.undoLast());
-      void vscode.window.showInformationMessage(text);
+      const text = await progress(label`Undoing`, () => actions.undoLast());
+      void notify.info(text);
     }),
   ];
 }

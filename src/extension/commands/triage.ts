@@ -7,11 +7,12 @@ import * as actions from '../mailActions';
 import type { AccountModel } from '../model';
 import { senderName, shortDate, subjectOf } from '../format';
 import { settings } from '../settings';
+import { createPick, label, type PickItem } from '../ui';
 import { command, type CommandContext } from './context';
 
 type TriageAction = 'archive' | 'delete' | 'flag' | 'read' | 'open';
 
-interface TriageItem extends vscode.QuickPickItem {
+interface TriageItem extends PickItem {
   account: AccountModel;
   message: MessageSummary;
 }
@@ -27,10 +28,11 @@ let active: { run(action: TriageAction): Promise<void> } | undefined;
 
 function toItem(account: AccountModel, m: MessageSummary, multi: boolean): TriageItem {
   const flagged = m.flags.includes('\\Flagged');
+  const subject = subjectOf(m.subject);
   return {
-    label: `${flagged ? '$(star-full) ' : ''}${subjectOf(m.subject)}`,
-    description: `${senderName(m.from)}${multi ? ` · ${account.name}` : ''}`,
-    detail: `${shortDate(m.date)}${m.hasAttachments ? ' · $(attach) attachments' : ''}`,
+    label: flagged ? label`$(star-full) ${subject}` : label`${subject}`,
+    description: multi ? label`${senderName(m.from)} · ${account.name}` : label`${senderName(m.from)}`,
+    detail: m.hasAttachments ? label`${shortDate(m.date)} · $(attach) attachments` : label`${shortDate(m.date)}`,
     buttons: BUTTONS.map((b) => ({ iconPath: new vscode.ThemeIcon(b.icon), tooltip: b.tooltip })),
     account,
     message: m,
@@ -49,16 +51,17 @@ async function unreadInbox(ctx: CommandContext): Promise<TriageItem[]> {
 }
 
 async function triage(ctx: CommandContext): Promise<void> {
-  const pick = vscode.window.createQuickPick<TriageItem>();
-  pick.title = 'Triage Inbox';
-  pick.placeholder = 'Enter opens · Alt+A archive · Alt+D delete · Alt+F flag · Alt+R mark read';
+  const pick = createPick<TriageItem>();
+  pick.title = label`Triage Inbox`;
+  pick.placeholder = label`Enter opens · Alt+A archive · Alt+D delete · Alt+F flag · Alt+R mark read`;
   pick.matchOnDescription = true;
   pick.ignoreFocusOut = true;
   pick.busy = true;
   pick.show();
+  const multiAccount = ctx.model.accounts.filter((a) => a.mail).length > 1;
   await vscode.commands.executeCommand('setContext', 'mailroom.triageActive', true);
 
-  const refreshTitle = () => { pick.title = `Triage Inbox — ${pick.items.length} unread`; };
+  const refreshTitle = () => { pick.title = label`Triage Inbox — ${pick.items.length} unread`; };
   const run = async (action: TriageAction, item = pick.activeItems[0]) => {
     if (!item) return;
     const target = { account: item.account, ref: item.message };
@@ -74,7 +77,7 @@ async function triage(ctx: CommandContext): Promise<void> {
       else if (action === 'flag') {
         const flagged = await actions.toggleFlag([target], () => item.message.flags.includes('\\Flagged'));
         item.message.flags = flagged ? [...item.message.flags, '\\Flagged'] : item.message.flags.filter((f) => f !== '\\Flagged');
-        const updated = toItem(item.account, item.message, item.description?.includes(' · ') ?? false);
+        const updated = toItem(item.account, item.message, multiAccount);
         pick.items = pick.items.map((i) => (i === item ? updated : i));
         pick.activeItems = [updated];
         return;
@@ -85,7 +88,7 @@ async function triage(ctx: CommandContext): Promise<void> {
       const next = rest[Math.min(index, rest.length - 1)];
       if (next) pick.activeItems = [next];
       refreshTitle();
-      if (!rest.length) pick.placeholder = 'Inbox zero. Press Escape to close.';
+      if (!rest.length) pick.placeholder = label`Inbox zero. Press Escape to close.`;
     } catch (err) {
       actions.reportError(`Triage: ${action}`, err);
     } finally {
@@ -107,7 +110,7 @@ async function triage(ctx: CommandContext): Promise<void> {
   try {
     pick.items = await unreadInbox(ctx);
     refreshTitle();
-    if (!pick.items.length) pick.placeholder = 'No unread mail in INBOX.';
+    if (!pick.items.length) pick.placeholder = label`No unread mail in INBOX.`;
   } catch (err) {
     actions.reportError('Triage Inbox', err);
     pick.hide();

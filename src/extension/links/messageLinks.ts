@@ -1,15 +1,18 @@
 // Mail-linked work: copy a link to a message, turn a message into a task line, open links from
 // any file (DocumentLinkProvider), from outside VS Code (URI handler) and describe them on hover.
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { bareMessageId, findMessageLinks, formatMessageLink, type MessageLink, parseMessageLink } from '../../core/links';
+import { bareMessageId, findMessageLinks, formatMessageLink, type MessageLink, messageIdProblem, parseMessageLink } from '../../core/links';
 import type { MessageRef, MessageSummary } from '../../core/messages';
 import { MailError } from '../../core/errors';
+import { appendTaskLine, taskLine } from '../../core/tasks';
+import { plainText } from '../../core/untrusted-text';
+import { writableFileInside } from '../../core/workspace-paths';
 import { command, type CommandContext, resolveTargets } from '../commands/context';
 import { senderName, subjectOf } from '../format';
 import type { MessageTarget } from '../mailActions';
 import * as actions from '../mailActions';
 import type { AccountModel } from '../model';
+import { hover, input, label, markdown, type MarkdownText, message, notify, pick, quietProgress, statusMessage } from '../ui';
 import { LinkCache, type LinkInfo } from './linkCache';
 
 /** Everything a link needs about a message: from the loaded page, else from the server. */
@@ -33,10 +36,16 @@ function requireMessageId(summary: { messageId?: string; subject: string }): str
   if (!summary.messageId) {
     throw new MailError('unsupported', `"${subjectOf(summary.subject)}" has no Message-ID header, so a link to it could not find it again after a move. Mailroom does not create links to it.`);
   }
-  return bareMessageId(summary.messageId);
+  const id = bareMessageId(summary.messageId);
+  const problem = messageIdProblem(id);
+  if (problem) {
+    throw new MailError('unsupported', `"${subjectOf(summary.subject)}" has the Message-ID <${id}>, which ${problem.replace(/^it /, '')}: a link could find other messages too. Mailroom does not create links to it.`);
+  }
+  return id;
 }
 
-const markdownLabel = (s: string) => s.replace(/[[\]\\]/g, (c) => `\\${c}`).replace(/\s+/g, ' ');
+/** The label of a copied Markdown link: one clean line of mail text, brackets escaped. */
+const markdownLabel = (s: string) => plainText(s).replace(/[[\]\\]/g, (c) => `\\${c}`);
 
 export class MessageLinks {
   readonly cache: LinkCache;
@@ -59,26 +68,26 @@ export class MessageLinks {
     return this.cache.set(account, messageId, { subject: subjectOf(s.subject), from: senderName(s.from), ...(s.date ? { date: s.date } : {}), mailbox });
   }
 
-  /** Opens the message a link names, wherever it is now. */
-  async open(url: string): Promise<void> {
+  /**
+   * Opens the message a link names, wherever it is now. A link from outside VS Code (a browser, a
+   * terminal, another program) opens it read-only: it must not be able to mark mail read.
+   */
+  async open(url: string, from: 'workspace' | 'outside' = 'workspace'): Promise<void> {
     const link = parseMessageLink(url);
     const account = this.ctx.model.account(link.account);
     if (!account) {
       throw new MailError('config', `The link belongs to the account "${link.account}", which is not configured in Mailroom (accounts: ${this.ctx.model.accounts.map((a) => a.name).join(', ') || 'none'}).`);
     }
-    const resolution = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Window, title: 'Finding the linked message…' },
-      () => account.requireMail().resolveLink(link),
-    );
+    const resolution = await quietProgress('window', label`Finding the linked message…`, () => account.requireMail().resolveLink(link));
     let ref = resolution.refs[0]!;
     if (resolution.refs.length > 1) {
-      const pick = await vscode.window.showQuickPick(resolution.refs.map((r) => ({ label: `${r.mailbox} (UID ${r.uid})`, ref: r })), {
-        title: `${resolution.refs.length} messages share the Message-ID <${link.messageId}> — which one?`,
+      const chosen = await pick(resolution.refs.map((r) => ({ label: label`${r.mailbox} (UID ${r.uid})`, ref: r })), {
+        title: label`${resolution.refs.length} messages share the Message-ID <${link.messageId}> — which one?`,
       });
-      if (!pick) return;
-      ref = pick.ref;
+      if (!chosen) return;
+      ref = chosen.ref;
     }
-    await this.ctx.reader.show({ account, ref });
+    await this.ctx.reader.show({ account, ref }, from === 'outside' ? { fromOutside: true } : {});
   }
 
   async createTask(target: MessageTarget): Promise<void> {
@@ -87,21 +96,16 @@ export class MessageLinks {
     const url = linkFor(target.account, target.ref, messageId);
     const folder = await pickWorkspaceFolder();
     if (!folder) return;
-    const file = vscode.Uri.joinPath(folder.uri, vscode.workspace.getConfiguration('mailroom').get<string>('tasksFile', 'TODO.md'));
-    const date = summary.date ? new Date(summary.date).toISOString().slice(0, 10) : '';
-    const line = `- [ ] ${subjectOf(summary.subject)} — ${senderName(summary.from)}, ${date} ${url}`;
-    let existing = '';
-    try {
-      existing = new TextDecoder().decode(await vscode.workspace.fs.readFile(file));
-    } catch {
-      // created below
+    if (folder.uri.scheme !== 'file') {
+      throw new MailError('unsupported', `Create Task from Message writes only to folders on disk; "${folder.name}" is a ${folder.uri.scheme}: folder.`);
     }
-    const prefix = existing && !existing.endsWith('\n') ? '\n' : '';
-    const updated = `${existing}${prefix}${line}\n`;
-    await vscode.workspace.fs.createDirectory(vscode.Uri.file(path.dirname(file.fsPath)));
-    await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(updated));
+    const setting = vscode.workspace.getConfiguration('mailroom', folder.uri).get<string>('tasksFile', 'TODO.md');
+    // The setting may come from the repository itself: only a real file inside the folder will do.
+    const taskFile = await writableFileInside(folder.uri.fsPath, setting, `The tasks file "${setting}" (setting mailroom.tasksFile)`);
+    const line = taskLine({ subject: subjectOf(summary.subject), sender: senderName(summary.from), date: summary.date, url });
+    const lineNo = await appendTaskLine(taskFile, line);
     await this.remember(target.account.name, messageId, summary, target.ref.mailbox);
-    const lineNo = updated.split('\n').length - 2;
+    const file = vscode.Uri.file(taskFile);
     const editor = await vscode.window.showTextDocument(file, { selection: new vscode.Range(lineNo, 0, lineNo, 0), preview: false });
     editor.revealRange(new vscode.Range(lineNo, 0, lineNo, 0));
     if (vscode.workspace.getConfiguration('mailroom').get<boolean>('flagMessageOnTask', true)) {
@@ -146,20 +150,20 @@ export class MessageLinks {
       command('mailroom.copyMessageLink', 'Copy Message Link', async (node, nodes) => {
         const [target] = resolveTargets(this.ctx, node, nodes);
         const text = await this.copyLink(target!);
-        void vscode.window.setStatusBarMessage(`Copied ${text.slice(0, 60)}…`, 4000);
+        statusMessage(label`Copied ${text.length > 60 ? `${text.slice(0, 60)}…` : text}`, 4000);
       }),
       command('mailroom.createTaskFromMessage', 'Create Task from Message', async (node, nodes) => {
         const [target] = resolveTargets(this.ctx, node, nodes);
         await this.createTask(target!);
       }),
       command('mailroom.openMessageLink', 'Open Message Link', async (url?: unknown) => {
-        const text = typeof url === 'string' ? url : await vscode.window.showInputBox({ title: 'Open Message Link', prompt: 'Paste a Mailroom message link', ignoreFocusOut: true });
+        const text = typeof url === 'string' ? url : await input({ title: label`Open Message Link`, prompt: label`Paste a Mailroom message link`, ignoreFocusOut: true });
         if (text) await this.open(text);
       }),
       vscode.window.registerUriHandler({
         handleUri: (uri) => {
           if (uri.path !== '/message') return;
-          this.open(`vscode://mailroom.mailroom/message?${uri.query}`).catch((err: Error) => actions.reportError('Open Message Link', err));
+          this.open(`vscode://mailroom.mailroom/message?${uri.query}`, 'outside').catch((err: Error) => actions.reportError('Open Message Link', err));
         },
       }),
       vscode.languages.registerDocumentLinkProvider(selector, {
@@ -181,9 +185,9 @@ export class MessageLinks {
           try {
             link = parseMessageLink(hit.url);
           } catch (err) {
-            return new vscode.Hover(`Mailroom: ${(err as Error).message}`);
+            return hover(markdown`Mailroom: ${(err as Error).message}`);
           }
-          return new vscode.Hover(hoverText(link, this.cache.get(link.account, link.messageId)),
+          return hover(hoverText(link, this.cache.get(link.account, link.messageId)),
             new vscode.Range(doc.positionAt(hit.start), doc.positionAt(hit.end)));
         },
       }),
@@ -191,24 +195,19 @@ export class MessageLinks {
   }
 }
 
-function hoverText(link: MessageLink, info: LinkInfo | undefined): vscode.MarkdownString {
-  const md = new vscode.MarkdownString(undefined, true);
-  if (info) {
-    md.appendMarkdown(`$(mail) **${escape(info.subject)}**  \n`);
-    md.appendMarkdown(`From ${escape(info.from)}${info.date ? ` · ${new Date(info.date).toLocaleString()}` : ''}  \n`);
-  } else {
-    md.appendMarkdown(`$(mail) Message <${escape(link.messageId)}>  \n`);
-  }
-  md.appendMarkdown(`Account: ${escape(link.account)}${info?.mailbox ? ` · last seen in ${escape(info.mailbox)}` : ''}`);
-  return md;
+/** The link's cached subject and sender are mail text; the account and Message-ID come from the document. */
+function hoverText(link: MessageLink, info: LinkInfo | undefined): MarkdownText {
+  const head = info
+    ? markdown`**${info.subject}**  \nFrom ${[info.from, info.date && new Date(info.date).toLocaleString()].filter(Boolean).join(' · ')}  \n`
+    : markdown`Message \\<${link.messageId}\\>  \n`;
+  const where = info?.mailbox ? markdown`Account: ${link.account} · last seen in ${info.mailbox}` : markdown`Account: ${link.account}`;
+  return `${head}${where}` as MarkdownText; // two inert texts side by side
 }
-
-const escape = (s: string) => s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
 
 async function pickWorkspaceFolder(): Promise<vscode.WorkspaceFolder | undefined> {
   const folders = vscode.workspace.workspaceFolders ?? [];
   if (folders.length === 0) {
-    void vscode.window.showErrorMessage('Create Task from Message: open a folder first; the task goes into its tasks file (setting mailroom.tasksFile).');
+    void notify.error(message`Create Task from Message: open a folder first; the task goes into its tasks file (setting mailroom.tasksFile).`);
     return undefined;
   }
   if (folders.length === 1) return folders[0];

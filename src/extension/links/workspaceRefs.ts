@@ -1,7 +1,9 @@
 // Links from mail into the workspace: relative file paths that exist here (with :line), and issue
-// or pull-request URLs of this repository's GitHub/GitLab remote.
+// or pull-request URLs of this repository's GitHub/GitLab remote. "Here" is decided on real paths:
+// a link in the repository that leads elsewhere on disk is not a workspace file.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { existingFileInside } from '../../core/workspace-paths';
 
 export interface WorkspaceRef {
   kind: 'file' | 'issue' | 'pull';
@@ -16,7 +18,9 @@ const PATH_RE = /(?:^|[\s("'`[<])((?:\.{1,2}\/)?(?:[\w@.-]+\/)*[\w@.-]+\.[A-Za-z
 /** owner/repo and host of each workspace folder's git remotes (read from .git/config). */
 async function remotes(folder: vscode.WorkspaceFolder): Promise<Array<{ host: string; repo: string }>> {
   try {
-    const config = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder.uri, '.git', 'config')));
+    const file = await existingFileInside(folder.uri.fsPath, path.join(folder.uri.fsPath, '.git', 'config'));
+    if (!file) return [];
+    const config = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(file)));
     const out: Array<{ host: string; repo: string }> = [];
     for (const m of config.matchAll(/url\s*=\s*(\S+)/g)) {
       const r = /(github\.com|gitlab\.com)[:/]([\w.-]+\/[\w.-]+?)(?:\.git)?$/i.exec(m[1]!);
@@ -32,20 +36,15 @@ export async function findWorkspaceRefs(text: string): Promise<WorkspaceRef[]> {
   const folders = vscode.workspace.workspaceFolders ?? [];
   const refs: WorkspaceRef[] = [];
   const seen = new Set<string>();
-  for (const folder of folders) {
+  for (const folder of folders.filter((f) => f.uri.scheme === 'file')) {
     for (const m of text.matchAll(PATH_RE)) {
       const rel = m[1]!;
       if (/^(https?|mailto|www\.)/i.test(rel) || rel.includes('@') || rel.length > 200) continue;
-      const uri = vscode.Uri.file(path.resolve(folder.uri.fsPath, rel));
-      if (!uri.fsPath.startsWith(folder.uri.fsPath + path.sep)) continue; // stays inside the workspace
-      const key = `${uri.fsPath}:${m[2] ?? ''}`;
+      const real = await existingFileInside(folder.uri.fsPath, path.resolve(folder.uri.fsPath, rel));
+      if (!real) continue;
+      const uri = vscode.Uri.file(real);
+      const key = `${real}:${m[2] ?? ''}`;
       if (seen.has(key)) continue;
-      try {
-        const stat = await vscode.workspace.fs.stat(uri);
-        if (stat.type !== vscode.FileType.File) continue;
-      } catch {
-        continue;
-      }
       seen.add(key);
       refs.push({ kind: 'file', label: `${rel}${m[2] ? `:${m[2]}` : ''}`, detail: folder.name, uri, ...(m[2] ? { line: Number(m[2]) } : {}) });
     }

@@ -1,30 +1,47 @@
 // The reader: one webview panel that shows the selected message. It receives only sanitized HTML
 // from the core, validates every request from the webview, and opens links outside after checking
-// them. Remote content stays blocked until the user allows it (once, or always for a sender).
+// them. Remote content stays blocked until the user allows it (once, or always for a sender whose
+// mail the receiving server authenticates).
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type MessageContent, renderContent } from '../../core/reader';
 import type { MessageRef } from '../../core/messages';
+import { verifySender } from '../../core/sender-auth';
 import { type HostToReader, parseReaderRequest, type ReaderAction, type ReaderMessage, type ReaderRelated, type ReaderToHost, safeExternalLink } from '../../shared/protocol';
 import { Disposable } from '../disposable';
 import { reportError, setRead, type MessageTarget } from '../mailActions';
 import { settings } from '../settings';
+import { label, message, notificationProgress, notify, plain, quietProgress } from '../ui';
+import { AttachmentViews } from './attachmentViews';
 import { readerHtml } from './readerHtml';
 
-const ALLOWED_SENDERS_KEY = 'mailroom.remoteContentSenders';
+/**
+ * "Always for this sender": account + address pairs, honoured only for a message the receiving
+ * server authenticated as coming from that address's domain (DMARC or DKIM pass in its topmost
+ * Authentication-Results), because anyone can write any From:. The first version's list keyed on
+ * the bare From address alone; it is dropped, not carried over.
+ */
+const REMOTE_SENDERS_KEY = 'mailroom.remoteContentSenders.v2';
+const OLD_REMOTE_SENDERS_KEY = 'mailroom.remoteContentSenders';
 
 interface Shown {
   key: string;
   target: MessageTarget;
   content: MessageContent;
   allowRemote: boolean;
+  /** What the reader says about this showing (besides the message's own warnings). */
+  notes: string[];
+  /** Why a sender the user always allows still has remote content blocked (shown while it is). */
+  remoteNote?: string;
   related: Map<string, () => Promise<void>>;
   relatedItems: ReaderRelated[];
 }
 
 /** Workspace things related to a message, each with how to open it. */
 export type RelatedProvider = (target: MessageTarget, content: MessageContent) => Promise<Array<{ item: ReaderRelated; open: () => Promise<void> }>>;
+
+const senderKey = (target: MessageTarget, address: string) => `${target.account.name}\u0000${address}`;
 
 export class ReaderPanel extends Disposable {
   static readonly viewType = 'mailroom.reader';
@@ -34,6 +51,7 @@ export class ReaderPanel extends Disposable {
   private ready = false;
   private queued: HostToReader[] = [];
   private panelAllowsRemote = false;
+  private readonly attachments: AttachmentViews;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -41,6 +59,8 @@ export class ReaderPanel extends Disposable {
     private readonly related?: RelatedProvider,
   ) {
     super();
+    this.attachments = this._register(new AttachmentViews(path.join(context.globalStorageUri.fsPath, 'attachments')));
+    if (context.globalState.get(OLD_REMOTE_SENDERS_KEY) !== undefined) void context.globalState.update(OLD_REMOTE_SENDERS_KEY, undefined);
   }
 
   /** The message on screen, for palette commands. */
@@ -48,22 +68,27 @@ export class ReaderPanel extends Disposable {
     return this.shown?.target;
   }
 
-  async show(target: MessageTarget): Promise<void> {
+  /**
+   * Shows a message. `fromOutside`: asked for by something outside VS Code (a link in a browser):
+   * the folder is opened read-only (EXAMINE), the message is not marked read and remote content
+   * stays blocked, so that nothing but the user's own click changes the mailbox or tells the sender.
+   */
+  async show(target: MessageTarget, opts: { fromOutside?: boolean } = {}): Promise<void> {
     const panel = this.ensurePanel();
     panel.reveal(panel.viewColumn ?? vscode.ViewColumn.Active, false);
     this.post({ type: 'busy', text: 'Loading message…' });
     try {
-      const content = await vscode.window.withProgress(
-        { location: { viewId: 'mailroom.mailboxes' }, title: 'Opening message' },
-        () => target.account.readMessage(target.ref),
-      );
-      const allowRemote = this.senderAllowed(content);
-      const shown: Shown = { key: `m${++this.counter}`, target, content, allowRemote, related: new Map(), relatedItems: [] };
+      const content = await quietProgress({ viewId: 'mailroom.mailboxes' }, label`Opening message`,
+        () => target.account.readMessage(target.ref, opts.fromOutside ? { readOnly: true } : {}));
+      const remote = opts.fromOutside ? { allow: false } : this.alwaysAllowed(target, content);
+      const notes = opts.fromOutside ? ['Opened from a link outside VS Code: Mailroom did not mark it read and did not load remote content.'] : [];
+      const shown: Shown = { key: `m${++this.counter}`, target, content, allowRemote: remote.allow, notes, related: new Map(), relatedItems: [] };
+      if (remote.note) shown.remoteNote = remote.note;
       this.shown = shown;
-      panel.title = content.subject.trim() || '(no subject)';
+      panel.title = plain`${content.subject.trim() || '(no subject)'}`;
       this.display();
       void this.showRelated(shown);
-      if (settings.markReadOnOpen() && !content.flags.includes('\\Seen')) {
+      if (!opts.fromOutside && settings.markReadOnOpen() && !content.flags.includes('\\Seen')) {
         await setRead([target], true);
         this.patchFlags([target.ref], { add: '\\Seen' });
       }
@@ -121,6 +146,7 @@ export class ReaderPanel extends Disposable {
       this.panel = undefined;
       this.ready = false;
       this.shown = undefined;
+      this.attachments.clear();
     });
     panel.onDidChangeViewState(() => {
       if (!panel.visible) this.ready = false; // its page is gone until it is shown again
@@ -151,7 +177,7 @@ export class ReaderPanel extends Disposable {
       remoteBlocked: view.remoteBlocked,
       remoteAllowed: s.allowRemote,
       attachments: view.attachments.map((a) => ({ part: a.part, filename: a.filename, type: a.type, size: a.size })),
-      warnings: view.warnings,
+      warnings: [...view.warnings, ...s.notes, ...(s.remoteNote && view.remoteBlocked > 0 ? [s.remoteNote] : [])],
       truncated: view.truncated,
       ...(view.date ? { date: view.date } : {}),
       ...(view.html !== undefined ? { html: view.html } : {}),
@@ -217,10 +243,12 @@ export class ReaderPanel extends Disposable {
         return;
       case 'loadRemote': {
         if (request.always) {
-          const sender = s.content.from[0]?.address?.toLowerCase();
-          if (sender) {
-            const list = this.context.globalState.get<string[]>(ALLOWED_SENDERS_KEY, []);
-            await this.context.globalState.update(ALLOWED_SENDERS_KEY, [...new Set([...list, sender])]);
+          const verdict = this.verdict(s.content);
+          if (verdict.verified) {
+            const list = this.context.globalState.get<string[]>(REMOTE_SENDERS_KEY, []);
+            await this.context.globalState.update(REMOTE_SENDERS_KEY, [...new Set([...list, senderKey(s.target, verdict.address)])]);
+          } else {
+            s.notes.push(`Remote content was loaded for this message only. "Always for this sender" was not remembered: ${verdict.why}, so anyone could send mail in ${verdict.address ?? 'this sender'}'s name.`);
           }
         }
         s.allowRemote = true;
@@ -236,15 +264,23 @@ export class ReaderPanel extends Disposable {
     }
   }
 
-  private senderAllowed(content: MessageContent): boolean {
-    const sender = content.from[0]?.address?.toLowerCase();
-    return !!sender && this.context.globalState.get<string[]>(ALLOWED_SENDERS_KEY, []).includes(sender);
+  private verdict(content: MessageContent) {
+    return verifySender(content.from.map((a) => a.address ?? ''), content.authenticationResults);
+  }
+
+  /** Whether "always for this sender" applies to this message, and if it was chosen but does not, why. */
+  private alwaysAllowed(target: MessageTarget, content: MessageContent): { allow: boolean; note?: string } {
+    const verdict = this.verdict(content);
+    const list = this.context.globalState.get<string[]>(REMOTE_SENDERS_KEY, []);
+    if (!verdict.address || !list.includes(senderKey(target, verdict.address))) return { allow: false };
+    if (verdict.verified) return { allow: true };
+    return { allow: false, note: `You always load remote content from ${verdict.address}, but this message is not authenticated as theirs (${verdict.why}): it stays blocked.` };
   }
 
   private async openLink(href: string): Promise<void> {
     const safe = safeExternalLink(href);
     if (!safe) {
-      void vscode.window.showWarningMessage(`Mailroom did not open a link it does not trust: ${href.slice(0, 200)}`);
+      void notify.warn(message`Mailroom did not open a link it does not trust: ${href.slice(0, 200)}`);
       return;
     }
     await vscode.env.openExternal(vscode.Uri.parse(safe, true));
@@ -254,23 +290,17 @@ export class ReaderPanel extends Disposable {
     const attachment = s.content.attachments.find((a) => a.part === part);
     if (!attachment) return;
     const mail = s.target.account.requireMail();
-    let dir: string;
-    let filename = attachment.filename;
     if (open) {
-      dir = path.join(this.context.globalStorageUri.fsPath, 'attachments', `${Date.now().toString(36)}`);
-    } else {
-      const downloads = path.join(os.homedir(), 'Downloads');
-      const uri = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(downloads, attachment.filename)), title: 'Save Attachment' });
-      if (!uri) return;
-      dir = path.dirname(uri.fsPath);
-      filename = path.basename(uri.fsPath);
+      await this.attachments.open(attachment, (dir) => notificationProgress(message`Opening ${attachment.filename}…`,
+        () => mail.saveAttachment(s.target.ref, { part, filename: attachment.filename }, dir)));
+      return;
     }
-    const saved = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Saving ${attachment.filename}…` },
-      () => mail.saveAttachment(s.target.ref, { part, filename }, dir),
-    );
-    if (open) await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(saved.path));
-    else void vscode.window.showInformationMessage(`Saved ${path.basename(saved.path)} to ${path.dirname(saved.path)}.`);
+    const downloads = path.join(os.homedir(), 'Downloads');
+    const uri = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(downloads, attachment.filename)), title: 'Save Attachment' });
+    if (!uri) return;
+    const saved = await notificationProgress(message`Saving ${attachment.filename}…`,
+      () => mail.saveAttachment(s.target.ref, { part, filename: path.basename(uri.fsPath) }, path.dirname(uri.fsPath)));
+    void notify.info(message`Saved ${path.basename(saved.path)} to ${path.dirname(saved.path)}.`);
   }
 
   override dispose(): void {
