@@ -13,6 +13,9 @@ export interface ReaderAttachment {
   size: number;
 }
 
+/** One part of the body, shown in order: HTML (sanitized by the host) or plain text. */
+export type ReaderBodyPart = { kind: 'html'; html: string } | { kind: 'text'; text: string };
+
 export interface ReaderMessage {
   /** Opaque key the host uses to find the message again. */
   key: string;
@@ -22,9 +25,7 @@ export interface ReaderMessage {
   cc: ReaderAddress[];
   date?: string;
   flags: string[];
-  /** Sanitized by the host. */
-  html?: string;
-  text?: string;
+  body: ReaderBodyPart[];
   remoteBlocked: number;
   remoteAllowed: boolean;
   attachments: ReaderAttachment[];
