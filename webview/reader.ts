@@ -108,19 +108,37 @@ function body(m: ReaderMessage): HTMLElement {
   return container;
 }
 
+/**
+ * Rows listed at first: a message of thousands of parts would otherwise take seconds to show
+ * (two buttons per row); the rest are one click away.
+ */
+const ATTACHMENTS_SHOWN = 100;
+
 function attachmentList(m: ReaderMessage): HTMLElement | undefined {
   if (!m.attachments.length) return undefined;
   const list = el('ul', { class: 'attachments', 'aria-label': 'Attachments' });
-  for (const a of m.attachments) {
-    list.append(el('li', {},
-      el('span', { class: 'codicon codicon-file' }),
-      el('span', { class: 'name', title: a.type }, a.filename),
-      el('span', { class: 'size' }, formatSize(a.size)),
-      button('Save…', 'save', `Save ${a.filename}`, () => vscode.postMessage({ type: 'saveAttachment', key: m.key, part: a.part, open: false })),
-      button('Open', 'go-to-file', `Open ${a.filename} in VS Code`, () => vscode.postMessage({ type: 'saveAttachment', key: m.key, part: a.part, open: true })),
-    ));
+  const add = (from: number, to: number) => {
+    for (const a of m.attachments.slice(from, to)) {
+      list.append(el('li', {},
+        el('span', { class: 'codicon codicon-file' }),
+        el('span', { class: 'name', title: a.type }, a.filename),
+        el('span', { class: 'size' }, formatSize(a.size)),
+        button('Save…', 'save', `Save ${a.filename}`, () => vscode.postMessage({ type: 'saveAttachment', key: m.key, part: a.part, open: false })),
+        button('Open', 'go-to-file', `Open ${a.filename} in VS Code`, () => vscode.postMessage({ type: 'saveAttachment', key: m.key, part: a.part, open: true })),
+      ));
+    }
+  };
+  add(0, ATTACHMENTS_SHOWN);
+  const section = el('section', { class: 'attachment-section' }, el('h2', {}, `Attachments (${m.attachments.length})`), list);
+  const more = m.attachments.length - ATTACHMENTS_SHOWN;
+  if (more > 0) {
+    const showAll = button(`Show ${more} more`, 'unfold', `List all ${m.attachments.length} attachments`, () => {
+      showAll.remove();
+      add(ATTACHMENTS_SHOWN, m.attachments.length);
+    });
+    section.append(showAll);
   }
-  return el('section', { class: 'attachment-section' }, el('h2', {}, `Attachments (${m.attachments.length})`), list);
+  return section;
 }
 
 const RELATED_ICONS: Record<ReaderRelated['kind'], string> = { task: 'checklist', file: 'go-to-file', issue: 'issues', pull: 'git-pull-request' };

@@ -37,10 +37,10 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function message(body: ReaderMessage['body']): ReaderMessage {
+function message(body: ReaderMessage['body'], attachments: ReaderMessage['attachments'] = []): ReaderMessage {
   return {
     key: 'm1', subject: 'Hostile', from: [{ name: 'Mallory', address: 'mallory@example.test' }], to: [], cc: [], flags: ['\\Seen'],
-    body, remoteBlocked: 0, remoteAllowed: false, attachments: [], warnings: [], truncated: false,
+    body, remoteBlocked: 0, remoteAllowed: false, attachments, warnings: [], truncated: false,
   };
 }
 
@@ -98,5 +98,18 @@ test('whatever a mail\'s CSS says, it draws inside its box and under the reader\
   }
   assert.ok(result.buttons.length >= 5);
   for (const b of result.buttons) assert.ok(b.hitIsButton, `a click on "${b.label}" reaches the button, not the mail`);
+  await page.close();
+});
+
+test('thousands of attachments: the first 100 are listed at once, the others one click away', async () => {
+  const attachments = Array.from({ length: 4400 }, (_, i) => ({ part: `2.${i + 1}`, filename: `image${i}.png`, type: 'image/png', size: 70 }));
+  const page = await show(message([{ kind: 'text', text: 'Many parts' }], attachments));
+  const rows = page.locator('ul.attachments > li');
+  assert.equal(await rows.count(), 100);
+  assert.match(await page.locator('.attachment-section h2').innerText(), /Attachments \(4400\)/);
+  await page.locator('.attachment-section vscode-button', { hasText: 'Show 4300 more' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('ul.attachments > li').length === 4400, undefined, { timeout: 60_000 });
+  await rows.last().locator('vscode-button', { hasText: 'Save' }).click();
+  assert.deepEqual((await posted(page)).filter((m) => m.type === 'saveAttachment'), [{ type: 'saveAttachment', key: 'm1', part: '2.4400', open: false }]);
   await page.close();
 });
