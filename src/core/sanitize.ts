@@ -72,9 +72,10 @@ export function cidOf(url: string): string {
 export function referencedCids(html: string): Set<string> {
   const out = new Set<string>();
   const lower = html.toLowerCase();
-  for (let at = lower.indexOf('cid:'); at >= 0; at = lower.indexOf('cid:', at + 4)) {
-    let end = at + 4;
-    while (end < lower.length && !` \t\r\n"'()<>`.includes(lower[end]!)) end++;
+  let end = 0;
+  for (let at = lower.indexOf('cid:'); at >= 0; at = lower.indexOf('cid:', end)) {
+    end = at + 4;
+    while (end < lower.length && !` \t\r\n"'()<>`.includes(lower[end]!)) end++; // each character once
     out.add(cidOf(lower.slice(at, end)));
   }
   return out;

@@ -37,6 +37,7 @@ const HOSTILE: Record<string, string> = {
   'elements nested 400,000 deep': fill('<div>'),
   'a deep stack and a million end tags that match nothing': fill('</span>', '<div>'.repeat(250)),
   'a million cid: references': fill('<img src="cid:x">'),
+  'a million cid: in one word': fill('cid:', '<p>', '</p>'),
   'one text line of 4 MB': fill('word '),
   'a million entities': fill('&amp;'),
 };
