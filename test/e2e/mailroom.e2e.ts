@@ -280,6 +280,7 @@ test('a mail\'s CSS stays inside its box: the real toolbar is not covered, and i
   await frame.locator('.toolbar vscode-button', { hasText: /^\s*Mark Unread\s*$/ }).waitFor();
 
   const geometry = await frame.locator('.mail-html').evaluate((host) => {
+    const document = host.ownerDocument;
     const box = host.getBoundingClientRect();
     const outside = [...host.shadowRoot!.querySelectorAll('*')]
       .map((e) => ({ tag: e.tagName, r: e.getBoundingClientRect() }))

@@ -47,12 +47,12 @@ function message(body: ReaderMessage['body'], attachments: ReaderMessage['attach
 async function show(m: ReaderMessage): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
   await page.goto(pathToFileURL(join(dir, 'reader.html')).href);
-  await page.evaluate((msg) => window.postMessage({ type: 'show', message: msg }, '*'), m);
+  await page.evaluate((msg) => (globalThis as unknown as { postMessage(m: unknown, origin: string): void }).postMessage({ type: 'show', message: msg }, '*'), m);
   await page.locator('h1.subject', { hasText: m.subject }).waitFor();
   return page;
 }
 
-const posted = (page: Page) => page.evaluate(() => (window as unknown as { posted: ReaderToHost[] }).posted);
+const posted = (page: Page) => page.evaluate(() => (globalThis as unknown as { posted: ReaderToHost[] }).posted);
 
 test('a click on a link in a mail sends one openLink, nothing else', async () => {
   const page = await show(message([{ kind: 'html', html: sanitizeHtml('<p>Read <a href="https://example.com/x">the post</a></p>', { allowRemote: false }).html }]));
@@ -82,8 +82,8 @@ const ESCAPING_HTML = `<style>
 
 test('whatever a mail\'s CSS says, it draws inside its box and under the reader\'s toolbar', async () => {
   const page = await show(message([{ kind: 'html', html: ESCAPING_HTML }]));
-  const result = await page.evaluate(() => {
-    const host = document.querySelector('.mail-html')!;
+  const result = await page.locator('.mail-html').evaluate((host) => {
+    const document = host.ownerDocument;
     const box = host.getBoundingClientRect();
     const fixed = [...host.shadowRoot!.querySelectorAll('.bar, .veil')].map((e) => e.getBoundingClientRect());
     const buttons = [...document.querySelectorAll('.toolbar vscode-button')].map((b) => {
@@ -108,7 +108,7 @@ test('thousands of attachments: the first 100 are listed at once, the others one
   assert.equal(await rows.count(), 100);
   assert.match(await page.locator('.attachment-section h2').innerText(), /Attachments \(4400\)/);
   await page.locator('.attachment-section vscode-button', { hasText: 'Show 4300 more' }).click();
-  await page.waitForFunction(() => document.querySelectorAll('ul.attachments > li').length === 4400, undefined, { timeout: 60_000 });
+  await page.waitForFunction("document.querySelectorAll('ul.attachments > li').length === 4400", undefined, { timeout: 60_000 });
   await rows.last().locator('vscode-button', { hasText: 'Save' }).click();
   assert.deepEqual((await posted(page)).filter((m) => m.type === 'saveAttachment'), [{ type: 'saveAttachment', key: 'm1', part: '2.4400', open: false }]);
   await page.close();
