@@ -331,7 +331,7 @@ async function benchSize(env: SizeEnv): Promise<SizeResult> {
       });
       if (!structure) throw new Error('no BODYSTRUCTURE for the big message');
       const plan = planMessage(structure);
-      const shown = (plan.html?.size ?? 0) + (plan.text?.size ?? 0);
+      const shown = plan.body.reduce((n, p) => n + p.size, 0);
       const attachment = plan.attachments.reduce((n, p) => n + p.size, 0);
       const raw = await rawLogin(env);
       rc = raw;
@@ -347,7 +347,7 @@ async function benchSize(env: SizeEnv): Promise<SizeResult> {
         const ms = performance.now() - t0;
         const cpuMs = cpuMsSince(c0);
         const st = client.stats();
-        if (!content.unsafeHtml || content.attachments.length !== 1 || content.truncated) throw new Error('big message read incompletely');
+        if (!content.body.some((b) => b.kind === 'html') || content.attachments.length !== 1 || content.truncated) throw new Error('big message read incompletely');
         return { ms, receivedBytes: st.received, sentBytes: st.sent, cpuMs };
       }, async () => {
         const b0 = raw.bytesIn;

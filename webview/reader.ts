@@ -1,6 +1,7 @@
 // The reader's browser side. It renders what the host sends (already sanitized HTML goes into a
-// shadow root so mail CSS cannot restyle the reader) and turns clicks and keys into typed requests.
-// It never navigates and never opens anything itself.
+// shadow root so mail CSS cannot restyle the reader; the root's host box contains whatever that CSS
+// draws, see .mail-html in media/reader.css) and turns clicks and keys into typed requests. It
+// never navigates and never opens anything itself.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-divider/index.js';
@@ -93,32 +94,51 @@ function linkify(text: string): DocumentFragment {
 
 function body(m: ReaderMessage): HTMLElement {
   const container = el('article', { class: 'body', 'aria-label': 'Message body' });
-  if (m.html !== undefined) {
-    const host = el('div', { class: 'mail-html' });
-    const shadow = host.attachShadow({ mode: 'open' });
-    // Already sanitized by the host; innerHTML never runs scripts, and the CSP forbids them anyway.
-    shadow.innerHTML = `<style>:host{display:block} img{max-width:100%;height:auto} a{color:#0b62c4}</style><div class="mail-root">${m.html}</div>`;
-    shadow.addEventListener('click', onLinkClick);
-    container.append(host);
-  } else {
-    container.append(el('pre', { class: 'mail-text' }, linkify(m.text ?? '')));
+  for (const part of m.body) {
+    if (part.kind === 'html') {
+      const host = el('div', { class: 'mail-html' });
+      const shadow = host.attachShadow({ mode: 'open' });
+      // Already sanitized by the host; innerHTML never runs scripts, and the CSP forbids them anyway.
+      shadow.innerHTML = `<style>:host{display:block} img{max-width:100%;height:auto} a{color:#0b62c4}</style><div class="mail-root">${part.html}</div>`;
+      container.append(host);
+    } else {
+      container.append(el('pre', { class: 'mail-text' }, linkify(part.text)));
+    }
   }
   return container;
 }
 
+/**
+ * Rows listed at first: a message of thousands of parts would otherwise take seconds to show
+ * (two buttons per row); the rest are one click away.
+ */
+const ATTACHMENTS_SHOWN = 100;
+
 function attachmentList(m: ReaderMessage): HTMLElement | undefined {
   if (!m.attachments.length) return undefined;
   const list = el('ul', { class: 'attachments', 'aria-label': 'Attachments' });
-  for (const a of m.attachments) {
-    list.append(el('li', {},
-      el('span', { class: 'codicon codicon-file' }),
-      el('span', { class: 'name', title: a.type }, a.filename),
-      el('span', { class: 'size' }, formatSize(a.size)),
-      button('Save…', 'save', `Save ${a.filename}`, () => vscode.postMessage({ type: 'saveAttachment', key: m.key, part: a.part, open: false })),
-      button('Open', 'go-to-file', `Open ${a.filename} in VS Code`, () => vscode.postMessage({ type: 'saveAttachment', key: m.key, part: a.part, open: true })),
-    ));
+  const add = (from: number, to: number) => {
+    for (const a of m.attachments.slice(from, to)) {
+      list.append(el('li', {},
+        el('span', { class: 'codicon codicon-file' }),
+        el('span', { class: 'name', title: a.type }, a.filename),
+        el('span', { class: 'size' }, formatSize(a.size)),
+        button('Save…', 'save', `Save ${a.filename}`, () => vscode.postMessage({ type: 'saveAttachment', key: m.key, part: a.part, open: false })),
+        button('Open', 'go-to-file', `Open ${a.filename} in VS Code`, () => vscode.postMessage({ type: 'saveAttachment', key: m.key, part: a.part, open: true })),
+      ));
+    }
+  };
+  add(0, ATTACHMENTS_SHOWN);
+  const section = el('section', { class: 'attachment-section' }, el('h2', {}, `Attachments (${m.attachments.length})`), list);
+  const more = m.attachments.length - ATTACHMENTS_SHOWN;
+  if (more > 0) {
+    const showAll = button(`Show ${more} more`, 'unfold', `List all ${m.attachments.length} attachments`, () => {
+      showAll.remove();
+      add(ATTACHMENTS_SHOWN, m.attachments.length);
+    });
+    section.append(showAll);
   }
-  return el('section', { class: 'attachment-section' }, el('h2', {}, `Attachments (${m.attachments.length})`), list);
+  return section;
 }
 
 const RELATED_ICONS: Record<ReaderRelated['kind'], string> = { task: 'checklist', file: 'go-to-file', issue: 'issues', pull: 'git-pull-request' };
@@ -153,6 +173,8 @@ function render(m: ReaderMessage): void {
   app.replaceChildren(...parts.filter((p): p is HTMLElement => p !== undefined));
 }
 
+// One listener for every link: a click inside a mail's (open) shadow root reaches the document
+// with the anchor in its composed path.
 function onLinkClick(event: Event): void {
   const anchor = (event.composedPath().find((n) => n instanceof HTMLAnchorElement) as HTMLAnchorElement | undefined);
   if (!anchor) return;

@@ -9,7 +9,7 @@ import type { MailboxInfo } from './mailboxes';
 import type { MessageSummary } from './messages';
 import type { MessageContent } from './reader';
 
-export const CACHE_VERSION = 1;
+export const CACHE_VERSION = 2; // 2: message bodies hold an ordered list of parts
 
 export interface CachedMailbox {
   path: string;

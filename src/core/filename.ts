@@ -1,8 +1,11 @@
 // Attachment names come from the sender: they may hold path separators, "..", control
-// characters, Windows device names or be absurdly long. This makes any of them safe to create on
-// Linux, macOS and Windows, keeping what a person would recognise.
+// characters, invisible characters that disguise an extension ("report.pdf\u200B.exe"), Windows
+// device names or be absurdly long. This makes any of them safe to create on Linux, macOS and
+// Windows, keeping what a person would recognise.
 
-const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i;
+// Windows opens the device, whatever the extension, and ignores spaces before it ("CON .txt");
+// superscript digits count as digits there.
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])[\s.]*(\..*)?$/i;
 const MAX_BYTES = 180;
 
 const EXT_BY_TYPE: Record<string, string> = {
@@ -17,7 +20,9 @@ export function safeFilename(name: string | undefined, type = 'application/octet
   s = s
     .replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
     .replace(/[<>:"|?*]/g, '_')
-    .replace(/[\u202a-\u202e\u2066-\u2069]/g, '') // bidi overrides disguise extensions ("exe.txt")
+    // Invisible characters (format characters, bidi overrides, zero-width spaces, fillers) hide
+    // what the extension really is ("invoice\u202Etxt.exe" shows as "invoiceexe.txt").
+    .replace(/\p{Default_Ignorable_Code_Point}/gu, '')
     .replace(/\s+/g, ' ')
     .trim()
     .replace(/^[.\s]+/, '')   // no hidden files, no "..", no leading dots

@@ -1,19 +1,22 @@
-// Reading one message: BODYSTRUCTURE first, then one FETCH of only the parts to show (size-capped),
-// decoded by mailparser. Attachments are listed from the structure and downloaded on demand, one
-// part streamed to a file: opening a mail with a 5 MB attachment never downloads the attachment.
+// Reading one message: BODYSTRUCTURE first, then FETCHes of only the parts to show (size-capped,
+// at most MAX_SECTIONS_PER_FETCH sections each), decoded by mailparser. Attachments are listed from
+// the structure and downloaded on demand, one part streamed to a file: opening a mail with a 5 MB
+// attachment never downloads the attachment. Damage (broken encodings, bytes not valid in their
+// charset, NUL bytes, a structure with no part) is shown as far as it decodes, and said.
 import { createWriteStream } from 'node:fs';
 import { access, link, mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { FetchMessageObject } from 'imapflow';
+import type { FetchMessageObject, FetchQueryObject, MessageStructureObject } from 'imapflow';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import type { ImapConnection } from './connection';
 import { MailError } from './errors';
 import { safeFilename, uniqueName } from './filename';
+import { htmlToText } from './htmlText';
 import { type Address, assertUidValidity, type MessageRef, uidValidityOf } from './messages';
-import { sanitizeHtml } from './sanitize';
+import { HtmlTooComplex, MAX_STYLESHEET_CHARS, referencedCids, sanitizeHtml } from './sanitize';
 import { authenticationResultsOf } from './sender-auth';
-import { type PartInfo, planMessage } from './structure';
+import { type MessagePlan, type PartInfo, planMessage } from './structure';
 
 export interface AttachmentInfo {
   part: string;
@@ -24,6 +27,12 @@ export interface AttachmentInfo {
   size: number;
   contentId?: string;
 }
+
+/** One part of the body, in reading order. */
+export type BodyContent =
+  | { kind: 'text'; part: string; text: string }
+  /** Unsanitized HTML: never hand this to a webview, pass it through renderContent. */
+  | { kind: 'html'; part: string; unsafeHtml: string };
 
 /** Everything needed to show a message, before HTML sanitizing (which depends on a user choice). */
 export interface MessageContent {
@@ -39,9 +48,8 @@ export interface MessageContent {
   date?: string;
   flags: string[];
   size: number;
-  text?: string;
-  /** Unsanitized HTML: never hand this to a webview, pass it through renderContent. */
-  unsafeHtml?: string;
+  /** The text and HTML parts to show one after the other (RFC 2046). */
+  body: BodyContent[];
   /** Inline images as data: URLs, by Content-ID. */
   cid: Map<string, string>;
   attachments: AttachmentInfo[];
@@ -51,16 +59,20 @@ export interface MessageContent {
   authenticationResults?: string[];
 }
 
-export interface RenderedMessage extends Omit<MessageContent, 'unsafeHtml' | 'cid'> {
+export type RenderedBody =
+  | { kind: 'text'; text: string }
   /** Sanitized HTML, safe to display. */
-  html?: string;
+  | { kind: 'html'; html: string };
+
+export interface RenderedMessage extends Omit<MessageContent, 'body' | 'cid'> {
+  body: RenderedBody[];
   /** Remote resources that were blocked (0 when allowed or none). */
   remoteBlocked: number;
 }
 
 export interface ReadOptions {
   readOnly?: boolean;
-  /** Cap on the encoded bytes fetched per text part. */
+  /** Cap on the encoded bytes fetched of all text parts together. */
   maxTextBytes?: number;
   /** Cap on the encoded bytes of all inline images together. */
   maxInlineBytes?: number;
@@ -74,17 +86,22 @@ const HEAD_QUERY = { uid: true, flags: true, size: true, internalDate: true, hea
 const DEFAULT_MAX_TEXT = 2 * 1024 * 1024;
 const DEFAULT_MAX_INLINE = 4 * 1024 * 1024;
 const INLINE_IMAGE = /^image\/(png|jpe?g|gif|webp|bmp)$/;
+/**
+ * A FETCH names at most this many sections: servers refuse long command lines (Dovecot near
+ * 4,000 sections), and the plan's bounds keep a message to a few such FETCHes.
+ */
+export const MAX_SECTIONS_PER_FETCH = 50;
+const KNOWN_ENCODINGS = new Set(['7bit', '8bit', 'binary', 'base64', 'quoted-printable']);
+
+const damaged = (what: string) => `This message is damaged: ${what}`;
 
 function decodedSize(p: PartInfo): number {
   return p.encoding === 'base64' ? Math.floor((p.size * 3) / 4) : p.size;
 }
 
 /** imapflow keys partial fetches as "1]<0>"-like strings; find the buffer for a section. */
-function partBuffer(msg: FetchMessageObject, part: string): Buffer | undefined {
-  for (const [key, value] of msg.bodyParts ?? []) {
-    if (key.toLowerCase().replace(/\]?<\d+>$/, '') === part.toLowerCase()) return value;
-  }
-  return undefined;
+function partBuffer(parts: Map<string, Buffer>, section: string): Buffer | undefined {
+  return parts.get(section.toLowerCase());
 }
 
 function toAddresses(field: AddressObject | AddressObject[] | undefined): Address[] {
@@ -100,6 +117,30 @@ function toAddresses(field: AddressObject | AddressObject[] | undefined): Addres
   return out;
 }
 
+/** What is wrong with a part's transfer encoding, found in one pass over its bytes. */
+function encodingDamage(p: PartInfo, bytes: Buffer, truncated: boolean): string | undefined {
+  const encoding = p.encoding ?? '7bit';
+  if (!KNOWN_ENCODINGS.has(encoding)) return `part ${p.part} uses the unknown transfer encoding "${encoding}" and is shown undecoded.`;
+  if (encoding === 'base64') {
+    let chars = 0;
+    for (const b of bytes) {
+      const isB64 = (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || (b >= 0x30 && b <= 0x39) || b === 0x2b || b === 0x2f || b === 0x3d;
+      if (isB64) chars++;
+      else if (b !== 0x0d && b !== 0x0a && b !== 0x20 && b !== 0x09) return `part ${p.part} has characters that are not base64; what could be decoded is shown.`;
+    }
+    if (!truncated && chars % 4 !== 0) return `part ${p.part} ends in the middle of its base64 encoding; what could be decoded is shown.`;
+  }
+  if (encoding === 'quoted-printable') {
+    const hex = (b: number | undefined) => b !== undefined && ((b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66));
+    for (let i = bytes.indexOf(0x3d); i >= 0; i = bytes.indexOf(0x3d, i + 1)) {
+      const next = bytes[i + 1];
+      const soft = next === 0x0a || next === 0x0d || next === 0x20 || next === 0x09 || next === undefined;
+      if (!soft && !(hex(next) && hex(bytes[i + 2]))) return `part ${p.part} has "=" signs that are not quoted-printable escapes; they are shown as they are.`;
+    }
+  }
+  return undefined;
+}
+
 /** Decodes one text part with mailparser, by wrapping it in the headers its structure describes. */
 async function decodeTextPart(p: PartInfo, bytes: Buffer, truncated: boolean): Promise<string> {
   let body = bytes;
@@ -112,7 +153,8 @@ async function decodeTextPart(p: PartInfo, bytes: Buffer, truncated: boolean): P
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `; ${k}="${String(v).replace(/["\\\r\n]/g, '')}"`)
     .join('');
-  const header = `Content-Type: ${p.type}${params}\r\nContent-Transfer-Encoding: ${p.encoding ?? '7bit'}\r\n\r\n`;
+  const encoding = KNOWN_ENCODINGS.has(p.encoding ?? '') ? p.encoding! : '8bit';
+  const header = `Content-Type: ${p.type}${params}\r\nContent-Transfer-Encoding: ${encoding}\r\n\r\n`;
   const parsed = await simpleParser(Buffer.concat([Buffer.from(header, 'latin1'), body]), {
     skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true,
   });
@@ -134,6 +176,14 @@ function attachmentInfo(p: PartInfo): AttachmentInfo {
   return info;
 }
 
+/** A multipart whose every part is empty: the server found no part boundary in it. */
+function noPartFound(structure: MessageStructureObject | undefined, plan: MessagePlan): boolean {
+  return !!structure?.type?.toLowerCase().startsWith('multipart/')
+    && [...plan.body, ...plan.attachments, ...plan.inline].every((p) => p.size === 0);
+}
+
+type Section = { key: string; maxLength?: number };
+
 export async function readMessage(conn: ImapConnection, ref: MessageRef, opts: ReadOptions = {}): Promise<MessageContent> {
   const maxText = opts.maxTextBytes ?? DEFAULT_MAX_TEXT;
   const maxInline = opts.maxInlineBytes ?? DEFAULT_MAX_INLINE;
@@ -151,68 +201,102 @@ export async function readMessage(conn: ImapConnection, ref: MessageRef, opts: R
       conn.structures.remember(ref, structure);
     }
     const warnings: string[] = [];
-    const plan = structure ? planMessage(structure) : { inline: [], attachments: [] };
-    const textParts = [plan.html, plan.text].filter((p): p is PartInfo => p !== undefined);
+    const plan = structure ? planMessage(structure) : { body: [], inline: [], attachments: [], notes: [] };
+    warnings.push(...plan.notes);
+
+    // The text budget is shared by the parts in reading order; a part past it is listed instead.
+    let textBudget = maxText;
+    const shown: Array<{ p: PartInfo; cut: boolean; limit: number }> = [];
+    const unread: PartInfo[] = [];
+    for (const p of plan.body) {
+      if (textBudget <= 0 && p.size > 0) unread.push(p);
+      else shown.push({ p, cut: p.size > textBudget, limit: textBudget });
+      textBudget -= p.size;
+    }
+    const hasHtml = plan.body.some((p) => p.type === 'text/html');
     let inlineBudget = maxInline;
-    const inlineParts = plan.html ? plan.inline.filter((p) => {
+    const inlineParts = hasHtml ? plan.inline.filter((p) => {
       if (!INLINE_IMAGE.test(p.type) || p.size > inlineBudget) return false;
       inlineBudget -= p.size;
       return true;
     }) : [];
+    const raw = noPartFound(structure, plan);
+    // An empty text part of a multipart may have its text in its header block: a line that
+    // repeats the boundary inside a part starts a "part" whose lines are read as headers.
+    const inMultipart = !!structure?.type?.toLowerCase().startsWith('multipart/');
+    const emptyParts = raw || !inMultipart ? [] : shown.filter(({ p }) => p.size === 0).map(({ p }) => p);
 
-    const wanted = [
-      ...textParts.map((p) => (p.size > maxText ? { key: p.part, maxLength: maxText } : { key: p.part })),
+    const wanted: Section[] = [
+      ...shown.filter(({ p }) => p.size > 0).map(({ p, cut, limit }) => (cut ? { key: p.part, maxLength: limit } : { key: p.part })),
       ...inlineParts.map((p) => ({ key: p.part })),
+      ...emptyParts.map((p) => ({ key: `${p.part}.MIME`, maxLength: 64 * 1024 })),
+      ...(raw ? [{ key: 'TEXT', maxLength: maxText }] : []),
     ];
-    let body: FetchMessageObject | undefined;
-    if (wanted.length || !head) {
-      const query = { ...(head ? { uid: true } : HEAD_QUERY), ...(wanted.length ? { bodyParts: wanted } : {}) };
-      body = await client.fetchOne(String(ref.uid), query, { uid: true }) || undefined;
-      if (!body || body.uid !== ref.uid) throw gone();
-      head ??= body;
+    const parts = new Map<string, Buffer>();
+    const chunks: Section[][] = [];
+    for (let i = 0; i < wanted.length; i += MAX_SECTIONS_PER_FETCH) chunks.push(wanted.slice(i, i + MAX_SECTIONS_PER_FETCH));
+    if (!chunks.length && !head) chunks.push([]);
+    for (const chunk of chunks) {
+      const query: FetchQueryObject = { ...(head ? { uid: true } : HEAD_QUERY), ...(chunk.length ? { bodyParts: chunk } : {}) };
+      const got = await client.fetchOne(String(ref.uid), query, { uid: true }) || undefined;
+      if (!got || got.uid !== ref.uid) throw gone();
+      head ??= got;
+      for (const [key, value] of got.bodyParts ?? []) parts.set(key.toLowerCase().replace(/\]?<\d+>$/, ''), value);
     }
 
     // Headers: mailparser decodes RFC 2047 words, raw UTF-8 and odd charsets better than ENVELOPE.
     let headers: ParsedMail | undefined;
     try {
-      headers = await simpleParser(head.headers ?? Buffer.alloc(0), { skipHtmlToText: true, skipTextToHtml: true });
+      headers = await simpleParser(head!.headers ?? Buffer.alloc(0), { skipHtmlToText: true, skipTextToHtml: true });
     } catch (err) {
       warnings.push(`The message headers could not be parsed: ${(err as Error).message}`);
     }
 
     let truncated = false;
-    const decode = async (p: PartInfo | undefined): Promise<string | undefined> => {
-      if (!p || !body) return undefined;
-      const bytes = partBuffer(body, p.part) ?? Buffer.alloc(0);
-      const cut = p.size > maxText;
+    const body: BodyContent[] = [];
+    for (const { p, cut } of shown) {
+      const bytes = partBuffer(parts, p.part) ?? Buffer.alloc(0);
       if (cut) {
         truncated = true;
-        warnings.push(`Only the first ${Math.round(maxText / 1024)} KB of the ${p.type === 'text/html' ? 'HTML' : 'text'} body were loaded (it has ${Math.round(p.size / 1024)} KB).`);
+        warnings.push(`Only the first ${Math.round(maxText / 1024)} KB of the message's text were loaded (part ${p.part} has ${Math.round(p.size / 1024)} KB).`);
       }
-      try {
-        return await decodeTextPart(p, bytes, cut);
-      } catch (err) {
-        warnings.push(`Part ${p.part} could not be decoded (${(err as Error).message}); it is shown as raw text.`);
-        return bytes.toString('latin1');
+      if (!bytes.length) {
+        const strayText = headerBlockText(partBuffer(parts, `${p.part}.MIME`));
+        if (strayText) {
+          warnings.push(damaged(`the text of part ${p.part} is where its headers should be (a boundary line inside the text?); it is shown as plain text.`));
+          body.push({ kind: 'text', part: p.part, text: cleanText(strayText, p.part, warnings) });
+        }
+        continue; // an empty part says nothing
       }
-    };
-    const unsafeHtml = await decode(plan.html);
-    const text = await decode(plan.text);
-    if (unsafeHtml === undefined && text === undefined && plan.attachments.length === 0) {
+      const text = await decodePart(p, bytes, cut, warnings);
+      body.push(p.type === 'text/html' ? { kind: 'html', part: p.part, unsafeHtml: text } : { kind: 'text', part: p.part, text });
+    }
+    if (raw) {
+      const bytes = partBuffer(parts, 'TEXT') ?? Buffer.alloc(0);
+      const text = cleanText(bytes.toString('utf8'), 'TEXT', warnings);
+      warnings.push(damaged('no MIME part could be found in it, so its raw text is shown.'));
+      if (text.trim()) body.push({ kind: 'text', part: 'TEXT', text });
+    }
+    if (unread.length) {
+      warnings.push(`The message's text is longer than ${Math.round(maxText / 1024)} KB: ${unread.length} more text part${unread.length === 1 ? ' is' : 's are'} listed as attachments.`);
+    }
+    if (!body.length && plan.attachments.length === 0 && unread.length === 0) {
       warnings.push('This message has no text that can be shown.');
     }
 
     const cid = new Map<string, string>();
     for (const p of inlineParts) {
-      const bytes = body && partBuffer(body, p.part);
+      const bytes = partBuffer(parts, p.part);
       const url = bytes && imageDataUrl(p, bytes);
       if (url && p.contentId) cid.set(p.contentId, url);
     }
     // Inline resources the HTML never uses would otherwise be invisible: list them as attachments.
-    const used = (id: string) => unsafeHtml !== undefined && unsafeHtml.toLowerCase().includes(`cid:${id.toLowerCase()}`);
+    const referenced = new Set<string>();
+    for (const b of body) if (b.kind === 'html') for (const id of referencedCids(b.unsafeHtml)) referenced.add(id);
     const attachments = [
       ...plan.attachments.map(attachmentInfo),
-      ...plan.inline.filter((p) => !p.contentId || !used(p.contentId)).map(attachmentInfo),
+      ...unread.map(attachmentInfo),
+      ...plan.inline.filter((p) => !p.contentId || !referenced.has(p.contentId.toLowerCase())).map(attachmentInfo),
     ];
 
     const content: MessageContent = {
@@ -223,30 +307,78 @@ export async function readMessage(conn: ImapConnection, ref: MessageRef, opts: R
       to: toAddresses(headers?.to),
       cc: toAddresses(headers?.cc),
       replyTo: toAddresses(headers?.replyTo),
-      flags: [...(head.flags ?? [])],
-      size: head.size ?? 0,
+      flags: [...(head!.flags ?? [])],
+      size: head!.size ?? 0,
+      body,
       cid,
       attachments,
       truncated,
       warnings,
     };
-    const date = headers?.date ?? (head.internalDate ? new Date(head.internalDate) : undefined);
+    const date = headers?.date ?? (head!.internalDate ? new Date(head!.internalDate) : undefined);
     if (date && !Number.isNaN(date.getTime())) content.date = date.toISOString();
     if (headers?.messageId) content.messageId = headers.messageId;
     if (headers?.inReplyTo) content.inReplyTo = headers.inReplyTo;
     content.authenticationResults = authenticationResultsOf(headers?.headerLines);
-    if (text !== undefined) content.text = text;
-    if (unsafeHtml !== undefined) content.unsafeHtml = unsafeHtml;
     return content;
   });
 }
 
+/** The text of a header block that never ended (no empty line after it): not headers at all. */
+function headerBlockText(block: Buffer | undefined): string | undefined {
+  if (!block?.length) return undefined;
+  const s = block.toString('utf8');
+  return s.endsWith('\r\n\r\n') || s.endsWith('\n\n') ? undefined : s;
+}
+
+/** Decodes a text part as far as it goes, noting what is wrong with it. */
+async function decodePart(p: PartInfo, bytes: Buffer, cut: boolean, warnings: string[]): Promise<string> {
+  const encodingNote = encodingDamage(p, bytes, cut);
+  if (encodingNote) warnings.push(damaged(encodingNote));
+  let text: string;
+  try {
+    text = await decodeTextPart(p, bytes, cut);
+  } catch (err) {
+    warnings.push(damaged(`part ${p.part} could not be decoded (${(err as Error).message}); it is shown as raw text.`));
+    text = bytes.toString('latin1');
+  }
+  return cleanText(text, p.part, warnings, p.charset);
+}
+
+/** NUL bytes removed and characters that did not decode pointed out. */
+function cleanText(text: string, part: string, warnings: string[], charset = 'UTF-8'): string {
+  if (text.includes('\u0000')) {
+    text = text.replaceAll('\u0000', '');
+    warnings.push(damaged(`part ${part} contains NUL bytes; they were removed.`));
+  }
+  if (text.includes('\ufffd')) warnings.push(damaged(`part ${part} has bytes that are not valid ${charset}; they are shown as \ufffd.`));
+  return text;
+}
+
+/** The text of the whole body (HTML parts as text): for finding what a mail refers to. */
+export function messageText(content: Pick<MessageContent, 'body'>): string {
+  return content.body.map((b) => (b.kind === 'text' ? b.text : htmlToText(b.unsafeHtml))).join('\n\n');
+}
+
 /** The displayable form of a message: HTML sanitized, remote content per the user's choice. */
 export function renderContent(content: MessageContent, opts: { allowRemote: boolean }): RenderedMessage {
-  const { unsafeHtml, cid, ...rest } = content;
-  if (unsafeHtml === undefined) return { ...rest, remoteBlocked: 0 };
-  const { html, remoteBlocked } = sanitizeHtml(unsafeHtml, { allowRemote: opts.allowRemote, cid });
-  return { ...rest, html, remoteBlocked };
+  const { body, cid, ...rest } = content;
+  const warnings = [...rest.warnings];
+  let remoteBlocked = 0;
+  const rendered: RenderedBody[] = body.map((b) => {
+    if (b.kind === 'text') return { kind: 'text', text: b.text };
+    try {
+      const { html, remoteBlocked: blocked, droppedStyleSheets } = sanitizeHtml(b.unsafeHtml, { allowRemote: opts.allowRemote, cid });
+      remoteBlocked += blocked;
+      if (droppedStyleSheets) warnings.push(`A style sheet larger than ${MAX_STYLESHEET_CHARS / 1024} KB was ignored; the message may look plainer than intended.`);
+      return { kind: 'html', html };
+    } catch (err) {
+      if (!(err instanceof HtmlTooComplex)) throw err;
+      warnings.push(`Part ${b.part} is HTML nested more than ${err.depth} levels deep; it is shown as plain text.`);
+      return { kind: 'text', text: htmlToText(b.unsafeHtml) };
+    }
+  });
+  return { ...rest, warnings, body: rendered, remoteBlocked };
 }
 
 /**

@@ -1,8 +1,11 @@
 // HTML mail is hostile input. sanitize-html (an allowlist parser built for server-side use, no
 // DOM emulation needed in the extension host) keeps the layout tags of mail and drops everything
-// that runs, submits, embeds or redirects. Remote resources (images, CSS url()) are removed until
-// the user allows them: loading one tells the sender the mail was read.
+// that runs, submits, embeds or redirects; its CSS, in <style> and style="", is rewritten from
+// tokens (css.ts). Remote resources (images, CSS url()s) are removed until the user allows them:
+// loading one tells the sender the mail was read. Every step is a forward pass over the HTML, and
+// nesting deeper than MAX_HTML_DEPTH stops the parse (HtmlTooComplex) instead of slowing it.
 import sanitize from 'sanitize-html';
+import { sanitizeStyleAttribute, sanitizeStylesheet, type UrlContext } from './css';
 import { bareId } from './ids';
 
 export interface SanitizeOptions {
@@ -16,6 +19,27 @@ export interface SanitizedHtml {
   html: string;
   /** How many remote resources were blocked. */
   remoteBlocked: number;
+  /** Style sheets dropped because they were too large. */
+  droppedStyleSheets: number;
+}
+
+/**
+ * Elements nested deeper than this are not rendered as HTML. Real mail stays far below (nested
+ * layout tables reach a few dozen levels); Chromium's own parser flattens beyond 512. The bound
+ * also keeps htmlparser2's search of its open-element stack on each end tag cheap.
+ */
+export const MAX_HTML_DEPTH = 256;
+/**
+ * CSS larger than this is dropped: a style sheet's tokens take ~100 times its size in memory while
+ * it is rewritten. Mail style sheets are a few KB, inline styles a few hundred bytes.
+ */
+export const MAX_STYLESHEET_CHARS = 256 * 1024;
+export const MAX_STYLE_ATTRIBUTE_CHARS = 16 * 1024;
+
+export class HtmlTooComplex extends Error {
+  constructor(readonly depth: number) {
+    super(`HTML elements are nested more than ${depth} levels deep`);
+  }
 }
 
 const TAGS = [
@@ -34,25 +58,8 @@ const COMMON_ATTRS = [
 const SAFE_IMAGE_DATA = /^data:image\/(png|jpe?g|gif|webp|bmp);base64,[a-z0-9+/=\s]+$/i;
 const REMOTE = /^(https?:)?\/\//i;
 
-/** Neutralises CSS: no scripting constructs, no @import, remote url()s only when allowed. */
-export function neutralizeCss(css: string, opts: SanitizeOptions, count: { blocked: number }): string {
-  return css
-    .replace(/expression\s*\(|behaviou?r\s*:|-moz-binding\s*:|javascript\s*:|vbscript\s*:/gi, 'blocked:')
-    .replace(/@import\b[^;]*;?/gi, () => { count.blocked++; return ''; })
-    .replace(/url\(\s*(['"]?)(.*?)\1\s*\)/gi, (_m, _q, raw: string) => {
-      const url = raw.trim();
-      if (/^cid:/i.test(url)) {
-        const data = opts.cid?.get(decodeCid(url));
-        return data ? `url('${data}')` : 'url()';
-      }
-      if (SAFE_IMAGE_DATA.test(url)) return `url('${url}')`;
-      if (REMOTE.test(url) && opts.allowRemote) return `url('${url.replace(/['"\\\n\r]/g, '')}')`;
-      if (REMOTE.test(url)) count.blocked++;
-      return 'url()';
-    });
-}
-
-function decodeCid(url: string): string {
+/** A Content-ID as referenced from HTML (`cid:` URL, maybe percent-encoded), bare. */
+export function cidOf(url: string): string {
   const id = bareId(url.replace(/^cid:/i, ''));
   try {
     return decodeURIComponent(id);
@@ -61,15 +68,63 @@ function decodeCid(url: string): string {
   }
 }
 
+/** Every Content-ID the HTML mentions in a cid: URL, lower-cased; one pass. */
+export function referencedCids(html: string): Set<string> {
+  const out = new Set<string>();
+  const lower = html.toLowerCase();
+  let end = 0;
+  for (let at = lower.indexOf('cid:'); at >= 0; at = lower.indexOf('cid:', end)) {
+    end = at + 4;
+    while (end < lower.length && !` \t\r\n"'()<>`.includes(lower[end]!)) end++; // each character once
+    out.add(cidOf(lower.slice(at, end)));
+  }
+  return out;
+}
+
+/** What a URL in the mail becomes: kept (data:, cid: resolved, remote when allowed) or dropped. */
+function resourcePolicy(opts: SanitizeOptions, count: { blocked: number }) {
+  return (url: string, context: UrlContext): string | undefined => {
+    if (context === 'import') {
+      if (REMOTE.test(url)) count.blocked++;
+      return undefined;
+    }
+    if (/^cid:/i.test(url)) return opts.cid?.get(cidOf(url));
+    if (SAFE_IMAGE_DATA.test(url)) return url;
+    if (REMOTE.test(url)) {
+      if (opts.allowRemote) return url;
+      count.blocked++;
+    }
+    return undefined;
+  };
+}
+
+/**
+ * sanitize-html passes <style> text through as it came. In its output "<style" can only start a
+ * style element and the first "</style>" after it ends it (text and attribute values have their
+ * "<" escaped), so one scan finds every style sheet; css.ts never writes a "<".
+ */
+function rewriteStyleElements(html: string, rewrite: (css: string) => string): string {
+  let out = '';
+  let pos = 0;
+  for (let open = html.indexOf('<style', pos); open >= 0; open = html.indexOf('<style', pos)) {
+    const bodyStart = html.indexOf('>', open) + 1;
+    const close = html.indexOf('</style>', bodyStart);
+    const bodyEnd = close < 0 ? html.length : close;
+    const css = rewrite(html.slice(bodyStart, bodyEnd));
+    out += html.slice(pos, open) + (css ? `<style>${css}</style>` : '');
+    pos = close < 0 ? html.length : close + '</style>'.length;
+  }
+  return out + html.slice(pos);
+}
+
 export function sanitizeHtml(raw: string, opts: SanitizeOptions): SanitizedHtml {
   const count = { blocked: 0 };
-  // sanitize-html passes <style> text through untouched, so it is neutralised first.
-  const input = raw.replace(/(<style\b[^>]*>)([\s\S]*?)(<\/style\s*>)/gi, (_m, open: string, css: string, close: string) =>
-    `${open}${neutralizeCss(css, opts, count)}${close}`);
-
-  const html = sanitize(input, {
+  const resolve = resourcePolicy(opts, count);
+  let depth = 0;
+  let droppedStyleSheets = 0;
+  const sanitized = sanitize(raw, {
     allowedTags: TAGS,
-    allowVulnerableTags: true, // <style> is allowed on purpose; its text was neutralised above
+    allowVulnerableTags: true, // <style> is allowed on purpose; its text is rewritten below
     disallowedTagsMode: 'discard',
     nonTextTags: ['script', 'textarea', 'option', 'noscript', 'title', 'xmp', 'template', 'head', 'iframe', 'object', 'select'],
     allowedAttributes: {
@@ -80,10 +135,19 @@ export function sanitizeHtml(raw: string, opts: SanitizeOptions): SanitizedHtml 
     allowedSchemes: ['http', 'https', 'mailto'],
     allowedSchemesByTag: { img: ['http', 'https', 'data'] },
     allowProtocolRelative: false,
+    // htmlparser2 reports every element it opens and closes (implied closes too), so this is the
+    // depth of its open-element stack.
+    onOpenTag: () => {
+      if (++depth > MAX_HTML_DEPTH) throw new HtmlTooComplex(MAX_HTML_DEPTH);
+    },
+    onCloseTag: () => { depth--; },
     transformTags: {
       '*': (tagName, attribs) => {
         const out: Record<string, string> = { ...attribs };
-        if (out.style !== undefined) out.style = neutralizeCss(out.style, opts, count);
+        if (out.style !== undefined) {
+          if (out.style.length > MAX_STYLE_ATTRIBUTE_CHARS) delete out.style;
+          else out.style = sanitizeStyleAttribute(out.style, resolve);
+        }
         if (tagName === 'a' && out.href !== undefined) {
           // Links never navigate the reader: the host opens them outside after validating them.
           out.rel = 'noopener noreferrer';
@@ -94,7 +158,14 @@ export function sanitizeHtml(raw: string, opts: SanitizeOptions): SanitizedHtml 
       },
     },
   });
-  return { html, remoteBlocked: count.blocked };
+  const html = rewriteStyleElements(sanitized, (css) => {
+    if (css.length > MAX_STYLESHEET_CHARS) {
+      droppedStyleSheets++;
+      return '';
+    }
+    return sanitizeStylesheet(css, resolve);
+  });
+  return { html, remoteBlocked: count.blocked, droppedStyleSheets };
 }
 
 function rewriteImage(attribs: Record<string, string>, opts: SanitizeOptions, count: { blocked: number }): void {
@@ -102,7 +173,7 @@ function rewriteImage(attribs: Record<string, string>, opts: SanitizeOptions, co
   delete attribs.src;
   delete attribs.srcset;
   if (/^cid:/i.test(src)) {
-    const data = opts.cid?.get(decodeCid(src));
+    const data = opts.cid?.get(cidOf(src));
     if (data) attribs.src = data;
     else attribs['data-cid-missing'] = 'true';
   } else if (SAFE_IMAGE_DATA.test(src)) {

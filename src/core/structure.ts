@@ -1,6 +1,8 @@
 // Reads a BODYSTRUCTURE and decides what to show: which text/html and text/plain parts are the
-// body, which images are inline (cid:) resources of the HTML, and what is an attachment. This
-// happens before any body byte is fetched, so only the parts to show ever cross the wire.
+// body (all of them, in order: RFC 2046 §5.1.3 shows the parts of a multipart/mixed one after the
+// other), which images are inline (cid:) resources of the HTML, and what is an attachment. This
+// happens before any body byte is fetched, so only the parts to show ever cross the wire. Every
+// count is bounded: a message of 10,000 parts plans in one pass and shows a readable first part.
 import type { MessageStructureObject } from 'imapflow';
 import { bareId } from './ids';
 
@@ -22,19 +24,26 @@ export interface PartInfo {
 }
 
 export interface MessagePlan {
-  html?: PartInfo;
-  text?: PartInfo;
+  /** The text/plain and text/html parts to show, in reading order. */
+  body: PartInfo[];
   /** Resources of the HTML that carry a Content-ID (candidates for cid: URLs). */
   inline: PartInfo[];
   attachments: PartInfo[];
+  /** What the reader must say about parts it does not show as the sender meant. */
+  notes: string[];
 }
 
-const MAX_DEPTH = 40;
+/** Dovecot itself stops parsing MIME at 100 levels (message_parser max_nested_mime_parts). */
+export const MAX_DEPTH = 100;
+/** Text parts shown one after another; further ones are listed as attachments. */
+export const MAX_BODY_PARTS = 50;
+/** Inline images fetched with the message; further ones are listed as attachments. */
+export const MAX_INLINE_PARTS = 100;
 
 function leafInfo(node: MessageStructureObject, part: string): PartInfo {
   const params = node.parameters ?? {};
   const dparams = node.dispositionParameters ?? {};
-  const info: PartInfo = { part, type: node.type.toLowerCase(), size: node.size ?? 0 };
+  const info: PartInfo = { part, type: (node.type || 'application/octet-stream').toLowerCase(), size: node.size ?? 0 };
   if (params.charset) info.charset = params.charset;
   if (node.encoding) info.encoding = node.encoding.toLowerCase();
   if (node.disposition) info.disposition = node.disposition.toLowerCase();
@@ -49,38 +58,49 @@ function leafInfo(node: MessageStructureObject, part: string): PartInfo {
   return info;
 }
 
-const isBodyText = (p: PartInfo) =>
+const typeOf = (node: MessageStructureObject) => (node.type || '').toLowerCase();
+const isMultipart = (node: MessageStructureObject) => typeOf(node).startsWith('multipart/');
+
+export const isBodyText = (p: PartInfo) =>
   (p.type === 'text/plain' || p.type === 'text/html') && p.disposition !== 'attachment' && !p.filename;
 
 export function planMessage(root: MessageStructureObject): MessagePlan {
-  const plan: MessagePlan = { inline: [], attachments: [] };
+  const plan: MessagePlan = { body: [], inline: [], attachments: [], notes: [] };
+  let tooDeep = false;
+  let extraBody = 0;
+  let extraInline = 0;
 
-  const takeBody = (p: PartInfo): boolean => {
-    if (!isBodyText(p)) return false;
-    if (p.type === 'text/html' && !plan.html) plan.html = p;
-    else if (p.type === 'text/plain' && !plan.text) plan.text = p;
-    else return false;
-    return true;
+  const leaf = (node: MessageStructureObject, part: string, role: 'body' | 'related-resource'): void => {
+    const info = leafInfo(node, part);
+    if (role === 'related-resource' && info.contentId && info.type.startsWith('image/')) {
+      if (plan.inline.length < MAX_INLINE_PARTS) return void plan.inline.push(info);
+      extraInline++;
+    } else if (role === 'body' && isBodyText(info)) {
+      if (plan.body.length < MAX_BODY_PARTS) return void plan.body.push(info);
+      extraBody++;
+    }
+    plan.attachments.push(info);
   };
 
   const walk = (node: MessageStructureObject, depth: number, role: 'body' | 'related-resource'): void => {
-    const type = node.type.toLowerCase();
     const part = node.part ?? '1';
-    const children = node.childNodes ?? [];
-    if (!type.startsWith('multipart/') || depth >= MAX_DEPTH) {
-      const info = leafInfo(node, part);
-      if (role === 'related-resource' && info.contentId && info.type.startsWith('image/')) plan.inline.push(info);
-      else if (role === 'body' && takeBody(info)) return;
-      else if (!type.startsWith('multipart/')) plan.attachments.push(info);
+    if (!isMultipart(node)) return leaf(node, part, role);
+    if (depth >= MAX_DEPTH) {
+      tooDeep = true;
       return;
     }
+    const children = node.childNodes ?? [];
+    const type = typeOf(node);
     if (type === 'multipart/alternative') {
-      // The richest alternative we can show is the body; its siblings are the same content.
-      const htmlChild = [...children].reverse().find((c) => containsType(c, 'text/html', depth + 1));
-      const textChild = children.find((c) => c.type.toLowerCase() === 'text/plain');
-      if (htmlChild) walk(htmlChild, depth + 1, role);
-      if (textChild && textChild !== htmlChild) walk(textChild, depth + 1, role);
-      if (!htmlChild && !textChild && children[0]) walk(children[0], depth + 1, role);
+      // The last alternative is the richest (RFC 2046 §5.1.4); the richest we can show is the
+      // body, the other text ones say the same. Others (a calendar invitation) stay attachments.
+      const shown = [...children].reverse().find((c) => containsType(c, 'text/html', depth + 1))
+        ?? [...children].reverse().find((c) => containsType(c, 'text/plain', depth + 1))
+        ?? children[0];
+      for (const c of children) {
+        if (c === shown) walk(c, depth + 1, role);
+        else if (!isMultipart(c) && typeOf(c) !== 'text/plain' && typeOf(c) !== 'text/html') leaf(c, c.part ?? part, 'body');
+      }
       return;
     }
     if (type === 'multipart/related') {
@@ -93,13 +113,16 @@ export function planMessage(root: MessageStructureObject): MessagePlan {
   };
 
   walk(root, 0, 'body');
+  if (tooDeep) plan.notes.push(`Parts nested more than ${MAX_DEPTH} levels deep are not shown.`);
+  if (extraBody) plan.notes.push(`This message has ${MAX_BODY_PARTS + extraBody} text parts; the first ${MAX_BODY_PARTS} are shown, the other ${extraBody} are listed as attachments.`);
+  if (extraInline) plan.notes.push(`This message has ${MAX_INLINE_PARTS + extraInline} inline images; the first ${MAX_INLINE_PARTS} are shown, the other ${extraInline} are listed as attachments.`);
   return plan;
 }
 
 function containsType(node: MessageStructureObject, type: string, depth: number): boolean {
   if (depth > MAX_DEPTH) return false;
-  if (node.type.toLowerCase() === type) return node.disposition?.toLowerCase() !== 'attachment';
-  if (!node.type.toLowerCase().startsWith('multipart/')) return false;
+  if (typeOf(node) === type) return node.disposition?.toLowerCase() !== 'attachment';
+  if (!isMultipart(node)) return false;
   return (node.childNodes ?? []).some((c) => containsType(c, type, depth + 1));
 }
 

@@ -2,6 +2,7 @@
 // the Mailboxes view asks for folders.
 import * as vscode from 'vscode';
 import { bareMessageId } from '../core/links';
+import { messageText } from '../core/reader';
 import { registerAccountCommands } from './commands/accountCommands';
 import type { CommandContext } from './commands/context';
 import { registerMessageCommands } from './commands/messageCommands';
@@ -30,7 +31,7 @@ export function activate(context: vscode.ExtensionContext): void {
     (action, target) => vscode.commands.executeCommand(COMMAND_FOR[action], undefined, [treeNodeFor(target)]) as Promise<void>,
     async (target, content) => {
       const tasks = content.messageId && links ? await links.tasksLinkingTo(target.account.name, bareMessageId(content.messageId)) : [];
-      const refs = await findWorkspaceRefs(`${content.subject}\n${content.text ?? stripTags(content.unsafeHtml ?? '')}`);
+      const refs = await findWorkspaceRefs(`${content.subject}\n${messageText(content)}`);
       return [
         ...tasks.map((t, i) => ({
           item: { id: `t${i}`, kind: 'task' as const, label: t.text || 'Task', detail: `${vscode.workspace.asRelativePath(t.uri)}:${t.line + 1}` },
@@ -78,10 +79,6 @@ const COMMAND_FOR = {
 function treeNodeFor(target: actions.MessageTarget) {
   const message = target.account.findSummary(target.ref) ?? { ...target.ref, flags: [], date: '', from: [], to: [], cc: [], subject: '', size: 0, hasAttachments: false };
   return { kind: 'message' as const, account: target.account, message };
-}
-
-function stripTags(html: string): string {
-  return html.replace(/<(style|script)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]+>/g, ' ').replace(/&nbsp;/g, ' ');
 }
 
 export function deactivate(): void {}

@@ -13,6 +13,9 @@ export interface ReaderAttachment {
   size: number;
 }
 
+/** One part of the body, shown in order: HTML (sanitized by the host) or plain text. */
+export type ReaderBodyPart = { kind: 'html'; html: string } | { kind: 'text'; text: string };
+
 export interface ReaderMessage {
   /** Opaque key the host uses to find the message again. */
   key: string;
@@ -22,9 +25,7 @@ export interface ReaderMessage {
   cc: ReaderAddress[];
   date?: string;
   flags: string[];
-  /** Sanitized by the host. */
-  html?: string;
-  text?: string;
+  body: ReaderBodyPart[];
   remoteBlocked: number;
   remoteAllowed: boolean;
   attachments: ReaderAttachment[];
@@ -96,6 +97,28 @@ export function parseReaderRequest(raw: unknown): ReaderToHost | undefined {
   }
 }
 
+// A mailto: link opens the user's mail program, and some honour fields beyond RFC 6068's
+// (attach=/etc/passwd, x-headers): only these survive.
+const MAILTO_FIELDS = new Set(['to', 'cc', 'bcc', 'subject', 'body']);
+
+function safeMailto(url: URL): string | undefined {
+  const fields: string[] = [];
+  for (const pair of url.search.slice(1).split('&')) {
+    const eq = pair.indexOf('=');
+    const name = (eq < 0 ? pair : pair.slice(0, eq)).toLowerCase();
+    if (!MAILTO_FIELDS.has(name)) continue;
+    let value: string;
+    try {
+      value = decodeURIComponent(eq < 0 ? '' : pair.slice(eq + 1)); // "+" is a plus in mailto: (RFC 6068)
+    } catch {
+      continue;
+    }
+    fields.push(`${name}=${encodeURIComponent(value)}`);
+  }
+  if (!url.pathname && !fields.length) return undefined;
+  return `mailto:${url.pathname}${fields.length ? `?${fields.join('&')}` : ''}`;
+}
+
 /** Links from mail open outside VS Code only for these schemes, and only well-formed. */
 export function safeExternalLink(href: string): string | undefined {
   let url: URL;
@@ -105,6 +128,6 @@ export function safeExternalLink(href: string): string | undefined {
     return undefined;
   }
   if (url.protocol === 'http:' || url.protocol === 'https:') return url.hostname ? url.toString() : undefined;
-  if (url.protocol === 'mailto:') return url.pathname || url.search ? url.toString() : undefined;
+  if (url.protocol === 'mailto:') return safeMailto(url);
   return undefined;
 }

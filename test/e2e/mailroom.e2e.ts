@@ -258,3 +258,56 @@ test('with threading on, a reply that has only References nests under its parent
   await eventually('"Budget plan" with both replies under it', async () => /· 2 replies$/.test(await description('Budget plan')));
   assert.equal(await row('Re: Budget plan').count(), 0, 'the replies are inside the collapsed thread');
 }));
+
+// Fixed, sticky and huge-z-index CSS, inline and in a <style>: a fake toolbar over the real one,
+// a veil that lets clicks through, a "verified" sender line. Written the way a phisher would.
+const HOSTILE_CSS_HTML = `<style>b { position: fixed; bottom: 0; left: 0; z-index: 999999; font-size: 32px; background: #fff }</style>
+<div style="position:fixed;top:0;left:0;right:0;height:90px;z-index:2147483647;background:#c00">
+  <a href="https://evil.example/toolbar" style="display:block;height:90px;color:#fff">Archive Delete Flag Mark Unread</a></div>
+<div style="position:fixed;top:0;left:0;right:0;bottom:0;z-index:2147483646;pointer-events:none;background:rgba(255,0,0,.3)">Verified sender</div>
+<p style="position:sticky;top:0;z-index:99999">Sticky banner</p>
+<b>From: security@bank.example (verified)</b>
+<p>Hostile CSS body text</p>`;
+
+test('a mail\'s CSS stays inside its box: the real toolbar is not covered, and its buttons do what they say', { timeout: 120_000 }, () => step('hostile-css', async () => {
+  const subject = 'Hostile CSS mail';
+  await imap.append('INBOX', buildMessage({ from: 'Mallory <mallory@example.test>', to: 'alice@example.test', subject, text: 'plain', html: HOSTILE_CSS_HTML }), []);
+  await row(subject).waitFor({ timeout: 30_000 });
+  await openMessage(subject);
+  const frame = wb!.webviewFrame();
+  await frame.locator('.mail-html').waitFor();
+  await eventually('\\Seen on the server (markReadOnOpen)', async () => (await serverFlags('INBOX', subject))?.has('\\Seen'));
+  await frame.locator('.toolbar vscode-button', { hasText: /^\s*Mark Unread\s*$/ }).waitFor();
+
+  const geometry = await frame.locator('.mail-html').evaluate((host) => {
+    const document = host.ownerDocument;
+    const box = host.getBoundingClientRect();
+    const outside = [...host.shadowRoot!.querySelectorAll('*')]
+      .map((e) => ({ tag: e.tagName, r: e.getBoundingClientRect() }))
+      .filter(({ r }) => r.width > 0 && r.height > 0 && (r.top < box.top - 1 || r.left < box.left - 1 || r.bottom > box.bottom + 1 || r.right > box.right + 1))
+      .map(({ tag, r }) => `${tag} ${Math.round(r.left)},${Math.round(r.top)} ${Math.round(r.width)}x${Math.round(r.height)}`);
+    const covered = [...document.querySelectorAll('.toolbar vscode-button')].filter((b) => {
+      const r = b.getBoundingClientRect();
+      const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+      return !hit || !(hit === b || b.contains(hit));
+    }).map((b) => b.textContent?.trim());
+    return { outside, covered };
+  });
+  assert.deepEqual(geometry.outside, [], 'every element the mail renders is inside the mail box');
+  assert.deepEqual(geometry.covered, [], 'nothing of the mail lies over the toolbar buttons');
+  await wb!.screenshot('hostile-css');
+
+  // A person clicks where they see the buttons: page coordinates, not the element.
+  const clickAt = async (label: RegExp) => {
+    const box = await frame.locator('.toolbar vscode-button', { hasText: label }).boundingBox();
+    assert.ok(box, `${label} is on screen`);
+    await wb!.page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  };
+  await clickAt(/^\s*Flag\s*$/);
+  await eventually('\\Flagged on the server after clicking Flag', async () => (await serverFlags('INBOX', subject))?.has('\\Flagged'));
+  await clickAt(/^\s*Mark Unread\s*$/);
+  await eventually('\\Seen removed on the server after clicking Mark Unread', async () => {
+    const flags = await serverFlags('INBOX', subject);
+    return flags !== undefined && !flags.has('\\Seen');
+  });
+}));

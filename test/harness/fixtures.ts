@@ -453,6 +453,162 @@ A Windows device name in a Windows path.
 This message is flagged and unread.
 `,
   },
+  // The malformed and many-part corpus (reader.test.ts): shapes real mail takes. Each has a line
+  // the reader must show (MALFORMED_EXPECT) and, when the damage can be seen, a note about it.
+  {
+    key: 'mixed-inline-texts',
+    subject: 'Several inline text parts fixture',
+    flags: ['\\Seen'],
+    mime: `Content-Type: multipart/mixed; boundary="mixed-texts-1"
+
+--mixed-texts-1
+Content-Type: multipart/alternative; boundary="alt-texts-2"
+
+--alt-texts-2
+Content-Type: text/plain; charset=us-ascii
+
+First part, plain alternative.
+--alt-texts-2
+Content-Type: text/html; charset=us-ascii
+
+<p>First part, <b>HTML</b> alternative.</p>
+--alt-texts-2--
+--mixed-texts-1
+Content-Type: application/pdf; name="middle.pdf"
+Content-Disposition: attachment; filename="middle.pdf"
+Content-Transfer-Encoding: base64
+
+${base64Lines(REPORT_PDF)}
+--mixed-texts-1
+Content-Type: text/plain; charset=us-ascii
+Content-Disposition: inline
+
+Second part: a forwarded note in plain text.
+--mixed-texts-1
+Content-Type: text/html; charset=us-ascii
+
+<p>Third part: an HTML note side by side.</p>
+--mixed-texts-1
+Content-Type: text/plain; charset=us-ascii
+
+_______________________________________________
+Mailing-list footer: unsubscribe at https://lists.example.test/
+--mixed-texts-1--
+`,
+  },
+  {
+    key: 'odd-case-headers',
+    subject: 'Odd case headers fixture',
+    flags: ['\\Seen'],
+    mime: `CONTENT-TYPE: TEXT/PLAIN; CHARSET="ISO-8859-1"
+content-transfer-encoding: QUOTED-PRINTABLE
+
+Odd case headers: caf=E9 cr=E8me.
+`,
+  },
+  {
+    key: 'duplicate-params',
+    subject: 'Duplicate parameters fixture',
+    flags: ['\\Seen'],
+    mime: `Content-Type: multipart/mixed; boundary="dup-a"; boundary="dup-b"
+
+--dup-a
+Content-Type: text/plain; charset=us-ascii; charset=utf-8
+
+Duplicate parameters: the first boundary wins.
+--dup-a--
+`,
+  },
+  {
+    key: 'boundary-in-part',
+    subject: 'Boundary text inside a part fixture',
+    flags: ['\\Seen'],
+    mime: `Content-Type: multipart/mixed; boundary="inner"
+
+--inner
+Content-Type: text/plain; charset=us-ascii
+
+Boundary text inside a part, before the stray line.
+--inner
+and after the stray boundary line, still text the user must see.
+--inner--
+`,
+  },
+  {
+    key: 'deep-nesting',
+    subject: 'Deep nesting fixture',
+    flags: ['\\Seen'],
+    mime: Array.from({ length: 60 }, (_, i) => `Content-Type: multipart/mixed; boundary="deep-${i}"\n\n--deep-${i}\n`).join('')
+      + 'Content-Type: text/plain; charset=us-ascii\n\nDeep nesting: sixty levels down.\n'
+      + Array.from({ length: 60 }, (_, i) => `--deep-${59 - i}--\n`).join(''),
+  },
+  {
+    key: 'invalid-utf8',
+    subject: 'Invalid UTF-8 fixture',
+    flags: ['\\Seen'],
+    mime: Buffer.concat([
+      Buffer.from(crlf('Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\nInvalid UTF-8: '), 'latin1'),
+      Buffer.from('caf\xe9 \xff\xfe end.\r\n', 'latin1'),
+    ]),
+  },
+  {
+    key: 'broken-base64',
+    subject: 'Broken base64 fixture',
+    flags: ['\\Seen'],
+    mime: `Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: base64
+
+${Buffer.from('Broken base64: this line decodes.\n', 'utf8').toString('base64')}
+!!!! not base64 at all ####
+${Buffer.from('And so does this one', 'utf8').toString('base64').slice(0, -3)}
+`,
+  },
+  {
+    key: 'broken-qp',
+    subject: 'Broken quoted-printable fixture',
+    flags: ['\\Seen'],
+    mime: `Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: quoted-printable
+
+Broken quoted-printable: =ZZ is not an escape, =C3=A9 is.
+The last line ends in a lone =`,
+  },
+  {
+    key: 'unknown-encoding',
+    subject: 'Unknown transfer encoding fixture',
+    flags: ['\\Seen'],
+    mime: `Content-Type: text/plain; charset=us-ascii
+Content-Transfer-Encoding: x-made-up
+
+Unknown transfer encoding: shown as it is.
+`,
+  },
+  {
+    key: 'nul-bytes',
+    subject: 'NUL bytes fixture',
+    flags: ['\\Seen'],
+    mime: Buffer.concat([
+      Buffer.from(crlf('Content-Type: multipart/alternative; boundary="nul-1"\n\n--nul-1\nContent-Type: text/plain; charset=us-ascii\nContent-Transfer-Encoding: 8bit\n\nNUL\0bytes in the plain part.\n--nul-1\nContent-Type: text/html; charset=us-ascii\nContent-Transfer-Encoding: 8bit\n\n<p>NUL\0bytes in the HTML part.</p>\n--nul-1--\n'), 'latin1'),
+    ]),
+  },
+  {
+    key: 'multipart-without-boundary',
+    subject: 'Multipart without boundary fixture',
+    flags: ['\\Seen'],
+    mime: `Content-Type: multipart/mixed
+
+Multipart without a boundary: the body is still text.
+`,
+  },
+  {
+    key: 'empty-multipart',
+    subject: 'Empty multipart fixture',
+    flags: ['\\Seen'],
+    mime: `Content-Type: multipart/mixed; boundary="nothing-here"
+
+Only a preamble, no part at all.
+`,
+  },
 ];
 
 /** In INBOX order: FIXTURES[i] has UID i + 1. */

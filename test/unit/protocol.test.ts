@@ -29,3 +29,11 @@ test('links from mail open only as http, https or mailto', () => {
     assert.equal(safeExternalLink(bad), undefined, bad);
   }
 });
+
+test('mailto: links keep only to, cc, bcc, subject and body', () => {
+  assert.equal(safeExternalLink('mailto:ann@example.com?attach=/etc/passwd&subject=Hi%20there&X-Mailer=evil&body=a+b%26c&Attachment=~/.ssh/id_rsa&CC=bob@example.com'),
+    'mailto:ann@example.com?subject=Hi%20there&body=a%2Bb%26c&cc=bob%40example.com');
+  assert.equal(safeExternalLink('mailto:?to=ann@example.com&attach=x'), 'mailto:?to=ann%40example.com');
+  assert.equal(safeExternalLink('mailto:?attach=/etc/passwd'), undefined, 'nothing left to write to');
+  assert.equal(safeExternalLink('mailto:ann@example.com?body=%E0%A4%A'), 'mailto:ann@example.com', 'a field that does not decode is dropped');
+});

@@ -34,7 +34,7 @@ test('remote images and CSS are blocked and counted until allowed', () => {
   assert.equal(off.remoteBlocked, 5);
   const on = sanitizeHtml(src, { allowRemote: true });
   assert.match(on.html, /<img [^>]*src="http:\/\/t.test\/pixel.gif"/);
-  assert.match(on.html, /url\('https:\/\/t.test\/x.png'\)/);
+  assert.match(on.html, /url\(&quot;https:\/\/t.test\/x.png&quot;\)/);
   assert.ok(!on.html.includes('@import'), 'imports stay blocked even when remote content is allowed');
 });
 

@@ -179,9 +179,8 @@ export class ReaderPanel extends Disposable {
       attachments: view.attachments.map((a) => ({ part: a.part, filename: a.filename, type: a.type, size: a.size })),
       warnings: [...view.warnings, ...s.notes, ...(s.remoteNote && view.remoteBlocked > 0 ? [s.remoteNote] : [])],
       truncated: view.truncated,
+      body: view.body,
       ...(view.date ? { date: view.date } : {}),
-      ...(view.html !== undefined ? { html: view.html } : {}),
-      ...(view.text !== undefined ? { text: view.text } : {}),
     };
     this.post({ type: 'show', message });
     if (s.relatedItems.length) this.post({ type: 'related', key: s.key, items: s.relatedItems });
