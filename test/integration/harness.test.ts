@@ -246,6 +246,23 @@ test('proxy: cutAll drops connections, setAccepting(false) refuses new ones', as
   await again.logout();
 });
 
+test('proxy: blackHoleAll silences open connections without closing them; new ones work', async () => {
+  const proxy = await startProxy(server);
+  proxies.push(proxy);
+  const c = await loggedIn('alice', { port: proxy.port, timeoutMs: 1000 });
+  await c.ok('NOOP');
+  assert.equal(proxy.blackHoleAll(), 1);
+  const before = proxy.bytesServerToClient;
+  await assert.rejects(c.command('NOOP'), /timed out/);
+  assert.equal(c.isOpen, true, 'no FIN, no RST: the client cannot tell');
+  assert.equal(proxy.bytesServerToClient, before, 'nothing forwarded');
+  assert.equal(proxy.blackHoled, 1);
+  const fresh = await loggedIn('alice', { port: proxy.port });
+  await fresh.ok('NOOP');
+  await fresh.logout();
+  c.destroy();
+});
+
 test('proxy: cutAfterServerBytes cuts in the middle of a big FETCH', async () => {
   const proxy = await startProxy(server);
   proxies.push(proxy);
