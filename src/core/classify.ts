@@ -68,6 +68,19 @@ function chain(err: unknown): AnyError[] {
   return out;
 }
 
+/**
+ * Whether a failed command failed because the connection did (closed, reset, timed out), as
+ * opposed to the server refusing it. imapflow reports both as `false` from many calls.
+ */
+export function isConnectionFailure(err: unknown): boolean {
+  return chain(err).some((e) => e.code !== undefined && (LOST.has(e.code) || e.code === 'ETIMEOUT' || e.code === 'ETIMEDOUT') && !e.responseStatus);
+}
+
+/** Whether that failure was the server going quiet (imapflow's socket timeout), not a close. */
+export function isSilence(err: unknown): boolean {
+  return chain(err).some((e) => e.code === 'ETIMEOUT' || e.code === 'ETIMEDOUT');
+}
+
 function certText(info: CertificateInfo | undefined): string {
   if (!info) return '';
   return ` Certificate: subject "${info.subject}", issued by "${info.issuer}"${info.selfSigned ? ' (self-signed)' : ''}, valid until ${info.validTo}, SHA-256 fingerprint ${info.fingerprint256}.`;
