@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { classifyError } from '../../src/core/classify';
 import { MailError } from '../../src/core/errors';
-import { useServer } from './setup';
+import { nextEvent } from '../../src/core/events';
+import { LiveUpdates } from '../../src/core/live';
+import { MemoryLogger, useServer } from './setup';
 
 // Two sessions per user and IP: the third login of alice from 127.0.0.1 gets NO [LIMIT].
 const ctx = useServer({ maxUserIpConnections: 2 });
@@ -35,8 +37,33 @@ test('a connection limit ([LIMIT]) is a transient refusal that says so, never a 
   await first.logout();
   await second.logout();
   const account = ctx.mailAccount('alice');
-  await account.connect();
+  // Dovecot counts a session until its imap process has gone, a moment after LOGOUT.
+  for (const deadline = Date.now() + 5000; ;) {
+    const e = await account.connect().then(() => undefined, (x: unknown) => x as MailError);
+    if (!e) break;
+    assert.equal(e.kind, 'serverUnavailable', e.message);
+    if (Date.now() > deadline) assert.fail('no slot freed up');
+    await new Promise((r) => setTimeout(r, 100));
+  }
   assert.equal(account.state.status, 'connected', 'the same password logs in once a slot is free');
+  await account.dispose();
+});
+
+test('live updates refused by the connection limit keep trying and start once a slot is free', { timeout: 30_000 }, async () => {
+  const account = ctx.mailAccount('alice', {}, { backoff: { baseMs: 100, maxMs: 400 } });
+  await account.connect();
+  const blocker = await ctx.otherClient('alice'); // with the command connection: 2 of 2
+  const live = new LiveUpdates(account, new MemoryLogger());
+  try {
+    const paused = nextEvent(live.onDidChangeState, (e) => e.state.status === 'reconnecting');
+    live.watch(['INBOX']);
+    const { state } = await paused;
+    assert.equal(state.status === 'reconnecting' && state.error.kind, 'serverUnavailable');
+    await blocker.logout();
+    await nextEvent(live.onDidChangeState, (e) => e.state.status === 'live', 10_000);
+  } finally {
+    live.dispose();
+  }
 });
 
 test('a password changed on the server while connected: the session goes on, the next login is a wrong password', async () => {
