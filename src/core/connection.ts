@@ -209,7 +209,7 @@ export class ImapConnection {
     // Filled in as imapflow reports; the session object exists before the client so its logger can write to it.
     const health: Omit<Session, 'client'> = { heardAt: Date.now(), active: 0 };
     try {
-      const credentials = await resolveCredentials(this.account, this.options.passwords);
+      const credentials = await resolveCredentials(this.account, this.options.passwords, (line) => this.logger.warn(`${this.tag()} ${line}`));
       const secret = credentials.pass ?? credentials.accessToken;
       if (secret) this.redactor.add(secret, credentials.user);
       client = new ImapFlow(await this.imapOptions(credentials, health));
