@@ -56,6 +56,11 @@ export interface ImapProxy {
   blackHoleAll(): number;
   /** pairs black-holed and not yet closed by their client */
   readonly blackHoled: number;
+  /**
+   * New pairs hold the server's bytes (its greeting first) this long before
+   * forwarding them: a slow login, to widen races around connecting. 0 = off.
+   */
+  setConnectDelay(ms: number): void;
   /** plaintext IMAP bytes forwarded server -> client (after rewriting), all pairs */
   bytesServerToClient: number;
   /** plaintext IMAP bytes forwarded client -> server, all pairs */
@@ -105,6 +110,7 @@ export async function startProxy(server: TestServer, opts: ProxyOptions = {}): P
   const rawSockets = new Set<net.Socket>();
   let accepting = true;
   let accepted = 0;
+  let connectDelayMs = 0;
   const refused: string[] = [];
 
   const filterCaps = (list: string): string =>
@@ -177,6 +183,9 @@ export async function startProxy(server: TestServer, opts: ProxyOptions = {}): P
     get blackHoled(): number {
       return [...pairs].filter((p) => p.dark).length;
     },
+    setConnectDelay(ms: number): void {
+      connectDelayMs = Math.max(0, ms);
+    },
     close(): Promise<void> {
       accepting = false;
       proxy.cutAll();
@@ -204,6 +213,10 @@ export async function startProxy(server: TestServer, opts: ProxyOptions = {}): P
     }
     const upstream = tls.connect({ host: server.host, port: server.imapsPort, ca: server.ca });
     upstream.on('error', () => undefined);
+    if (connectDelayMs > 0) {
+      upstream.pause();
+      setTimeout(() => upstream.resume(), connectDelayMs).unref();
+    }
 
     const pair: Pair = {
       client,

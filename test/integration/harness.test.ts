@@ -263,6 +263,21 @@ test('proxy: blackHoleAll silences open connections without closing them; new on
   c.destroy();
 });
 
+test('proxy: setConnectDelay holds the greeting of new connections', async () => {
+  const proxy = await startProxy(server);
+  proxies.push(proxy);
+  proxy.setConnectDelay(400);
+  const started = Date.now();
+  const slow = await loggedIn('alice', { port: proxy.port });
+  assert.ok(Date.now() - started >= 350, `greeted after ${Date.now() - started} ms`);
+  proxy.setConnectDelay(0);
+  const quick = Date.now();
+  const fast = await loggedIn('alice', { port: proxy.port });
+  assert.ok(Date.now() - quick < 350, `greeted after ${Date.now() - quick} ms`);
+  await slow.logout();
+  await fast.logout();
+});
+
 test('proxy: cutAfterServerBytes cuts in the middle of a big FETCH', async () => {
   const proxy = await startProxy(server);
   proxies.push(proxy);
