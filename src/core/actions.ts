@@ -205,7 +205,7 @@ export async function undoMove(conn: ImapConnection, move: MoveResult): Promise<
     });
     return;
   }
-  const refs = await conn.withMailbox(move.to, {}, async (client, mailbox) => {
+  const refs = await conn.withMailbox(move.to, { idempotent: true }, async (client, mailbox) => {
     const uids = await locateMoved(client, mailbox, move);
     return uids.map((uid) => ({ mailbox: move.to, uidValidity: uidValidityOf(mailbox), uid }));
   });
