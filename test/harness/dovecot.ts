@@ -831,8 +831,11 @@ export async function startDovecot(opts: StartDovecotOptions = {}): Promise<Test
       }
       killGroup(pid, 'SIGKILL');
       await exited;
-      // Any straggler of the group (an imap process finishing) goes too.
+      // Any straggler of the group (an imap process finishing) goes too, and is waited for: a log
+      // process still exiting holds the log sockets, and the next master refuses to start ("Socket
+      // already exists").
       killGroup(pid, 'SIGKILL');
+      for (const deadline = Date.now() + 1000; groupMembers(pid).length > 0 && Date.now() < deadline;) await sleep(5);
       try {
         fs.rmSync(pgidFile, { force: true });
       } catch {
