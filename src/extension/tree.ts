@@ -152,7 +152,8 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
       item.iconPath = new vscode.ThemeIcon(s.kind === 'connecting' ? 'sync~spin' : 'account');
       const live = liveProblem(account.liveState('INBOX'));
       if (live) {
-        item.description = [item.description, live.short].filter(Boolean).join(' · ');
+        // The problem first: a narrow sidebar cuts the end of the line.
+        item.description = [live.short, item.description].filter(Boolean).join(' · ');
         item.tooltip = `${item.tooltip as string}\n${live.detail}`;
       }
     }
