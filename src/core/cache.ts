@@ -31,15 +31,20 @@ const hash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0
 const DIR_MODE = 0o700;
 const FILE_MODE = 0o600;
 
-/** Makes what is already at `path` owner-only: folders 0700, files 0600 (symlinks are left alone, never followed). */
-async function restrict(path: string, depth: number): Promise<void> {
-  const s = await lstat(path).catch(() => undefined);
-  if (!s || s.isSymbolicLink()) return;
-  if (s.isDirectory()) {
-    if ((s.mode & 0o777) !== DIR_MODE) await chmod(path, DIR_MODE).catch(() => undefined);
-    if (depth > 0) for (const name of await readdir(path).catch(() => [] as string[])) await restrict(join(path, name), depth - 1);
-  } else if (s.isFile() && (s.mode & 0o777) !== FILE_MODE) {
-    await chmod(path, FILE_MODE).catch(() => undefined);
+/**
+ * Makes the folder `dir` and what is under it owner-only: folders 0700, files 0600 (symlinks are
+ * left alone, never followed). The files of a folder that already was 0700 are not looked at: it
+ * was made so by this code, after them or before them, and nobody else can reach them anyway.
+ */
+async function restrict(dir: string): Promise<void> {
+  const s = await lstat(dir).catch(() => undefined);
+  if (!s?.isDirectory()) return;
+  const wasOpen = (s.mode & 0o777) !== DIR_MODE;
+  if (wasOpen) await chmod(dir, DIR_MODE).catch(() => undefined);
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await restrict(path);
+    else if (wasOpen && entry.isFile()) await chmod(path, FILE_MODE).catch(() => undefined);
   }
 }
 
@@ -79,7 +84,7 @@ export class MailCache {
 
   private async writeNow<T>(file: string, data: T): Promise<void> {
     // Once per cache: the tree an older version left with default modes becomes owner-only.
-    this.restricted ??= restrict(this.root, 2);
+    this.restricted ??= restrict(this.root);
     await this.restricted;
     await mkdir(dirname(file), { recursive: true, mode: DIR_MODE });
     const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
