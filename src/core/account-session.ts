@@ -6,7 +6,7 @@ import {
   changeFlags, type DeleteResult, destroyMessages, expungeAll, type FlagChange, type MoveResult, moveMessages, undoMove,
 } from './actions';
 import type { BackoffOptions } from './backoff';
-import { type ConnectionState, ImapConnection } from './connection';
+import { type ConnectionState, type Deadlines, ImapConnection } from './connection';
 import { MailError } from './errors';
 import { Emitter, type Disposable, type Event } from './events';
 import { type Logger, SecretRedactor } from './log';
@@ -30,9 +30,15 @@ export interface MailAccountOptions {
   logger: Logger;
   traceProtocol?: boolean;
   backoff?: BackoffOptions;
-  /** For tests: how fast a watcher's idle connection enters IDLE. */
+  /** For tests: how fast a connection with nothing to do enters IDLE. */
   autoIdleDelayMs?: number;
+  /** For tests: the dead-connection deadlines (see ImapConnection). */
+  deadlines?: Partial<Deadlines>;
 }
+
+// A watcher's connection has nothing else to do: straight back to IDLE after each command, or the
+// server keeps new mail to itself until then (imapflow waits 15 s by default).
+const WATCH_IDLE_DELAY_MS = 200;
 
 export type UndoableAction = { kind: 'move'; result: MoveResult } | { kind: 'delete'; result: MoveResult };
 
@@ -77,7 +83,9 @@ export class MailAccount implements Disposable {
       autoReconnect,
       traceProtocol: this.options.traceProtocol ?? false,
       ...(this.options.backoff ? { backoff: this.options.backoff } : {}),
-      ...(this.options.autoIdleDelayMs !== undefined ? { autoIdleDelayMs: this.options.autoIdleDelayMs } : {}),
+      ...(this.options.deadlines ? { deadlines: this.options.deadlines } : {}),
+      ...(this.options.autoIdleDelayMs !== undefined ? { autoIdleDelayMs: this.options.autoIdleDelayMs }
+        : autoReconnect ? { autoIdleDelayMs: WATCH_IDLE_DELAY_MS } : {}),
     });
   }
 
@@ -193,8 +201,11 @@ export class MailAccount implements Disposable {
     return resolveMessageLink(this.ops, this.mailboxCache ?? (await this.listMailboxes()), link);
   }
 
-  /** A live view of `path` on its own IDLE connection; dispose it to stop. */
-  async watch(path: string): Promise<MailboxWatcher> {
+  /**
+   * A live view of `path` on its own IDLE connection, not started yet (start() connects; the
+   * watcher reconnects by itself from then on). Dispose it to stop and log out.
+   */
+  watcher(path: string): MailboxWatcher {
     const conn = this.newConnection(`watch ${path}`, true);
     this.primeFolders(conn);
     const watcher = new MailboxWatcher(conn, path, this.options.logger);
@@ -206,6 +217,12 @@ export class MailAccount implements Disposable {
       dispose();
       void conn.dispose();
     };
+    return watcher;
+  }
+
+  /** A started watcher of `path`; rejects (and stops it) if it cannot start. */
+  async watch(path: string): Promise<MailboxWatcher> {
+    const watcher = this.watcher(path);
     try {
       await watcher.start();
     } catch (err) {

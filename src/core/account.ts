@@ -79,15 +79,42 @@ export async function loadCa(account: AccountConfig): Promise<string | undefined
   }
 }
 
-/** Runs the configured token command; its first stdout line is the access token. */
-export function runTokenCommand(command: string, timeoutMs = 30_000): Promise<string> {
+// What a token command writes to stderr can hold what it guards (a refresh token, a client secret,
+// a decrypted password): it never goes into an error message, and a log gets one bounded line in
+// which only plain words survive.
+const PLAIN_WORD = /^[("'[]*(?:[A-Za-z]{1,15}|\d{1,4})[)"'\]:.,;!?]*$/;
+const SECRET_NAMED = /^(?:token|access_token|refresh_token|secret|client_secret|password|passwd|pass|key|bearer|code|authorization)[:=]?$/i;
+
+/** The first line of a token command's error output, bounded, with every word that could be a secret masked. */
+export function redactTokenCommandOutput(stderr: string): string {
+  const line = stderr.split(/\r?\n/).map((l) => l.trim()).find((l) => l.length > 0) ?? '';
+  let masked = false;
+  let previousNamedSecret = false;
+  const words = line.slice(0, 400).split(/\s+/).filter(Boolean).slice(0, 30).map((w) => {
+    const keep = PLAIN_WORD.test(w) && !previousNamedSecret;
+    previousNamedSecret = SECRET_NAMED.test(w.replace(/^[("'[]+/, ''));
+    if (keep) return w;
+    masked = true;
+    return '[redacted]';
+  });
+  return words.join(' ').replace(/(\[redacted\] )+\[redacted\]/g, '[redacted]') + (masked ? ' (words that could be secrets masked)' : '');
+}
+
+/**
+ * Runs the configured token command; its first stdout line is the access token. A failure says
+ * how the command ended, never what it printed; `log` gets a redacted line of its error output.
+ */
+export function runTokenCommand(command: string, timeoutMs = 30_000, log?: (line: string) => void): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile('/bin/sh', ['-c', command], { timeout: timeoutMs, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
       if (err) {
-        const why = (err as NodeJS.ErrnoException & { killed?: boolean }).killed
-          ? `did not finish within ${Math.round(timeoutMs / 1000)} s`
-          : `failed (${err.code ?? 'error'})${stderr.trim() ? `: ${stderr.trim().split('\n')[0]!.slice(0, 200)}` : ''}`;
-        reject(new MailError('oauthToken', `The OAuth2 token command ${why}`));
+        const e = err as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null };
+        const why = e.killed ? `did not finish within ${Math.round(timeoutMs / 1000)} s`
+          : typeof e.code === 'number' ? `failed (exit code ${e.code})`
+            : `failed (${e.signal ? `signal ${e.signal}` : e.code ?? 'error'})`;
+        const said = stderr.trim() ? redactTokenCommandOutput(stderr) : '';
+        if (said) log?.(`The OAuth2 token command ${why}; its error output: ${said}`);
+        reject(new MailError('oauthToken', `The OAuth2 token command ${why}.${said && log ? ' Its error output is in the Mailroom log.' : ''}`));
         return;
       }
       const token = stdout.split(/\r?\n/).map((l) => l.trim()).find((l) => l.length > 0);
@@ -97,9 +124,9 @@ export function runTokenCommand(command: string, timeoutMs = 30_000): Promise<st
   });
 }
 
-export async function resolveCredentials(account: AccountConfig, passwordProvider: PasswordProvider): Promise<Credentials> {
+export async function resolveCredentials(account: AccountConfig, passwordProvider: PasswordProvider, log?: (line: string) => void): Promise<Credentials> {
   if (account.oauth2TokenCommand) {
-    return { user: account.user, accessToken: await runTokenCommand(account.oauth2TokenCommand) };
+    return { user: account.user, accessToken: await runTokenCommand(account.oauth2TokenCommand, undefined, log) };
   }
   const pass = await passwordProvider(account);
   if (pass === undefined || pass === '') {

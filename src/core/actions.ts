@@ -114,7 +114,8 @@ export async function moveMessages(conn: ImapConnection, refs: MessageRef[], des
   if (groups.size !== 1) throw new MailError('unsupported', 'Move messages from one folder at a time.');
   const [from, group] = [...groups][0]!;
   if (from === destination) throw new MailError('unsupported', `The messages are already in "${destination}".`);
-  return conn.withMailbox(from, {}, async (client, mailbox) => {
+  const uncertain = `the move to "${destination}" may or may not have happened — check "${from}" and "${destination}"`;
+  return conn.withMailbox(from, { uncertain }, async (client, mailbox) => {
     const uids = checkRefs(mailbox, group, true);
     const result: MoveResult = { from, to: destination, uidValidity: uidValidityOf(mailbox), uids, messageIds: [] };
     const record = (r: { uidMap?: Map<number, number>; uidValidity?: bigint }) => {
@@ -155,7 +156,8 @@ export async function destroyMessages(conn: ImapConnection, refs: MessageRef[]):
   const groups = groupByMailbox(refs);
   if (groups.size !== 1) throw new MailError('unsupported', 'Delete messages from one folder at a time.');
   const [path, group] = [...groups][0]!;
-  return conn.withMailbox(path, {}, async (client, mailbox) => {
+  const uncertain = `the deletion may or may not have happened — check "${path}"`;
+  return conn.withMailbox(path, { uncertain }, async (client, mailbox) => {
     const uids = checkRefs(mailbox, group, true);
     if (!(await client.messageFlagsAdd(uids, ['\\Deleted'], { uid: true }))) throw refused(conn, `mark messages deleted in "${path}"`);
     const pending = await expungeExactly(conn, client, path, uids);
@@ -165,7 +167,7 @@ export async function destroyMessages(conn: ImapConnection, refs: MessageRef[]):
 
 /** CLOSE expunges every \Deleted message of the folder: only after the user confirmed it. */
 export async function expungeAll(conn: ImapConnection, path: string): Promise<void> {
-  await conn.withMailbox(path, {}, async (client, mailbox) => {
+  await conn.withMailbox(path, { uncertain: `the expunge may or may not have happened — check "${path}"` }, async (client, mailbox) => {
     if (mailbox.readOnly) throw new MailError('readOnly', `"${path}" is open read-only.`);
     if (!(await client.mailboxClose())) throw refused(conn, `expunge "${path}"`);
   });
@@ -190,11 +192,12 @@ async function locateMoved(client: ImapFlow, mailbox: MailboxObject, move: MoveR
 export async function undoMove(conn: ImapConnection, move: MoveResult): Promise<MoveResult | void> {
   if (move.pendingExpunge) {
     // The originals never left: clear their \Deleted and remove the copies instead.
-    await conn.withMailbox(move.from, {}, async (client, mailbox) => {
+    const uncertain = `the undo may or may not have happened — check "${move.from}" and "${move.to}"`;
+    await conn.withMailbox(move.from, { uncertain }, async (client, mailbox) => {
       if (uidValidityOf(mailbox) !== move.uidValidity) throw new MailError('uidValidityChanged', `"${move.from}" was rebuilt; cannot undo.`);
       if (!(await client.messageFlagsRemove(move.uids, ['\\Deleted'], { uid: true }))) throw refused(conn, 'restore the originals');
     });
-    await conn.withMailbox(move.to, {}, async (client, mailbox) => {
+    await conn.withMailbox(move.to, { uncertain }, async (client, mailbox) => {
       const copies = await locateMoved(client, mailbox, { ...move, messageIds: move.messageIds });
       if (!copies.length) return;
       if (!(await client.messageFlagsAdd(copies, ['\\Deleted'], { uid: true }))) throw refused(conn, 'remove the copies');
@@ -202,7 +205,7 @@ export async function undoMove(conn: ImapConnection, move: MoveResult): Promise<
     });
     return;
   }
-  const refs = await conn.withMailbox(move.to, {}, async (client, mailbox) => {
+  const refs = await conn.withMailbox(move.to, { idempotent: true }, async (client, mailbox) => {
     const uids = await locateMoved(client, mailbox, move);
     return uids.map((uid) => ({ mailbox: move.to, uidValidity: uidValidityOf(mailbox), uid }));
   });

@@ -1,10 +1,11 @@
 // A persistent cache per account: folder list with counts, the summaries of the messages that were
 // shown (per folder, keyed by UIDVALIDITY and HIGHESTMODSEQ for QRESYNC), and size-capped rendered
 // bodies. Plain JSON files (no native modules), written atomically (temp file + rename). A corrupt
-// or version-mismatched file is discarded and rebuilt, never a crash.
+// or version-mismatched file is discarded and rebuilt, never a crash. It is someone's mail: the
+// folders are 0700 and the files 0600, also those an older version created with default modes.
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, lstat, mkdir, readdir, readFile, rename, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { MailboxInfo } from './mailboxes';
 import type { MessageSummary } from './messages';
 import type { MessageContent } from './reader';
@@ -27,8 +28,31 @@ interface Envelope<T> { version: number; data: T }
 
 const hash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 24);
 
+const DIR_MODE = 0o700;
+const FILE_MODE = 0o600;
+
+/**
+ * Makes the folder `dir` and what is under it owner-only: folders 0700, files 0600 (symlinks are
+ * left alone, never followed). The files of a folder that already was 0700 are not looked at: it
+ * was made so by this code, after them or before them, and nobody else can reach them anyway.
+ */
+async function restrict(dir: string): Promise<void> {
+  const s = await lstat(dir).catch(() => undefined);
+  if (!s?.isDirectory()) return;
+  const wasOpen = (s.mode & 0o777) !== DIR_MODE;
+  if (wasOpen) await chmod(dir, DIR_MODE).catch(() => undefined);
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await restrict(path);
+    else if (wasOpen && entry.isFile()) await chmod(path, FILE_MODE).catch(() => undefined);
+  }
+}
+
 export class MailCache {
   private readonly root: string;
+  private restricted: Promise<void> | undefined;
+  private destroyed = false;
+  private readonly writes = new Set<Promise<void>>();
 
   constructor(dir: string, account: string, private readonly maxBodyBytes = 50 * 1024 * 1024) {
     this.root = join(dir, hash(account));
@@ -51,10 +75,20 @@ export class MailCache {
     return undefined;
   }
 
-  private async write<T>(file: string, data: T): Promise<void> {
-    await mkdir(join(file, '..'), { recursive: true });
+  private write<T>(file: string, data: T): Promise<void> {
+    if (this.destroyed) return Promise.resolve();
+    const done = this.writeNow(file, data).finally(() => this.writes.delete(done));
+    this.writes.add(done);
+    return done;
+  }
+
+  private async writeNow<T>(file: string, data: T): Promise<void> {
+    // Once per cache: the tree an older version left with default modes becomes owner-only.
+    this.restricted ??= restrict(this.root);
+    await this.restricted;
+    await mkdir(dirname(file), { recursive: true, mode: DIR_MODE });
     const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    await writeFile(tmp, JSON.stringify({ version: CACHE_VERSION, data } satisfies Envelope<T>));
+    await writeFile(tmp, JSON.stringify({ version: CACHE_VERSION, data } satisfies Envelope<T>), { mode: FILE_MODE, flag: 'wx' });
     await rename(tmp, file);
   }
 
@@ -117,5 +151,12 @@ export class MailCache {
   /** Forgets everything about this account. */
   clear(): Promise<void> {
     return rm(this.root, { recursive: true, force: true });
+  }
+
+  /** For a removed account: forgets everything and writes nothing any more (writes under way finish first). */
+  async destroy(): Promise<void> {
+    this.destroyed = true;
+    await Promise.allSettled([...this.writes]);
+    await this.clear();
   }
 }

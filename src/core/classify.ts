@@ -24,6 +24,38 @@ const EXPIRED = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
 const LOST = new Set(['NoConnection', 'EConnectionClosed', 'ECONNRESET', 'EPIPE', 'StateLogout', 'ClosedAfterConnectTLS', 'ClosedAfterConnectText']);
 const TIMEOUTS = new Set(['CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'UPGRADE_TIMEOUT', 'ETIMEOUT', 'ETIMEDOUT', 'LockTimeout']);
 
+// A refused LOGIN/AUTHENTICATE means "wrong credentials" only with these RFC 5530 codes, or with
+// none (ALERT is no cause: it only asks that the text be shown). Anything else says why the
+// server would not let the user in right now, and a saved password must survive it.
+const CREDENTIALS_REJECTED = new Set(['AUTHENTICATIONFAILED', 'AUTHORIZATIONFAILED', 'ALERT']);
+const LOGIN_LATER = new Set(['LIMIT', 'UNAVAILABLE', 'INUSE', 'SERVERBUG']);
+// Servers that send their connection limit as a code-less or ALERT NO (Gmail: "[ALERT] Too many
+// simultaneous connections").
+const CONNECTION_LIMIT_TEXT = /too many (simultaneous |concurrent |open )?connections|maximum number of connections|connection limit/i;
+
+function loginError(err: unknown, errors: AnyError[], code: string | undefined, account: AccountConfig): MailError {
+  const said = errors.map((e) => e.responseText).find(Boolean);
+  const server = said ? ` (server: ${said})` : '';
+  const details = code ? { code } : {};
+  if (code === 'LIMIT' || CONNECTION_LIMIT_TEXT.test(said ?? '')) {
+    return new MailError('serverUnavailable',
+      `${account.host} refused the login for ${account.user}: too many connections to this account are open${server}. The password is not the problem; close another mail app or VS Code window that uses this account, then retry.`,
+      { ...details, limit: true }, { cause: err });
+  }
+  if (code && LOGIN_LATER.has(code)) {
+    return new MailError('serverUnavailable',
+      `${account.host} cannot log ${account.user} in right now${server}. This is a temporary problem on the server, not a wrong password; retry later.`,
+      details, { cause: err });
+  }
+  if (code && !CREDENTIALS_REJECTED.has(code)) {
+    return new MailError('server', `${account.host} refused the login for ${account.user} [${code}]${server}. This is not a wrong password.`, details, { cause: err });
+  }
+  if (account.oauth2TokenCommand) {
+    return new MailError('auth', `${account.host} rejected the OAuth2 access token for ${account.user} (invalid or expired). Check "oauth2TokenCommand".`, { oauth: true }, { cause: err });
+  }
+  return new MailError('auth', `Wrong user name or password for ${account.user} on ${account.host}${server}.`, {}, { cause: err });
+}
+
 /** The error and its causes, outermost first (imapflow wraps socket errors). */
 function chain(err: unknown): AnyError[] {
   const out: AnyError[] = [];
@@ -34,6 +66,19 @@ function chain(err: unknown): AnyError[] {
     cur = e.cause ?? e._err;
   }
   return out;
+}
+
+/**
+ * Whether a failed command failed because the connection did (closed, reset, timed out), as
+ * opposed to the server refusing it. imapflow reports both as `false` from many calls.
+ */
+export function isConnectionFailure(err: unknown): boolean {
+  return chain(err).some((e) => e.code !== undefined && (LOST.has(e.code) || e.code === 'ETIMEOUT' || e.code === 'ETIMEDOUT') && !e.responseStatus);
+}
+
+/** Whether that failure was the server going quiet (imapflow's socket timeout), not a close. */
+export function isSilence(err: unknown): boolean {
+  return chain(err).some((e) => e.code === 'ETIMEOUT' || e.code === 'ETIMEDOUT');
 }
 
 function certText(info: CertificateInfo | undefined): string {
@@ -55,13 +100,8 @@ export async function classifyError(err: unknown, account: AccountConfig, opts: 
   if (responseCode === 'PRIVACYREQUIRED' || /plaintext authentication disallowed|LOGINDISABLED|login is disabled/i.test(texts)) {
     return new MailError('tlsRequired', `${account.host} refuses to log in without encryption. Use security "tls" (port 993) or "starttls" (port 143).`, {}, { cause: err });
   }
-  if (account.oauth2TokenCommand && (errors.some((e) => e.authenticationFailed || (e as { oauthError?: unknown }).oauthError) || responseCode === 'AUTHENTICATIONFAILED')) {
-    return new MailError('auth', `${account.host} rejected the OAuth2 access token for ${account.user} (invalid or expired). Check "oauth2TokenCommand".`, { oauth: true }, { cause: err });
-  }
-  if (errors.some((e) => e.authenticationFailed) || responseCode === 'AUTHENTICATIONFAILED') {
-    const said = errors.map((e) => e.responseText).find(Boolean);
-    return new MailError('auth', `Wrong user name or password for ${account.user} on ${account.host}${said ? ` (server: ${said})` : ''}.`, {}, { cause: err });
-  }
+  const loginRefused = errors.some((e) => e.authenticationFailed || (e as { oauthError?: unknown }).oauthError) || responseCode === 'AUTHENTICATIONFAILED';
+  if (loginRefused) return loginError(err, errors, responseCode, account);
   if (codes.has('ERR_TLS_CERT_ALTNAME_INVALID')) {
     const e = errors.find((x) => x.code === 'ERR_TLS_CERT_ALTNAME_INVALID');
     const info = await probe();

@@ -1,11 +1,18 @@
 // One IMAP connection with a life of its own: connects on demand, exposes its state, reconnects
 // with backoff after an unexpected drop and logs out gracefully on dispose. imapflow instances are
 // single-use, so every (re)connect builds a fresh ImapFlow.
+//
+// A connection can also die silently (NAT timeout, Wi-Fi or VPN change: no FIN, no RST), and the
+// socket then looks alive for as long as TCP keepalive takes — minutes. So every command has a
+// deadline (imapflow's socketTimeout: that long without a word from the server), a connection that
+// has been quiet for a while is checked with a NOOP before it carries a command, and imapflow's
+// `false` answers are told apart: a command that failed because the connection did is a
+// connection failure, never "the server refused".
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { ImapFlow, type ImapFlowOptions, type MailboxObject } from 'imapflow';
 import { type AccountConfig, type PasswordProvider, loadCa, resolveCredentials } from './account';
 import { defaultBackoff, backoffDelay, type BackoffOptions } from './backoff';
-import { classifyError } from './classify';
+import { classifyError, isConnectionFailure, isSilence } from './classify';
 import { MailError } from './errors';
 import { Emitter, type Event } from './events';
 import { formatImapLogEntry, type Logger, type LogLevel, RedactingLogger, SecretRedactor } from './log';
@@ -35,8 +42,36 @@ export interface ConnectionOptions {
   compression?: 'auto' | 'on' | 'off';
   /** How soon an unused connection enters IDLE (imapflow's default is 15 s). */
   autoIdleDelayMs?: number;
+  deadlines?: Partial<Deadlines>;
   /** Shared by the connections of one account: structures one of them listed, another can read with. */
   structures?: StructureMemo;
+}
+
+export interface Deadlines {
+  /** A command that hears nothing from the server this long fails; the connection counts as dead. */
+  commandMs: number;
+  /** A connection that heard nothing from the server this long is checked with a NOOP before use. */
+  probeAfterMs: number;
+  /** How long that NOOP may take before the connection is given up for a fresh one. */
+  probeMs: number;
+  /** IDLE is ended and re-issued at least this often (RFC 2177 asks for less than 29 minutes). */
+  maxIdleMs: number;
+}
+
+// Dovecot sends "* OK Hang in there" / "Searched n %" every 15 s of a long COPY or SEARCH, so 30 s
+// of silence is a dead peer, not a slow command. An account whose timeoutMs is longer gets that.
+export const defaultDeadlines: Deadlines = { commandMs: 30_000, probeAfterMs: 10_000, probeMs: 5_000, maxIdleMs: 10 * 60_000 };
+
+/** One logged-in ImapFlow and what is known of its health. */
+interface Session {
+  client: ImapFlow;
+  /** When the server last answered a command (any tagged response, imapflow's own NOOPs included). */
+  heardAt: number;
+  /** The first error that says the connection itself failed: nothing on this session can be trusted after it. */
+  failure?: unknown;
+  /** run() calls under way: while one waits for an answer, a probe would only queue behind it. */
+  active: number;
+  probe?: Promise<void>;
 }
 
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|::1|\[::1\])$/i;
@@ -52,6 +87,16 @@ function secureContextFor(ca: string): SecureContext {
   return ctx;
 }
 
+export interface RunOptions {
+  /** Safe to send twice (a read, a flag STORE): retried once on a fresh connection after a connection failure. */
+  idempotent?: boolean;
+  /**
+   * For what is not idempotent: the clause that tells the person what to check when the
+   * connection failed under it, e.g. `the move to "Archive" may or may not have happened — check …`.
+   */
+  uncertain?: string;
+}
+
 /** What imapflow needs to know of a folder to SELECT it without asking LIST first. */
 export interface KnownFolder {
   path: string;
@@ -61,8 +106,8 @@ export interface KnownFolder {
 }
 
 export class ImapConnection {
-  private current: ImapFlow | undefined;
-  private connecting: Promise<ImapFlow> | undefined;
+  private session: Session | undefined;
+  private connecting: Promise<Session> | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private attempt = 0;
   private disposed = false;
@@ -74,6 +119,7 @@ export class ImapConnection {
   private readonly logger: RedactingLogger;
   readonly redactor: SecretRedactor;
   readonly structures: StructureMemo;
+  readonly deadlines: Deadlines;
 
   /** Fires on every state change. */
   readonly onDidChangeState: Event<ConnectionState> = this.stateEmitter.event;
@@ -84,15 +130,24 @@ export class ImapConnection {
     this.redactor = options.redactor ?? new SecretRedactor();
     this.structures = options.structures ?? new StructureMemo();
     this.logger = new RedactingLogger(options.logger, this.redactor);
+    this.deadlines = {
+      ...defaultDeadlines,
+      commandMs: Math.max(defaultDeadlines.commandMs, options.account.timeoutMs ?? 0),
+      ...options.deadlines,
+    };
   }
 
   get account(): AccountConfig { return this.options.account; }
   get state(): ConnectionState { return this._state; }
   /** The live client, if connected right now. */
-  get client(): ImapFlow | undefined { return this.current?.usable ? this.current : undefined; }
+  get client(): ImapFlow | undefined { return this.healthy(this.session) ? this.session.client : undefined; }
 
   hasCapability(name: string): boolean {
-    return this.current?.capabilities.has(name) ?? false;
+    return this.session?.client.capabilities.has(name) ?? false;
+  }
+
+  private healthy(s: Session | undefined): s is Session {
+    return s !== undefined && s.client.usable && s.failure === undefined;
   }
 
   /** The text of the last command the server refused (imapflow reports some failures as `false`). */
@@ -109,7 +164,7 @@ export class ImapConnection {
    */
   primeFolders(folders: KnownFolder[]): void {
     this.knownFolders = folders;
-    if (this.current) this.applyKnownFolders(this.current);
+    if (this.session) this.applyKnownFolders(this.session.client);
   }
 
   private applyKnownFolders(client: ImapFlow): void {
@@ -132,8 +187,14 @@ export class ImapConnection {
 
   /** The connected client, connecting first if needed. Concurrent callers share one attempt. */
   async connect(): Promise<ImapFlow> {
+    return (await this.connectSession()).client;
+  }
+
+  private async connectSession(): Promise<Session> {
     if (this.disposed) throw new MailError('connectionLost', `The connection to ${this.account.host} was closed.`);
-    if (this.current?.usable) return this.current;
+    if (this.healthy(this.session)) return this.session;
+    // A session that failed but has not closed yet (imapflow closes after the error event) is done.
+    if (this.session) this.drop(this.session);
     if (!this.connecting) {
       clearTimeout(this.reconnectTimer);
       this.reconnectTimer = undefined;
@@ -142,15 +203,21 @@ export class ImapConnection {
     return this.connecting;
   }
 
-  private async open(): Promise<ImapFlow> {
+  private async open(): Promise<Session> {
     if (this._state.status !== 'reconnecting') this.setState({ status: 'connecting' });
     let client: ImapFlow | undefined;
+    // Filled in as imapflow reports; the session object exists before the client so its logger can write to it.
+    const health: Omit<Session, 'client'> = { heardAt: Date.now(), active: 0 };
     try {
-      const credentials = await resolveCredentials(this.account, this.options.passwords);
+      const credentials = await resolveCredentials(this.account, this.options.passwords, (line) => this.logger.warn(`${this.tag()} ${line}`));
       const secret = credentials.pass ?? credentials.accessToken;
       if (secret) this.redactor.add(secret, credentials.user);
-      client = new ImapFlow(await this.imapOptions(credentials));
-      client.on('error', (err: Error) => this.logger.debug(`${this.tag()} socket error: ${err.message}`));
+      client = new ImapFlow(await this.imapOptions(credentials, health));
+      client.on('error', (err: Error) => {
+        health.failure ??= err;
+        this.logger.debug(`${this.tag()} socket error: ${err.message}`);
+      });
+      client.on('response', () => { health.heardAt = Date.now(); });
       await client.connect();
     } catch (err) {
       client?.close();
@@ -163,18 +230,18 @@ export class ImapConnection {
       await client.logout().catch(() => undefined);
       throw new MailError('connectionLost', `The connection to ${this.account.host} was closed.`);
     }
-    this.current = client;
+    const session: Session = Object.assign(health, { client, heardAt: Date.now() });
+    this.session = session;
     this.attempt = 0;
     this.applyKnownFolders(client);
-    const instance = client;
-    client.on('close', () => this.onClose(instance));
+    client.on('close', () => this.onClose(session));
     this.logger.info(`${this.tag()} connected (${[...client.capabilities.keys()].join(' ')})`);
     this.setState({ status: 'connected' });
     this.connectEmitter.fire(client);
-    return client;
+    return session;
   }
 
-  private async imapOptions(credentials: { user: string; pass?: string; accessToken?: string }): Promise<ImapFlowOptions> {
+  private async imapOptions(credentials: { user: string; pass?: string; accessToken?: string }, health: { failure?: unknown }): Promise<ImapFlowOptions> {
     const a = this.account;
     const ca = await loadCa(a);
     const timeout = a.timeoutMs ?? 20_000;
@@ -183,7 +250,11 @@ export class ImapConnection {
     // formatted when asked for. Its warnings carry the reason of refused commands.
     const forward = (level: LogLevel | undefined) => (entry: unknown) => {
       const err = (entry as { err?: Error & { responseText?: string } } | null)?.err;
-      if (err) this.lastCommandError = this.redactor.redact(err.responseText || err.message);
+      if (err) {
+        this.lastCommandError = this.redactor.redact(err.responseText || err.message);
+        // imapflow turns such failures into `false` answers: remember that the connection caused them.
+        if (isConnectionFailure(err)) health.failure ??= err;
+      }
       if (level) this.logger[level](`${this.tag()} ${formatImapLogEntry(entry)}`);
     };
     const protocol = this.options.traceProtocol ? 'trace' : undefined;
@@ -205,7 +276,13 @@ export class ImapConnection {
       disableCompression: compression === 'off' || (compression === 'auto' && LOOPBACK.test(a.host)),
       connectionTimeout: timeout,
       greetingTimeout: timeout,
-      socketTimeout: 5 * 60_000,
+      // The command deadline: imapflow fails a command after this long without a byte from the
+      // server; on a connection quiet by design (IDLE, a held lock) it sends a NOOP instead, and
+      // gives up when that is not answered within the same time.
+      socketTimeout: this.deadlines.commandMs,
+      maxIdleTime: this.deadlines.maxIdleMs,
+      // Without IDLE, imapflow polls the selected mailbox: NOOP is what makes a server report new mail there.
+      missingIdleCommand: 'NOOP',
       clientInfo: { name: 'Mailroom' },
       ...(this.options.autoIdleDelayMs !== undefined ? { autoIdleDelay: this.options.autoIdleDelayMs } : {}),
     };
@@ -213,18 +290,33 @@ export class ImapConnection {
 
   private afterFailure(error: MailError): void {
     if (this.disposed) return;
-    if (error.transient && this.options.autoReconnect) this.scheduleReconnect(error);
+    // A connection that keeps itself alive gives up only on what the person has to fix.
+    if (!error.needsUser && this.options.autoReconnect) this.scheduleReconnect(error);
     else this.setState({ status: 'failed', error });
   }
 
-  private onClose(instance: ImapFlow): void {
-    if (this.current !== instance) return;
-    this.current = undefined;
+  private onClose(session: Session): void {
+    if (this.session !== session) return;
+    this.session = undefined;
     if (this.disposed) return;
     this.logger.info(`${this.tag()} connection closed`);
-    const error = new MailError('connectionLost', `The connection to ${this.account.host} was lost.`);
+    const error = this.lostError(session);
     if (this.options.autoReconnect) this.scheduleReconnect(error);
     else this.setState({ status: 'disconnected' });
+  }
+
+  /** Closes a session for good (the 'close' it causes reconnects an autoReconnect connection). */
+  private drop(session: Session): void {
+    session.failure ??= Object.assign(new Error('Connection dropped'), { code: 'EConnectionClosed' });
+    session.client.close();
+  }
+
+  /** What a failed session means for the person: the server went quiet, or the connection went away. */
+  private lostError(session: Session): MailError {
+    const seconds = Math.round(this.deadlines.commandMs / 1000);
+    return session.failure !== undefined && isSilence(session.failure)
+      ? new MailError('timeout', `${this.account.host} did not answer for ${seconds} s.`, { seconds }, { cause: session.failure })
+      : new MailError('connectionLost', `The connection to ${this.account.host} was lost.`, {}, { cause: session.failure });
   }
 
   private scheduleReconnect(error: MailError): void {
@@ -240,26 +332,68 @@ export class ImapConnection {
   }
 
   /**
-   * Runs `fn` on the connected client. Failures come back as MailErrors. A drop during `fn` is
-   * reported as `connectionLost`; only an operation the caller marks idempotent (a read, a flag
-   * STORE) is tried once more on a fresh connection — never a COPY or MOVE.
+   * Runs `fn` on the connected client. Failures come back as MailErrors. A connection that fails
+   * during `fn` (dropped, or silent past the command deadline) is reported as such — also when
+   * imapflow answered `false` rather than throwing. Only an operation the caller marks idempotent
+   * (a read, a flag STORE) is tried once more on a fresh connection, never a COPY or MOVE: for
+   * those `uncertain` says what the person must check, since the server may have done it.
    */
-  async run<T>(fn: (client: ImapFlow) => Promise<T>, opts: { idempotent?: boolean } = {}): Promise<T> {
+  async run<T>(fn: (client: ImapFlow) => Promise<T>, opts: RunOptions = {}): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const client = await this.connect();
+      const session = await this.freshSession();
+      session.active++;
+      let done = false;
+      let value: T | undefined;
+      let thrown: unknown;
       try {
-        return await fn(client);
+        value = await fn(session.client);
+        done = true;
       } catch (err) {
-        const error = err instanceof MailError ? err : await classifyError(err, this.account, { probe: false });
-        if (error.kind === 'connectionLost' && opts.idempotent && attempt === 0 && !this.disposed) {
-          this.logger.info(`${this.tag()} connection lost during a read; retrying once`);
-          if (this.current === client) this.current = undefined;
-          client.close();
-          continue;
-        }
-        throw error;
+        thrown = err;
+      } finally {
+        session.active--;
       }
+      // A result built on a command that failed with the connection is no result.
+      if (done && session.failure === undefined) return value as T;
+      const error = session.failure !== undefined ? this.lostError(session)
+        : thrown instanceof MailError ? thrown : await classifyError(thrown, this.account, { probe: false });
+      const connectionFailed = error.kind === 'connectionLost' || error.kind === 'timeout';
+      if (connectionFailed && opts.idempotent && attempt === 0 && !this.disposed) {
+        this.logger.info(`${this.tag()} ${error.message} Trying once more on a fresh connection.`);
+        this.drop(session);
+        continue;
+      }
+      if (connectionFailed && opts.uncertain) {
+        throw new MailError(error.kind, `${error.message.replace(/\.$/, '')}; ${opts.uncertain}.`, { ...error.details, uncertain: true }, { cause: error });
+      }
+      throw error;
     }
+  }
+
+  /**
+   * The session to run a command on. One that has heard nothing from the server for a while is
+   * asked for a NOOP first (callers arriving meanwhile share it): when that goes unanswered, the
+   * connection died silently, and a fresh one is made — seconds, instead of a command deadline.
+   */
+  private async freshSession(): Promise<Session> {
+    const session = await this.connectSession();
+    if (session.active > 0 || Date.now() - session.heardAt < this.deadlines.probeAfterMs) return session;
+    session.probe ??= this.probe(session).finally(() => { session.probe = undefined; });
+    await session.probe;
+    return this.healthy(session) ? session : this.connectSession();
+  }
+
+  private async probe(session: Session): Promise<void> {
+    const quiet = Date.now() - session.heardAt;
+    let timer: NodeJS.Timeout | undefined;
+    const answered = await Promise.race([
+      session.client.noop().then(() => true, () => false),
+      new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), this.deadlines.probeMs); }),
+    ]).finally(() => clearTimeout(timer));
+    if (answered && this.healthy(session)) return;
+    this.logger.info(`${this.tag()} no answer to NOOP within ${this.deadlines.probeMs} ms after ${Math.round(quiet / 1000)} s of quiet: the connection is dead, opening a fresh one`);
+    session.failure ??= Object.assign(new Error('No answer to NOOP'), { code: 'ETIMEOUT' });
+    this.drop(session);
   }
 
   /**
@@ -270,7 +404,7 @@ export class ImapConnection {
    */
   async withMailbox<T>(
     path: string,
-    opts: { readOnly?: boolean; idempotent?: boolean; sync?: boolean },
+    opts: RunOptions & { readOnly?: boolean; sync?: boolean },
     fn: (client: ImapFlow, mailbox: MailboxObject) => Promise<T>,
   ): Promise<T> {
     return this.run(async (client) => {
@@ -298,15 +432,15 @@ export class ImapConnection {
       } finally {
         lock.release();
       }
-    }, { idempotent: opts.idempotent ?? false });
+    }, { idempotent: opts.idempotent ?? false, ...(opts.uncertain ? { uncertain: opts.uncertain } : {}) });
   }
 
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
     clearTimeout(this.reconnectTimer);
-    const client = this.current;
-    this.current = undefined;
+    const client = this.session?.client;
+    this.session = undefined;
     if (client) {
       // LOGOUT politely, but never let a dead server keep us waiting.
       await Promise.race([client.logout().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);

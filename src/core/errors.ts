@@ -3,7 +3,8 @@
 // never containing a secret.
 
 export type MailErrorKind =
-  | 'auth'                // the server rejected the credentials
+  | 'auth'                // the server rejected the credentials (only then is a saved password forgotten)
+  | 'serverUnavailable'   // the server refused the login for now: connection limit, backend down, in use
   | 'certUntrusted'       // the certificate chain does not lead to a trusted CA
   | 'certHostname'        // the certificate is valid but names another host
   | 'certExpired'
@@ -25,6 +26,8 @@ export type MailErrorKind =
   | 'malformed'
   | 'server';             // the server said NO/BAD to a command
 
+const NEEDS_USER = new Set<MailErrorKind>(['auth', 'certUntrusted', 'certHostname', 'certExpired', 'tlsRequired', 'tlsUnavailable', 'config']);
+
 export class MailError extends Error {
   override readonly name = 'MailError';
 
@@ -40,7 +43,15 @@ export class MailError extends Error {
   /** Whether retrying later, without the user changing anything, may succeed. */
   get transient(): boolean {
     return this.kind === 'connectionRefused' || this.kind === 'timeout' || this.kind === 'connectionLost'
-      || this.kind === 'hostNotFound';
+      || this.kind === 'hostNotFound' || this.kind === 'serverUnavailable';
+  }
+
+  /**
+   * Whether only the person can fix it (credentials, certificate, settings): trying again
+   * unchanged would fail the same way. A connection that keeps itself alive retries anything else.
+   */
+  get needsUser(): boolean {
+    return NEEDS_USER.has(this.kind);
   }
 }
 

@@ -139,7 +139,7 @@ export async function mailboxCounts(conn: ImapConnection, path: string): Promise
 
 async function manage<T>(conn: ImapConnection, what: string, op: (client: ImapFlow) => Promise<T>): Promise<T> {
   try {
-    return await conn.run(op);
+    return await conn.run(op, { uncertain: `the request to ${what} may or may not have been carried out — check the folder list` });
   } catch (err) {
     if (err instanceof MailError && err.kind === 'server') {
       throw new MailError('server', `Could not ${what}: ${(err.cause as { responseText?: string })?.responseText ?? err.message}`);

@@ -3,8 +3,8 @@
 // the structure and downloaded on demand, one part streamed to a file: opening a mail with a 5 MB
 // attachment never downloads the attachment. Damage (broken encodings, bytes not valid in their
 // charset, NUL bytes, a structure with no part) is shown as far as it decodes, and said.
-import { createWriteStream } from 'node:fs';
-import { access, link, mkdir, unlink } from 'node:fs/promises';
+import { constants as fsConstants, createWriteStream } from 'node:fs';
+import { access, copyFile, link, mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FetchMessageObject, FetchQueryObject, MessageStructureObject } from 'imapflow';
@@ -383,7 +383,8 @@ export function renderContent(content: MessageContent, opts: { allowRemote: bool
 
 /**
  * Streams one attachment part to `dir`, under its safe name made unique. The file appears only
- * when complete (written to a temp name, then linked into place without overwriting anything).
+ * when complete (written to a temp name, then published without overwriting anything), readable
+ * by its owner only: it is the content of someone's mail. A folder this creates is owner-only too.
  */
 export async function saveAttachment(
   conn: ImapConnection,
@@ -392,7 +393,7 @@ export async function saveAttachment(
   dir: string,
   opts: { readOnly?: boolean } = {},
 ): Promise<{ path: string; bytes: number }> {
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   const tmp = join(dir, `.mailroom-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.part`);
   try {
     const bytes = await conn.withMailbox(ref.mailbox, { readOnly: opts.readOnly ?? false }, async (client, mailbox) => {
@@ -401,21 +402,34 @@ export async function saveAttachment(
       if (!dl.content) throw new MailError('messageNotFound', `Attachment ${attachment.filename} is no longer on the server.`, { ...ref });
       let n = 0;
       dl.content.on('data', (chunk: Buffer) => { n += chunk.length; });
-      await pipeline(dl.content, createWriteStream(tmp, { flags: 'wx' }));
+      await pipeline(dl.content, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
       return n;
     });
-    const safe = safeFilename(attachment.filename);
-    for (;;) {
-      const name = await uniqueName(safe, (c) => access(join(dir, c)).then(() => true, () => false));
-      const target = join(dir, name);
-      try {
-        await link(tmp, target); // fails if the name was taken meanwhile: never overwrites
-        return { path: target, bytes };
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      }
-    }
+    return { path: await publishExclusive(tmp, dir, safeFilename(attachment.filename)), bytes };
   } finally {
     await unlink(tmp).catch(() => undefined);
+  }
+}
+
+/**
+ * Gives the finished file `tmp` its final name in `dir` (the first free variant of `name`), never
+ * replacing a file that is there. A hard link does it atomically; FAT/exFAT, many network shares
+ * and some platforms refuse hard links (EPERM, ENOTSUP, EXDEV, EISDIR on Windows' FAT…), and then
+ * an exclusive copy does it (COPYFILE_EXCL: a name taken meanwhile fails instead of being
+ * overwritten; a failed copy removes what it wrote). `tmp` stays for the caller to remove.
+ */
+export async function publishExclusive(tmp: string, dir: string, name: string): Promise<string> {
+  let hardLink = true;
+  for (;;) {
+    const target = join(dir, await uniqueName(name, (c) => access(join(dir, c)).then(() => true, () => false)));
+    try {
+      if (hardLink) await link(tmp, target);
+      else await copyFile(tmp, target, fsConstants.COPYFILE_EXCL);
+      return target;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue; // taken meanwhile: the next free name
+      if (!hardLink) throw err;
+      hardLink = false; // refused here: the same name again, by copy
+    }
   }
 }

@@ -1,85 +1,145 @@
 // Live updates for the open mailbox. A dedicated connection keeps the folder selected and sits in
 // IDLE, so changes made by other clients (new mail, flags, expunges) arrive as events. It
-// reconnects by itself; after a reconnect (or a UIDVALIDITY change) it tells listeners to resync,
-// because what happened while it was away is not in the IDLE stream.
+// reconnects by itself and reopens the folder on every new connection; after a reconnect (or a
+// UIDVALIDITY change) it tells listeners to resync, because what happened while it was away is not
+// in the IDLE stream, and it delivers the mail that arrived meanwhile.
 import type { ExistsEvent, ExpungeEvent, FlagsEvent, ImapFlow } from 'imapflow';
+import { classifyError } from './classify';
 import type { ConnectionState, ImapConnection } from './connection';
+import { MailError } from './errors';
 import { Emitter, type Disposable, type Event } from './events';
 import type { Logger } from './log';
 import { fetchSummaries, type MessageSummary, uidValidityOf, withoutRecent } from './messages';
 
 export type ResyncReason = 'reconnected' | 'uidValidityChanged' | 'unknownExpunge';
 
+export type WatchState =
+  | { status: 'starting' }
+  /** The folder is selected and the server pushes its changes (IDLE, or NOOP polling without IDLE). */
+  | { status: 'live' }
+  /** The connection was lost; the next attempt is in `delayMs`. Changes will be caught up. */
+  | { status: 'reconnecting'; attempt: number; delayMs: number; error: MailError }
+  /** Stopped for a reason that retrying alone does not fix (credentials, certificate, folder gone): start() again. */
+  | { status: 'failed'; error: MailError }
+  | { status: 'stopped' };
+
+// Mail that arrived while the connection was away is delivered as new, up to this many (the newest);
+// the resync listeners are asked for covers the rest.
+const MAX_CAUGHT_UP = 100;
+
 export class MailboxWatcher implements Disposable {
   private readonly added = new Emitter<MessageSummary[]>();
   private readonly flagsChanged = new Emitter<{ uid: number; flags: string[] }>();
   private readonly expunged = new Emitter<{ uids: number[] }>();
   private readonly resync = new Emitter<{ reason: ResyncReason }>();
+  private readonly stateEmitter = new Emitter<WatchState>();
   private readonly subscriptions: Disposable[] = [];
   private uidNext = 0;
   private uidValidity: string | undefined;
   private queue: Promise<void> = Promise.resolve();
-  private opened = false;
+  /** The connection the folder is open on, and the opening under way on the newest one. */
+  private openedOn: ImapFlow | undefined;
+  private opening: { client: ImapFlow; done: Promise<void> } | undefined;
+  private _state: WatchState = { status: 'starting' };
+  private disposed = false;
 
   readonly onDidAddMessages: Event<MessageSummary[]> = this.added.event;
   readonly onDidChangeFlags: Event<{ uid: number; flags: string[] }> = this.flagsChanged.event;
   readonly onDidExpunge: Event<{ uids: number[] }> = this.expunged.event;
   readonly onDidRequestResync: Event<{ reason: ResyncReason }> = this.resync.event;
-  /** State of the watching connection (reconnecting, failed…). */
-  readonly onDidChangeState: Event<ConnectionState>;
+  /** Whether changes are arriving right now, and if not why. */
+  readonly onDidChangeState: Event<WatchState> = this.stateEmitter.event;
 
   constructor(private readonly conn: ImapConnection, readonly path: string, private readonly logger: Logger) {
-    this.onDidChangeState = conn.onDidChangeState;
-    this.subscriptions.push(conn.onDidConnect((client) => this.attach(client)));
+    this.subscriptions.push(
+      conn.onDidConnect((client) => this.attach(client)),
+      conn.onDidChangeState((s) => this.onConnectionState(s)),
+    );
   }
 
-  get state(): ConnectionState { return this.conn.state; }
+  get state(): WatchState { return this._state; }
 
-  /** Connects (if needed) and starts watching; resolves once the mailbox is open. */
+  /**
+   * Connects (if needed) and opens the folder; resolves once changes arrive, rejects with why not.
+   * Either way the state says it. After a failure, calling it again tries again.
+   */
   async start(): Promise<void> {
+    if (this.disposed) throw new MailError('connectionLost', `Live updates of "${this.path}" were stopped.`);
+    if (this._state.status === 'failed') this.setState({ status: 'starting' });
     const client = await this.conn.connect();
-    if (!this.opened) await this.open(client);
+    if (this.openedOn === client) return;
+    if (this.opening?.client !== client) this.opening = { client, done: this.open(client) };
+    await this.opening.done;
   }
 
   private attach(client: ImapFlow): void {
     client.on('exists', (e: ExistsEvent) => { if (e.path === this.path) this.enqueue(() => this.fetchNew(client)); });
     client.on('expunge', (e: ExpungeEvent) => { if (e.path === this.path) this.onExpunge(e); });
     client.on('flags', (e: FlagsEvent) => { if (e.path === this.path) this.enqueue(() => this.onFlags(client, e)); });
-    if (this.uidValidity !== undefined) {
-      // A reconnect: reopen the folder and let listeners catch up on what was missed.
-      this.enqueue(async () => {
-        await this.open(client);
-      });
-    }
+    // Every connection, the first and each reconnect, opens the folder.
+    const done = this.open(client);
+    done.catch(() => undefined); // reported through the state
+    this.opening = { client, done };
   }
 
-  private async open(client: ImapFlow): Promise<void> {
-    const mailbox = await client.mailboxOpen(this.path, { readOnly: true });
-    const uv = uidValidityOf(mailbox);
-    const before = this.uidValidity;
-    this.uidValidity = uv;
-    this.uidNext = mailbox.uidNext;
-    this.opened = true;
-    if (before !== undefined) this.resync.fire({ reason: before === uv ? 'reconnected' : 'uidValidityChanged' });
+  private onConnectionState(s: ConnectionState): void {
+    if (this.disposed) return;
+    if (s.status === 'reconnecting') this.setState({ status: 'reconnecting', attempt: s.attempt, delayMs: s.delayMs, error: s.error });
+    else if (s.status === 'failed') this.setState({ status: 'failed', error: s.error });
+    else if (s.status === 'connecting' || s.status === 'disconnected') this.setState({ status: 'starting' });
+    // 'connected' becomes 'live' once the folder is open.
   }
 
-  private enqueue(task: () => Promise<void>): void {
-    // Serialised, and never inside imapflow's event dispatch: commands issued from an
-    // untagged-response handler would deadlock a FETCH in progress.
-    this.queue = this.queue.then(() => new Promise<void>((r) => setImmediate(r))).then(task).catch((err: Error) => {
-      this.logger.warn(`[watch ${this.path}] ${err.message}`);
+  private open(client: ImapFlow): Promise<void> {
+    return this.serialised(async () => {
+      if (this.disposed || this.conn.client !== client) return; // a newer connection took over
+      let mailbox;
+      try {
+        mailbox = await client.mailboxOpen(this.path, { readOnly: true });
+      } catch (err) {
+        const error = await classifyError(err, this.conn.account, { probe: false });
+        if (this.opening?.client === client) this.opening = undefined; // the next start() tries again
+        // A connection that failed under the SELECT reconnects by itself; anything else needs a new start().
+        if (client.usable && this.conn.client === client) this.setState({ status: 'failed', error });
+        throw error;
+      }
+      const uv = uidValidityOf(mailbox);
+      const before = this.uidValidity;
+      this.uidValidity = uv;
+      this.openedOn = client;
+      if (before === undefined || before !== uv) this.uidNext = mailbox.uidNext;
+      this.setState({ status: 'live' });
+      if (before === undefined) return;
+      this.resync.fire({ reason: before === uv ? 'reconnected' : 'uidValidityChanged' });
+      if (before === uv) await this.fetchNew(client, MAX_CAUGHT_UP);
     });
   }
 
-  private async fetchNew(client: ImapFlow): Promise<void> {
-    if (!client.mailbox || client.mailbox.path !== this.path) return;
+  /** Runs `task` after the ones before it; its own outcome goes to the caller. */
+  private serialised<T>(task: () => Promise<T>): Promise<T> {
+    // Serialised, and never inside imapflow's event dispatch: commands issued from an
+    // untagged-response handler would deadlock a FETCH in progress.
+    const result = this.queue.then(() => new Promise<void>((r) => setImmediate(r))).then(task);
+    this.queue = result.then(() => undefined, (err: Error) => {
+      this.logger.warn(`[watch ${this.path}] ${err.message}`);
+    });
+    return result;
+  }
+
+  private enqueue(task: () => Promise<void>): void {
+    this.serialised(task).catch(() => undefined); // logged by serialised()
+  }
+
+  private async fetchNew(client: ImapFlow, limit = Infinity): Promise<void> {
+    if (this.openedOn !== client || !client.mailbox || client.mailbox.path !== this.path) return;
     const uids: number[] = [];
     for await (const m of client.fetch(`${Math.max(1, this.uidNext)}:*`, { uid: true }, { uid: true })) {
       if (m.uid >= this.uidNext) uids.push(m.uid);
     }
     if (!uids.length) return;
-    this.uidNext = Math.max(...uids) + 1;
-    const summaries = await fetchSummaries(client, client.mailbox, uids, this.conn.structures);
+    uids.sort((a, b) => a - b);
+    this.uidNext = uids[uids.length - 1]! + 1;
+    const summaries = await fetchSummaries(client, client.mailbox, uids.slice(-limit), this.conn.structures);
     if (summaries.length) this.added.fire(summaries);
   }
 
@@ -98,11 +158,22 @@ export class MailboxWatcher implements Disposable {
     if (uid !== undefined) this.flagsChanged.fire({ uid, flags: withoutRecent(e.flags) });
   }
 
+  private setState(state: WatchState): void {
+    if (this.disposed && state.status !== 'stopped') return;
+    const before = this._state;
+    this._state = state;
+    if (before.status !== state.status || state.status === 'reconnecting' || state.status === 'failed') this.stateEmitter.fire(state);
+  }
+
   dispose(): void {
+    if (this.disposed) return;
+    this.setState({ status: 'stopped' });
+    this.disposed = true;
     for (const s of this.subscriptions) s.dispose();
     this.added.dispose();
     this.flagsChanged.dispose();
     this.expunged.dispose();
     this.resync.dispose();
+    this.stateEmitter.dispose();
   }
 }

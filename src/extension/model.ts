@@ -11,7 +11,8 @@ import type { Logger } from '../core/log';
 import type { MailboxCounts, MailboxInfo } from '../core/mailboxes';
 import type { MessageRef, MessageSummary } from '../core/messages';
 import type { ThreadParents } from '../core/threads';
-import type { MailboxWatcher } from '../core/watcher';
+import { LiveUpdates } from '../core/live';
+import type { WatchState } from '../core/watcher';
 import { Disposable } from './disposable';
 import type { PasswordStore } from './secrets';
 import { type AccountEntry, readAccounts, settings } from './settings';
@@ -50,7 +51,9 @@ export class AccountModel extends Disposable {
   status: AccountStatus;
   folders: MailboxInfo[] | undefined;
   private readonly states = new Map<string, FolderState>();
-  private readonly watchers = new Map<string, MailboxWatcher>();
+  /** INBOX and the folder opened last, each on its own IDLE connection (owned by the core). */
+  private readonly live: LiveUpdates | undefined;
+  private liveStarted = false;
   private foldersLoading: Promise<MailboxInfo[]> | undefined;
   private readonly saveTimers = new Map<string, NodeJS.Timeout>();
   /** First loads under way, so that asking again waits for them instead of seeing an empty folder. */
@@ -80,6 +83,12 @@ export class AccountModel extends Disposable {
       this._register(this.mail.onDidChangeState((s) => this.onState(s)));
       this._register(this.mail.onDidChangeCounts((counts) => this.onCounts(counts)));
       this._register(this.mail.onDidInvalidateMailbox(({ path }) => { this.states.delete(path); this.changed({ kind: 'folder', account: this, path }); }));
+      const live = this.live = this._register(new LiveUpdates(this.mail, logger));
+      this._register(live.onDidAddMessages(({ path, messages }) => this.onAdded(path, messages)));
+      this._register(live.onDidChangeFlags(({ path, uid, flags }) => this.onFlags(path, uid, flags)));
+      this._register(live.onDidExpunge(({ path, uids }) => this.removeLocal(path, uids)));
+      this._register(live.onDidRequestResync(({ path }) => { if (this.states.has(path)) void this.loadMessages(path); void this.refreshCounts([path]); }));
+      this._register(live.onDidChangeState(({ path, state }) => this.onLiveState(path, state)));
       this.status = { kind: 'idle' };
     } else {
       this.status = { kind: 'error', error: new MailError('config', entry.problem ?? 'This account is not configured correctly.') };
@@ -249,7 +258,7 @@ export class AccountModel extends Disposable {
     try {
       await work();
       delete state.error;
-      if (state.path !== 'INBOX') void this.watch(state.path, true);
+      if (state.path !== 'INBOX') this.watch(state.path);
     } catch (err) {
       state.error = this.fail(err).message;
     } finally {
@@ -286,33 +295,38 @@ export class AccountModel extends Disposable {
 
   /**
    * Live updates: INBOX always, plus the folder most recently opened. INBOX's first page is loaded
-   * now too, as desktop clients do: it is the folder people open first.
+   * now too, as desktop clients do: it is the folder people open first. Called after every
+   * listing that worked, so live updates that stopped start again once the account recovered.
    */
   private startLive(): void {
-    const mail = this.mail;
-    if (!mail || this.watchers.size) return;
-    if (this.folder('INBOX')) void this.loadMessages('INBOX');
-    void this.watch('INBOX', false);
-    this._register(mail.pollCounts(settings.pollIntervalSeconds() * 1000));
+    const live = this.live;
+    if (!live) return;
+    if (!this.liveStarted) {
+      this.liveStarted = true;
+      if (this.folder('INBOX')) void this.loadMessages('INBOX');
+      live.pollCounts(settings.pollIntervalSeconds() * 1000);
+    }
+    live.watch(['INBOX', ...live.paths.filter((p) => p !== 'INBOX')]);
+    live.restartFailed();
   }
 
-  private async watch(path: string, replaceSecondary: boolean): Promise<void> {
-    const mail = this.mail;
-    if (!mail || this.watchers.has(path) || this.isDisposed) return;
-    if (replaceSecondary) {
-      for (const [p, w] of this.watchers) if (p !== 'INBOX') { w.dispose(); this.watchers.delete(p); }
+  /** `path` becomes the live folder next to INBOX. */
+  private watch(path: string): void {
+    if (!this.isDisposed) this.live?.watch(['INBOX', path]);
+  }
+
+  /** Whether changes of `path` arrive live right now (undefined: not watched). */
+  liveState(path: string): WatchState | undefined {
+    return this.live?.state(path);
+  }
+
+  private onLiveState(path: string, state: WatchState): void {
+    if (state.status === 'failed') {
+      this.logger.warn(`[${this.name}] live updates of ${path} stopped: ${state.error.message}`);
+      // A live connection that logs in again is told the truth about the password first.
+      if (state.error.kind === 'auth') this.fail(state.error);
     }
-    try {
-      const watcher = await mail.watch(path);
-      if (this.isDisposed) { watcher.dispose(); return; }
-      this.watchers.set(path, watcher);
-      watcher.onDidAddMessages((added) => this.onAdded(path, added));
-      watcher.onDidChangeFlags(({ uid, flags }) => this.onFlags(path, uid, flags));
-      watcher.onDidExpunge(({ uids }) => this.removeLocal(path, uids));
-      watcher.onDidRequestResync(() => { if (this.states.has(path)) void this.loadMessages(path); void this.refreshCounts([path]); });
-    } catch (err) {
-      this.logger.warn(`[${this.name}] cannot watch ${path}: ${(err as Error).message}`);
-    }
+    this.changed({ kind: 'account', account: this });
   }
 
   private onAdded(path: string, added: MessageSummary[]): void {
@@ -398,8 +412,6 @@ export class AccountModel extends Disposable {
 
   override dispose(): void {
     for (const t of this.saveTimers.values()) clearTimeout(t);
-    for (const w of this.watchers.values()) w.dispose();
-    this.watchers.clear();
     super.dispose();
     void this.mail?.dispose();
   }

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { buildTree, type MailboxNode, type SpecialUse } from '../core/mailboxes';
 import type { MessageSummary } from '../core/messages';
 import { buildThreads, type ThreadNode } from '../core/threads';
+import type { WatchState } from '../core/watcher';
 import { Disposable } from './disposable';
 import { formatAddresses, formatSize, senderName, shortDate, subjectOf } from './format';
 import type { AccountModel, MailModel } from './model';
@@ -151,6 +152,12 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     } else {
       item.description = s.kind === 'connecting' ? 'connecting…' : account.inboxUnread ? `${account.inboxUnread} unread` : '';
       item.iconPath = new vscode.ThemeIcon(s.kind === 'connecting' ? 'sync~spin' : 'account');
+      const live = liveProblem(account.liveState('INBOX'));
+      if (live) {
+        // The problem first: a narrow sidebar cuts the end of the line.
+        item.description = [live.short, item.description].filter(Boolean).join(' · ');
+        item.tooltip = `${item.tooltip as string} — ${live.detail}`;
+      }
     }
     return item;
   }
@@ -162,10 +169,26 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     const total = account.folder(folder.path)?.counts?.messages ?? folder.counts?.messages;
     item.description = unseen ? String(unseen) : '';
     item.tooltip = total !== undefined ? plain`${folder.path} — ${total} messages, ${unseen} unread` : plain`${folder.path}`;
+    const live = folder.path === 'INBOX' ? undefined : liveProblem(account.liveState(folder.path));
+    if (live) {
+      item.description = [item.description, live.short].filter(Boolean).join(' · ');
+      item.tooltip = `${item.tooltip} — ${live.detail}`;
+    }
     item.iconPath = new vscode.ThemeIcon(folder.specialUse ? FOLDER_ICONS[folder.specialUse] : 'folder');
     item.contextValue = folder.selectable ? 'folder' : 'folder-noselect';
     return item;
   }
+}
+
+/** What to say when a watched folder's changes do not arrive right now (plain text: tooltips here are strings). */
+function liveProblem(state: WatchState | undefined): { short: string; detail: string } | undefined {
+  if (state?.status === 'reconnecting') {
+    return { short: 'live updates paused — reconnecting…', detail: plain`Live updates paused: ${state.error.message} Next attempt in ${Math.max(1, Math.round(state.delayMs / 1000))} s.` };
+  }
+  if (state?.status === 'failed') {
+    return { short: 'live updates stopped — Refresh to retry', detail: plain`Live updates stopped: ${state.error.message}` };
+  }
+  return undefined;
 }
 
 function threadNode(account: AccountModel, t: ThreadNode): TreeNode {

@@ -73,6 +73,12 @@ export interface TestServer {
   /** last `bytes` of the Dovecot log (for assertion messages) */
   logTail(bytes?: number): string;
   /**
+   * Changes a user's password in the passwd-file; resolves once a new login
+   * sees it. Sessions already logged in stay logged in (as on a real server
+   * after a password change elsewhere).
+   */
+  setPassword(user: 'alice' | 'bob', pass: string): Promise<void>;
+  /**
    * Only with `oauth2` in the options: the token introspection endpoint
    * Dovecot's oauth2 passdb asks (closed by dispose()).
    */
@@ -98,6 +104,12 @@ export interface StartDovecotOptions {
    * logins keep working (the passwd-file passdb is limited to PLAIN/LOGIN).
    */
   oauth2?: boolean | OAuth2Options;
+  /**
+   * Dovecot's `mail_max_userip_connections` (default here 1000). A small value
+   * makes the next login of the same user from 127.0.0.1 get
+   * `NO [LIMIT] Maximum number of connections from user+IP exceeded`.
+   */
+  maxUserIpConnections?: number;
 }
 
 const DOVECOT = '/usr/sbin/dovecot';
@@ -427,6 +439,7 @@ function dovecotConf(o: {
   mailFormat: 'maildir' | 'mdbox';
   /** the oauth2 passdb's args file and SASL mechanisms, when OAuth2 is enabled */
   oauth2?: { confFile: string; mechanisms: string };
+  maxUserIpConnections: number;
 }): string {
   const mailLocation = o.mailFormat === 'maildir' ? 'maildir:~/Maildir' : 'mdbox:~/mdbox';
   const specialUse = Object.entries(SPECIAL_USE_MAILBOXES)
@@ -502,7 +515,7 @@ service anvil {
 
 protocol imap {
   mail_plugins = $mail_plugins imap_zlib
-  mail_max_userip_connections = 1000
+  mail_max_userip_connections = ${o.maxUserIpConnections}
 }
 `;
 }
@@ -655,13 +668,24 @@ export async function startDovecot(opts: StartDovecotOptions = {}): Promise<Test
 
     const users = { alice: { user: 'alice', pass: 'alicepw' }, bob: { user: 'bob', pass: 'bobpw' } };
     const home = (u: string): string => path.join(dir, 'home', u);
-    fs.writeFileSync(
-      usersFile,
-      Object.values(users)
-        .map((u) => `${u.user}:{PLAIN}${u.pass}:${uid}:${gid}::${home(u.user)}::\n`)
-        .join(''),
-      { mode: 0o644 },
-    );
+    let usersVersion = 0;
+    const writeUsers = (): void => {
+      // Written aside and renamed: a login racing the change reads the old file or the new one, never half of it.
+      const tmp = `${usersFile}.tmp`;
+      fs.writeFileSync(
+        tmp,
+        Object.values(users)
+          .map((u) => `${u.user}:{PLAIN}${u.pass}:${uid}:${gid}::${home(u.user)}::\n`)
+          .join(''),
+        { mode: 0o644 },
+      );
+      // Dovecot reloads the file when its mtime (whole seconds) or size changed: give each version its own second.
+      const stamp = Math.floor(Date.now() / 1000) + 1000 + usersVersion++;
+      fs.utimesSync(tmp, stamp, stamp);
+      fs.renameSync(tmp, usersFile);
+    };
+    writeUsers();
+    const maxUserIpConnections = opts.maxUserIpConnections ?? 1000;
     const instance = `mailroom-test-${path.basename(dir).slice(-6)}`;
     let oauth2: { confFile: string; mechanisms: string } | undefined;
     if (opts.oauth2) {
@@ -690,7 +714,7 @@ export async function startDovecot(opts: StartDovecotOptions = {}): Promise<Test
       );
     }
     const writeConf = (): void =>
-      fs.writeFileSync(confFile, dovecotConf({ dir, instance, imapPort, imapsPort, certs, usersFile, mailFormat, oauth2 }));
+      fs.writeFileSync(confFile, dovecotConf({ dir, instance, imapPort, imapsPort, certs, usersFile, mailFormat, oauth2, maxUserIpConnections }));
     writeConf();
 
     for (const u of Object.values(users)) fs.mkdirSync(home(u.user), { mode: 0o700 });
@@ -807,8 +831,11 @@ export async function startDovecot(opts: StartDovecotOptions = {}): Promise<Test
       }
       killGroup(pid, 'SIGKILL');
       await exited;
-      // Any straggler of the group (an imap process finishing) goes too.
+      // Any straggler of the group (an imap process finishing) goes too, and is waited for: a log
+      // process still exiting holds the log sockets, and the next master refuses to start ("Socket
+      // already exists").
       killGroup(pid, 'SIGKILL');
+      for (const deadline = Date.now() + 1000; groupMembers(pid).length > 0 && Date.now() < deadline;) await sleep(5);
       try {
         fs.rmSync(pgidFile, { force: true });
       } catch {
@@ -865,6 +892,13 @@ export async function startDovecot(opts: StartDovecotOptions = {}): Promise<Test
       start,
       dispose,
       logTail,
+      async setPassword(user, pass) {
+        users[user].pass = pass;
+        writeUsers();
+        // The auth process looks at the file at most once per second of its clock: the next login
+        // after the next second boundary reads the new version.
+        await sleep(1050 - (Date.now() % 1000));
+      },
       ...(oauth ? { oauth } : {}),
     };
     if (mailFormat === 'mdbox') {

@@ -12,6 +12,11 @@
  *  - client -> server: commands in `refuseCommands` (always COMPRESS) get
  *    `<tag> BAD Command refused by test proxy` from the proxy and never reach
  *    Dovecot (a non-synchronizing literal of such a command is swallowed).
+ *
+ * Faults: cut connections (both sockets destroyed: the client sees the close),
+ * refuse new ones, or black-hole the open ones: nothing is forwarded any more
+ * in either direction and nothing is closed — no FIN, no RST — as after a NAT
+ * timeout or a Wi-Fi/VPN change. Only the client's own timers can notice.
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
@@ -43,6 +48,19 @@ export interface ImapProxy {
   cutAfterServerBytes(n: number): void;
   /** when off, new client connections are destroyed at once */
   setAccepting(on: boolean): void;
+  /**
+   * Silently kills every open pair: from now on no byte is forwarded either way
+   * and neither socket is closed (no FIN/RST). New connections work normally.
+   * Returns how many pairs went dark.
+   */
+  blackHoleAll(): number;
+  /** pairs black-holed and not yet closed by their client */
+  readonly blackHoled: number;
+  /**
+   * New pairs hold the server's bytes (its greeting first) this long before
+   * forwarding them: a slow login, to widen races around connecting. 0 = off.
+   */
+  setConnectDelay(ms: number): void;
   /** plaintext IMAP bytes forwarded server -> client (after rewriting), all pairs */
   bytesServerToClient: number;
   /** plaintext IMAP bytes forwarded client -> server, all pairs */
@@ -72,6 +90,8 @@ interface Pair {
   /** bytes server -> client still allowed before the pair is cut (Infinity = no limit) */
   budget: number;
   dead: boolean;
+  /** forwards nothing any more, closes nothing */
+  dark: boolean;
   kill(): void;
 }
 
@@ -90,6 +110,7 @@ export async function startProxy(server: TestServer, opts: ProxyOptions = {}): P
   const rawSockets = new Set<net.Socket>();
   let accepting = true;
   let accepted = 0;
+  let connectDelayMs = 0;
   const refused: string[] = [];
 
   const filterCaps = (list: string): string =>
@@ -151,6 +172,20 @@ export async function startProxy(server: TestServer, opts: ProxyOptions = {}): P
     setAccepting(on: boolean): void {
       accepting = on;
     },
+    blackHoleAll(): number {
+      let n = 0;
+      for (const p of pairs) {
+        if (!p.dark) n++;
+        p.dark = true;
+      }
+      return n;
+    },
+    get blackHoled(): number {
+      return [...pairs].filter((p) => p.dark).length;
+    },
+    setConnectDelay(ms: number): void {
+      connectDelayMs = Math.max(0, ms);
+    },
     close(): Promise<void> {
       accepting = false;
       proxy.cutAll();
@@ -178,12 +213,17 @@ export async function startProxy(server: TestServer, opts: ProxyOptions = {}): P
     }
     const upstream = tls.connect({ host: server.host, port: server.imapsPort, ca: server.ca });
     upstream.on('error', () => undefined);
+    if (connectDelayMs > 0) {
+      upstream.pause();
+      setTimeout(() => upstream.resume(), connectDelayMs).unref();
+    }
 
     const pair: Pair = {
       client,
       upstream,
       budget: Infinity,
       dead: false,
+      dark: false,
       kill(): void {
         if (pair.dead) return;
         pair.dead = true;
@@ -202,7 +242,7 @@ export async function startProxy(server: TestServer, opts: ProxyOptions = {}): P
 
     const writeClient = writerWithBackpressure(client, upstream);
     const toClient = (data: Buffer): void => {
-      if (pair.dead || data.length === 0 || pair.budget <= 0) return;
+      if (pair.dead || pair.dark || data.length === 0 || pair.budget <= 0) return;
       if (data.length >= pair.budget) {
         // Deliver exactly the allowed bytes, then cut both sides.
         const part = data.subarray(0, pair.budget);
@@ -244,7 +284,7 @@ export async function startProxy(server: TestServer, opts: ProxyOptions = {}): P
 
     const writeServer = writerWithBackpressure(upstream, client);
     const toServer = (data: Buffer): void => {
-      if (pair.dead || data.length === 0) return;
+      if (pair.dead || pair.dark || data.length === 0) return;
       proxy.bytesClientToServer += data.length;
       writeServer(data);
     };

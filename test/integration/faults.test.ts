@@ -128,7 +128,7 @@ test('the watcher reconnects with backoff when the server goes away and comes ba
   const resync = nextEvent(watcher.onDidRequestResync);
   flaky.setAccepting(true);
   assert.equal((await resync).reason, 'reconnected');
-  assert.equal(states.at(-1), 'connected');
+  assert.equal(states.at(-1), 'live');
 
   const added = nextEvent(watcher.onDidAddMessages);
   await (await ctx.otherClient()).append('INBOX', buildMessage({ from: 'x@example.test', to: 'alice@example.test', subject: 'after reconnect', text: 'x' }));

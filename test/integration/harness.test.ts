@@ -246,6 +246,38 @@ test('proxy: cutAll drops connections, setAccepting(false) refuses new ones', as
   await again.logout();
 });
 
+test('proxy: blackHoleAll silences open connections without closing them; new ones work', async () => {
+  const proxy = await startProxy(server);
+  proxies.push(proxy);
+  const c = await loggedIn('alice', { port: proxy.port, timeoutMs: 1000 });
+  await c.ok('NOOP');
+  assert.equal(proxy.blackHoleAll(), 1);
+  const before = proxy.bytesServerToClient;
+  await assert.rejects(c.command('NOOP'), /timed out/);
+  assert.equal(c.isOpen, true, 'no FIN, no RST: the client cannot tell');
+  assert.equal(proxy.bytesServerToClient, before, 'nothing forwarded');
+  assert.equal(proxy.blackHoled, 1);
+  const fresh = await loggedIn('alice', { port: proxy.port });
+  await fresh.ok('NOOP');
+  await fresh.logout();
+  c.destroy();
+});
+
+test('proxy: setConnectDelay holds the greeting of new connections', async () => {
+  const proxy = await startProxy(server);
+  proxies.push(proxy);
+  proxy.setConnectDelay(400);
+  const started = Date.now();
+  const slow = await loggedIn('alice', { port: proxy.port });
+  assert.ok(Date.now() - started >= 350, `greeted after ${Date.now() - started} ms`);
+  proxy.setConnectDelay(0);
+  const quick = Date.now();
+  const fast = await loggedIn('alice', { port: proxy.port });
+  assert.ok(Date.now() - quick < 350, `greeted after ${Date.now() - quick} ms`);
+  await slow.logout();
+  await fast.logout();
+});
+
 test('proxy: cutAfterServerBytes cuts in the middle of a big FETCH', async () => {
   const proxy = await startProxy(server);
   proxies.push(proxy);

@@ -119,7 +119,7 @@ test('an unknown, a revoked (expired) or another user\'s token is an auth error 
 test('a token command that fails or prints nothing is an oauthToken error, and nothing is sent', async () => {
   const before = ctx.server.oauth!.requests.length;
   const failing = await expectError(() => oauthAccount('exit 3', new MemoryLogger()).connect(), 'oauthToken');
-  assert.match(failing.message, /token command failed \(3\)/);
+  assert.match(failing.message, /token command failed \(exit code 3\)/);
   const silent = await expectError(() => oauthAccount('true', new MemoryLogger()).connect(), 'oauthToken');
   assert.match(silent.message, /printed no token/);
   assert.equal(ctx.server.oauth!.requests.length, before, 'no token reached the server');

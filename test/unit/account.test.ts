@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { resolveCredentials, runTokenCommand, validateAccount } from '../../src/core/account';
+import { redactTokenCommandOutput, resolveCredentials, runTokenCommand, validateAccount } from '../../src/core/account';
 import { MailError } from '../../src/core/errors';
 import { buildTree, specialUseFromName, toMailboxInfo } from '../../src/core/mailboxes';
 
@@ -16,9 +16,31 @@ test('account settings are validated with precise messages', () => {
 
 test('the OAuth2 token command: first non-empty line; failures say why, without the output', async () => {
   assert.equal(await runTokenCommand("printf '\\n  tok-123  \\nignored\\n'"), 'tok-123');
-  await assert.rejects(runTokenCommand('echo oops >&2; exit 3'), (e: unknown) => e instanceof MailError && e.kind === 'oauthToken' && /oops/.test(e.message));
+  await assert.rejects(runTokenCommand('echo oops >&2; exit 3'), (e: unknown) => e instanceof MailError && e.kind === 'oauthToken' && /exit code 3/.test(e.message) && !/oops/.test(e.message));
   await assert.rejects(runTokenCommand('true'), /printed no token/);
   await assert.rejects(runTokenCommand('sleep 5', 200), /did not finish/);
+});
+
+test('what a failing token command prints on stderr never reaches the error, and the log gets one masked, bounded line', async () => {
+  const secret = '1//0gRefreshTokenABCdef-ghi_JKL';
+  const lines: string[] = [];
+  const err = await runTokenCommand(`echo "error: invalid_grant refresh_token=${secret} client_secret hunter2 rejected" >&2; echo second line ${secret} >&2; exit 2`, 5000, (l) => lines.push(l))
+    .then(() => assert.fail('the command failed'), (e: unknown) => e as MailError);
+  assert.equal(err.kind, 'oauthToken');
+  assert.match(err.message, /failed \(exit code 2\)/);
+  assert.ok(!err.message.includes(secret) && !err.message.includes('hunter2') && !err.message.includes('invalid_grant'), err.message);
+  assert.equal(lines.length, 1);
+  assert.ok(!lines[0]!.includes(secret) && !lines[0]!.includes('hunter2'), lines[0]);
+  assert.match(lines[0]!, /error: \[redacted\]/);
+  assert.ok(!lines[0]!.includes('second line'), 'one line only');
+
+  const long = await runTokenCommand(`printf 'word %.0s' $(seq 1 500) >&2; exit 1`, 5000, (l) => lines.push(l)).catch((e: unknown) => e as MailError);
+  assert.ok(long instanceof MailError);
+  assert.ok(lines[1]!.length < 300, `bounded: ${lines[1]!.length} characters`);
+
+  // Plain words (how a person reads what went wrong) survive.
+  assert.equal(redactTokenCommandOutput('gpg: decryption failed: No such file\nmore'), 'gpg: decryption failed: No such file');
+  assert.match(redactTokenCommandOutput('HTTP 401 Unauthorized: Bearer ya29.a0AfH6SMBx'), /^HTTP 401 Unauthorized: Bearer \[redacted\]/);
 });
 
 test('a missing password is an auth error, not a login attempt', async () => {

@@ -90,10 +90,12 @@ export function registerAccountCommands(ctx: CommandContext): vscode.Disposable[
     command('mailroom.removeAccount', 'Remove Account', async (node) => {
       const account = await resolveAccount(ctx, node) ?? ctx.model.accounts[0];
       if (!account) return;
-      const ok = await ask(message`Remove the account "${account.name}" from Mailroom?`, { detail: message`Mail on the server is not touched; the saved password is deleted.` }, 'Remove');
+      const ok = await ask(message`Remove the account "${account.name}" from Mailroom?`, { detail: message`Mail on the server is not touched; the saved password and the cached mail are deleted.` }, 'Remove');
       if (ok !== 'Remove') return;
       await ctx.passwords.delete({ name: account.name });
       await writeAccounts(readAccounts().filter((a) => a.name !== account.name).map((a) => a.raw));
+      // Its cached folders, message lists and bodies go with it.
+      await account.cache?.destroy();
     }),
     command('mailroom.refresh', 'Refresh', async (node) => {
       const accounts = node && (node as TreeNode).kind === 'account' ? [(node as Extract<TreeNode, { kind: 'account' }>).account] : ctx.model.accounts;
