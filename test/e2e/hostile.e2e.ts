@@ -311,7 +311,7 @@ test('"Always for this sender" is remembered and honoured only for mail the rece
 
 test('a repository cannot turn off the confirmation before deleting for good', { timeout: 90_000 }, () => step('confirm', async () => {
   await wb!.runCommand('View: Close All Editors');
-  await row('Trash').click();
+  await (await wb!.revealTreeRow(VIEW, 'Trash')).click();
   await openMessage(TRASHED_SUBJECT);
   await wb!.runCommand('Mail: Delete Message');
   const dialog = wb!.page.locator('.monaco-dialog-box');

@@ -55,6 +55,8 @@ export interface Workbench {
   treeRows(viewTitle: string): Locator;
   /** the row whose label is exactly `label` (string) or matches it (RegExp) */
   treeRow(viewTitle: string, label: string | RegExp): Locator;
+  /** treeRow, after scrolling the view until the row is rendered (rows are virtualised) */
+  revealTreeRow(viewTitle: string, label: string | RegExp): Promise<Locator>;
   /** the content frame of the visible webview (the last visible one when several are) */
   webviewFrame(): FrameLocator;
   /** toast messages (.notification-list-item-message); allTextContents() for their texts */
@@ -208,6 +210,21 @@ export async function openWorkbench(server: Pick<CodeServer, 'url' | 'runDir'>, 
           .treeRows(viewTitle)
           .filter({ has: page.locator('.label-name', { hasText: typeof label === 'string' ? exact(label) : label }) })
           .first();
+      },
+
+      async revealTreeRow(viewTitle: string, label: string | RegExp) {
+        const row = wb.treeRow(viewTitle, label);
+        if (!(await row.count())) {
+          const list = page.locator(`.pane:has(.pane-header[aria-label^="${esc(viewTitle)}"]) .monaco-list`).first();
+          await list.hover();
+          await page.mouse.wheel(0, -1e6);
+          for (let i = 0; i < 100 && !(await row.count()); i++) {
+            await page.mouse.wheel(0, 300);
+            await page.waitForTimeout(30);
+          }
+        }
+        await row.scrollIntoViewIfNeeded();
+        return row;
       },
 
       webviewFrame() {
