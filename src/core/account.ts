@@ -4,6 +4,7 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { MailError } from './errors';
+import { type OAuth2Settings, validateOAuth2Settings } from './auth/settings';
 
 export type Security = 'tls' | 'starttls' | 'plain';
 
@@ -20,6 +21,10 @@ export interface AccountConfig {
   allowPlaintext?: boolean;
   /** Authenticate with an OAuth2 access token printed by this shell command (XOAUTH2/OAUTHBEARER). */
   oauth2TokenCommand?: string;
+  /** "oauth2": sign in at the authorization server of `oauth2` instead of a password. */
+  auth?: 'password' | 'oauth2';
+  /** Where and as which application to sign in, with `auth: "oauth2"`. */
+  oauth2?: OAuth2Settings;
   /** Connect/greeting timeout. */
   timeoutMs?: number;
 }
@@ -66,6 +71,13 @@ export function validateAccount(input: unknown): AccountConfig {
   const cmd = str('oauth2TokenCommand', false);
   if (cmd) config.oauth2TokenCommand = cmd;
   if (allowPlaintext) config.allowPlaintext = true;
+  const auth = str('auth', false);
+  if (auth !== undefined && auth !== 'password' && auth !== 'oauth2') fail('"auth" must be "password" or "oauth2"');
+  if (auth === 'oauth2') {
+    if (cmd) fail('use either "auth": "oauth2" or "oauth2TokenCommand", not both');
+    config.auth = 'oauth2';
+    config.oauth2 = validateOAuth2Settings(a.oauth2, fail);
+  }
   if (timeoutMs !== undefined) config.timeoutMs = timeoutMs;
   return config;
 }
