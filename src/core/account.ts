@@ -1,10 +1,12 @@
 // Account settings as a person writes them (VS Code settings / the add-account flow), and their
 // validation. Credentials are never part of the config: a password comes from a callback (backed by
-// SecretStorage in the extension), an OAuth2 access token from a command the user configures.
+// SecretStorage in the extension), an OAuth2 access token from a command the user configures or
+// from the account's token source (sign-in, src/core/auth).
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { MailError } from './errors';
 import { type OAuth2Settings, validateOAuth2Settings } from './auth/settings';
+import type { AccessTokenSource } from './auth/token-source';
 
 export type Security = 'tls' | 'starttls' | 'plain';
 
@@ -109,7 +111,11 @@ export function runTokenCommand(command: string, timeoutMs = 30_000): Promise<st
   });
 }
 
-export async function resolveCredentials(account: AccountConfig, passwordProvider: PasswordProvider): Promise<Credentials> {
+export async function resolveCredentials(account: AccountConfig, passwordProvider: PasswordProvider, tokens?: AccessTokenSource): Promise<Credentials> {
+  if (account.auth === 'oauth2') {
+    if (!tokens) throw new MailError('signInRequired', `Sign in to ${account.name} first.`, { reason: 'missing' });
+    return { user: account.user, accessToken: await tokens.accessToken() };
+  }
   if (account.oauth2TokenCommand) {
     return { user: account.user, accessToken: await runTokenCommand(account.oauth2TokenCommand) };
   }

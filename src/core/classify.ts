@@ -41,6 +41,13 @@ function certText(info: CertificateInfo | undefined): string {
   return ` Certificate: subject "${info.subject}", issued by "${info.issuer}"${info.selfSigned ? ' (self-signed)' : ''}, valid until ${info.validTo}, SHA-256 fingerprint ${info.fingerprint256}.`;
 }
 
+/** The server refused the credentials (a tagged NO to LOGIN/AUTHENTICATE, [AUTHENTICATIONFAILED]). */
+export function isAuthenticationFailure(err: unknown): boolean {
+  const errors = chain(err);
+  return errors.some((e) => e.authenticationFailed)
+    || errors.some((e) => e.serverResponseCode?.toUpperCase() === 'AUTHENTICATIONFAILED');
+}
+
 export async function classifyError(err: unknown, account: AccountConfig, opts: { probe?: boolean } = {}): Promise<MailError> {
   if (err instanceof MailError) return err;
   const errors = chain(err);
@@ -54,6 +61,9 @@ export async function classifyError(err: unknown, account: AccountConfig, opts: 
   const responseCode = errors.map((e) => e.serverResponseCode).find(Boolean)?.toUpperCase();
   if (responseCode === 'PRIVACYREQUIRED' || /plaintext authentication disallowed|LOGINDISABLED|login is disabled/i.test(texts)) {
     return new MailError('tlsRequired', `${account.host} refuses to log in without encryption. Use security "tls" (port 993) or "starttls" (port 143).`, {}, { cause: err });
+  }
+  if (account.auth === 'oauth2' && isAuthenticationFailure(err)) {
+    return new MailError('auth', `${account.host} refused the OAuth2 access token for ${account.user}, even a freshly refreshed one. Check that IMAP access is enabled for the account and that "user" is the address you signed in with.`, { oauth: true }, { cause: err });
   }
   if (account.oauth2TokenCommand && (errors.some((e) => e.authenticationFailed || (e as { oauthError?: unknown }).oauthError) || responseCode === 'AUTHENTICATIONFAILED')) {
     return new MailError('auth', `${account.host} rejected the OAuth2 access token for ${account.user} (invalid or expired). Check "oauth2TokenCommand".`, { oauth: true }, { cause: err });

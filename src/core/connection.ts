@@ -5,7 +5,8 @@ import { createSecureContext, rootCertificates, type SecureContext } from 'node:
 import { ImapFlow, type ImapFlowOptions, type MailboxObject } from 'imapflow';
 import { type AccountConfig, type PasswordProvider, loadCa, resolveCredentials } from './account';
 import { defaultBackoff, backoffDelay, type BackoffOptions } from './backoff';
-import { classifyError } from './classify';
+import type { AccessTokenSource } from './auth/token-source';
+import { classifyError, isAuthenticationFailure } from './classify';
 import { MailError } from './errors';
 import { Emitter, type Event } from './events';
 import { formatImapLogEntry, type Logger, type LogLevel, RedactingLogger, SecretRedactor } from './log';
@@ -37,6 +38,8 @@ export interface ConnectionOptions {
   autoIdleDelayMs?: number;
   /** Shared by the connections of one account: structures one of them listed, another can read with. */
   structures?: StructureMemo;
+  /** `auth: "oauth2"` accounts: their access tokens (shared by the account's connections). */
+  tokens?: AccessTokenSource;
 }
 
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|::1|\[::1\])$/i;
@@ -142,11 +145,13 @@ export class ImapConnection {
     return this.connecting;
   }
 
-  private async open(): Promise<ImapFlow> {
+  private async open(refreshedToken = false): Promise<ImapFlow> {
     if (this._state.status !== 'reconnecting') this.setState({ status: 'connecting' });
     let client: ImapFlow | undefined;
+    let accessToken: string | undefined;
     try {
-      const credentials = await resolveCredentials(this.account, this.options.passwords);
+      const credentials = await resolveCredentials(this.account, this.options.passwords, this.options.tokens);
+      accessToken = credentials.accessToken;
       const secret = credentials.pass ?? credentials.accessToken;
       if (secret) this.redactor.add(secret, credentials.user);
       client = new ImapFlow(await this.imapOptions(credentials));
@@ -154,6 +159,12 @@ export class ImapConnection {
       await client.connect();
     } catch (err) {
       client?.close();
+      // A refused access token may have been revoked or have expired early: refresh it, once.
+      if (!refreshedToken && this.options.tokens && accessToken !== undefined && isAuthenticationFailure(err)) {
+        this.options.tokens.invalidate(accessToken);
+        this.logger.info(`${this.tag()} the server refused the access token; refreshing it once`);
+        return this.open(true);
+      }
       const error = await classifyError(err, this.account);
       this.logger.warn(`${this.tag()} connect failed: ${error.message}`);
       this.afterFailure(error);

@@ -70,6 +70,11 @@ export interface AuthServer {
   readonly requests: AuthRequest[];
   /** token requests of one grant type, oldest first */
   tokenRequests(grantType: string): AuthRequest[];
+  /**
+   * Makes the token endpoint answer `status` (a plain error page, as a proxy in front of a
+   * server that is down would) until called with undefined: a fault the real server cannot make.
+   */
+  setTokenEndpointFault(status: number | undefined): void;
   /** lifetime of access tokens issued from now on (default 3600 s) */
   setAccessTokenTtl(seconds: number): void;
   /** a fresh browser (its own cookie jar, so its own sessions) that trusts the test CA */
@@ -79,8 +84,16 @@ export interface AuthServer {
    * tests that bring their own token (oauth2TokenCommand).
    */
   issueToken(user: string): Promise<string>;
-  /** revokes `token` at the revocation endpoint, as the native client (a refresh token revokes its grant) */
+  /**
+   * The server forgets one access token (as when it expires early or its session is cut) while
+   * the grant and its refresh token stay valid. (The revocation endpoint of oidc-provider revokes
+   * every token of the grant, refresh token included.)
+   */
+  dropAccessToken(token: string): Promise<void>;
+  /** revokes `token` at the revocation endpoint, as the native client (every token of its grant goes) */
   revoke(token: string, hint?: 'access_token' | 'refresh_token'): Promise<void>;
+  /** a request to the token endpoint as the native client would make it (e.g. with a wrong verifier) */
+  tokenEndpoint(form: Record<string, string>): Promise<{ status: number; json: Record<string, unknown> }>;
   /** asks the introspection endpoint (as Dovecot) whether `token` is active */
   introspect(token: string): Promise<{ active: boolean; sub?: string }>;
   /** true if an introspection request carried `token` */
@@ -314,8 +327,13 @@ export async function startAuthServer(opts: StartAuthServerOptions): Promise<Aut
     send(400, page('Error', '<p>Unexpected request.</p>'));
   }
 
+  let tokenFault: number | undefined;
   dispatch = (req, res) => {
     const url = new URL(req.url ?? '/', issuer);
+    if (tokenFault !== undefined && url.pathname === '/token') {
+      res.writeHead(tokenFault, { 'Content-Type': 'text/html' }).end('<html><body>Service Unavailable</body></html>');
+      return;
+    }
     if (url.pathname.startsWith('/interaction/')) {
       interaction(req, res, url).catch((err: Error) => {
         if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
@@ -412,6 +430,9 @@ export async function startAuthServer(opts: StartAuthServerOptions): Promise<Aut
     dovecotIntrospectionUrl: `https://dovecot:${dovecotSecret}@127.0.0.1:${port}/token/introspection`,
     requests,
     tokenRequests: (grantType) => requests.filter((r) => r.route === 'token' && r.grantType === grantType),
+    setTokenEndpointFault(status) {
+      tokenFault = status;
+    },
     setAccessTokenTtl(seconds) {
       accessTokenTtl = seconds;
     },
@@ -424,10 +445,16 @@ export async function startAuthServer(opts: StartAuthServerOptions): Promise<Aut
       const token = new provider.AccessToken({ accountId: user, client: client!, grantId, scope: 'mail', gty: 'authorization_code' });
       return token.save();
     },
+    async dropAccessToken(token) {
+      const found = await provider.AccessToken.find(token);
+      if (!found) throw new Error('no such access token');
+      await found.destroy();
+    },
     async revoke(token, hint) {
       const res = await endpointCall('/token/revocation', { token, client_id: CLIENT_ID, ...(hint ? { token_type_hint: hint } : {}) });
       if (res.status !== 200) throw new Error(`revocation failed: ${res.status} ${JSON.stringify(res.json)}`);
     },
+    tokenEndpoint: (form) => endpointCall('/token', { client_id: CLIENT_ID, ...form }),
     async introspect(token) {
       const res = await endpointCall('/token/introspection', { token }, dovecotAuth);
       return { active: res.json.active === true, ...(typeof res.json.sub === 'string' ? { sub: res.json.sub } : {}) };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { validateAccount } from '../../src/core/account';
+import { resolveCredentials, validateAccount } from '../../src/core/account';
 import { authorizationServer } from '../../src/core/auth/server';
 import { OAUTH2_PRESETS } from '../../src/core/auth/presets';
 import { MailError } from '../../src/core/errors';
@@ -55,4 +55,12 @@ test('presets: Microsoft\'s tenant goes into its v2.0 endpoints; one token serve
   assert.equal(google.supportsDeviceFlow, false, 'Google\'s device flow does not cover the mail scope');
   await assert.rejects(authorizationServer({ provider: 'google', clientId: 'app' }, noNetwork), /needs the "clientSecret"/);
   for (const preset of Object.values(OAUTH2_PRESETS)) assert.ok(!('clientId' in preset));
+});
+
+test('an OAuth2 account never asks for a password: without a token source it says to sign in', async () => {
+  const account = oauth({ provider: 'fastmail', clientId: 'c' });
+  await assert.rejects(resolveCredentials(account, async () => assert.fail('asked for a password')),
+    (e: unknown) => e instanceof MailError && e.kind === 'signInRequired');
+  assert.deepEqual(await resolveCredentials(account, async () => 'pw', { accessToken: async () => 'at', invalidate: () => undefined }),
+    { user: 'me@example.com', accessToken: 'at' });
 });

@@ -44,6 +44,11 @@ export function oauthFailure(err: unknown, what: string, host: string, redactor:
   if (err instanceof MailError) return err;
   const net = networkError(err, host);
   if (net) return net;
+  // An overloaded or restarting server: worth another try later, and no reason to drop a sign-in.
+  const status = (err as { status?: unknown }).status ?? ((err as { cause?: { status?: unknown } }).cause?.status);
+  if ((typeof status === 'number' && status >= 500) || (err as { error?: unknown }).error === 'temporarily_unavailable') {
+    return new MailError('connectionLost', `${what} failed: the sign-in server ${host} is not available right now${typeof status === 'number' ? ` (HTTP ${status})` : ''}; Mailroom tries again later.`);
+  }
   if (err instanceof ResponseBodyError || err instanceof AuthorizationResponseError) {
     const description = serverText(err.error_description, redactor);
     return new MailError('oauthToken', `${what} failed: ${host} answered "${serverText(err.error, redactor)}"${description ? ` (${description})` : ''}.`,
