@@ -210,8 +210,9 @@ export async function startAuthServer(opts: StartAuthServerOptions): Promise<Aut
         client_name: 'Mailroom (test)',
         application_type: 'native',
         token_endpoint_auth_method: 'none',
-        // RFC 8252 7.3: for loopback IP literals any port matches; the path must.
-        redirect_uris: ['http://127.0.0.1/'],
+        // RFC 8252 7.3: for loopback redirects any port matches; the path must. localhost too, as
+        // the providers that register that name do.
+        redirect_uris: ['http://127.0.0.1/', 'http://localhost/'],
         grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
         response_types: ['code'],
       },

@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { MailAccount } from '../../src/core/account-session';
 import { type AccountConfig } from '../../src/core/account';
 import { OAuth2TokenSource, type RefreshTokenStore } from '../../src/core/auth/token-source';
-import type { BrowserSignInOptions, DeviceCodePrompt } from '../../src/core/auth/sign-in';
+import { type BrowserSignInOptions, type DeviceCodePrompt, signInWithBrowser } from '../../src/core/auth/sign-in';
 import { MailError } from '../../src/core/errors';
 import { SecretRedactor } from '../../src/core/log';
 import type { AuthServer } from '../harness/auth-server';
@@ -169,6 +169,36 @@ test('signing in through the browser (authorization code + PKCE S256, loopback r
   assert.match(h.server.logTail(), /Login: user=<alice>, method=OAUTHBEARER/);
   assert.match(h.logger.text, /AUTHENTICATE OAUTHBEARER/, 'the login exchange is in the trace');
   assertNoSecretsIn(h.logger.text, h.oauth, 'the log');
+});
+
+test('a provider that registers http://localhost (the Microsoft and Fastmail presets) gets a localhost redirect, and the sign-in completes', async () => {
+  const h = harness();
+  const server = { ...(await h.tokens.authorizationServer()), loopbackHost: 'localhost' as const };
+  const { browser, shown } = aliceBrowser(h);
+  const tokens = await signInWithBrowser(server, h.redactor, 'alice', browser);
+  assert.match(new URL(h.opened[0]!).searchParams.get('redirect_uri') ?? '', /^http:\/\/localhost:\d+\/$/);
+  assert.equal((await shown())[0]!.status, 200);
+  assert.equal((await h.oauth.introspect(tokens.accessToken)).active, true);
+});
+
+test('in a remote window the redirect URI can be mapped (asExternalUri): the mapped URI is the one both requests carry', async () => {
+  const h = harness();
+  const mapped: string[] = [];
+  const { browser, shown } = aliceBrowser(h);
+  await h.tokens.signIn({
+    browser: {
+      ...browser,
+      // A port forwarder would hand out another origin; here localhost reaches the same listener.
+      externalRedirectUri: (local) => {
+        const external = local.replace('http://127.0.0.1:', 'http://localhost:');
+        mapped.push(local, external);
+        return external;
+      },
+    },
+  });
+  assert.equal((await shown())[0]!.status, 200);
+  assert.equal(new URL(h.opened[0]!).searchParams.get('redirect_uri'), mapped[1]);
+  assert.equal(h.oauth.tokenRequests('authorization_code').at(-1)!.params.redirect_uri, mapped[1]);
 });
 
 test('the token endpoint verifies PKCE: the code Mailroom received is refused with a wrong verifier or none, then redeemed with Mailroom\'s', async () => {
