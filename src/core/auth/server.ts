@@ -2,8 +2,8 @@
 // endpoints, explicit ones, or metadata discovered from the issuer (OpenID Connect Discovery,
 // then RFC 8414). The result is an openid-client Configuration that uses our HTTP transport.
 import * as oidc from 'openid-client';
-import { MailError } from '../errors';
 import type { CustomFetch } from 'openid-client';
+import { MailError } from '../errors';
 import { OAUTH2_PRESETS } from './presets';
 import type { OAuth2Settings } from './settings';
 

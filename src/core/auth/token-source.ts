@@ -8,10 +8,10 @@
 // `signInRequired` MailError, and nothing here ever opens a browser: only an explicit
 // `signIn()` does. Concurrent callers share one refresh, which matters twice over: providers
 // rotate refresh tokens, and presenting a rotated one again revokes the whole grant.
+import * as oidc from 'openid-client';
 import type { AccountConfig } from '../account';
 import { MailError } from '../errors';
 import { type Logger, RedactingLogger, type SecretRedactor } from '../log';
-import * as oidc from 'openid-client';
 import { oauthFailure } from './errors';
 import { oauthFetch } from './http';
 import { authorizationServer, type AuthorizationServer } from './server';
