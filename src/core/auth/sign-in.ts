@@ -151,9 +151,13 @@ export async function signInWithDeviceCode(
   const expiresAt = Date.now() + started.expires_in * 1000;
   const timeoutMs = Math.max(1000, expiresAt - Date.now());
   const signal = limit(opts.signal, timeoutMs);
-  await opts.showUserCode({
-    userCode: started.user_code, verificationUri, ...(complete ? { verificationUriComplete: complete } : {}), expiresAt,
-  });
+  try {
+    await opts.showUserCode({
+      userCode: started.user_code, verificationUri, ...(complete ? { verificationUriComplete: complete } : {}), expiresAt,
+    });
+  } catch (err) {
+    throw new MailError('oauthToken', `Could not show the sign-in code: ${serverText((err as Error)?.message, redactor)}`);
+  }
   try {
     const tokens = await oidc.pollDeviceAuthorizationGrant(server.config, started, undefined, { signal });
     return tokenSet(tokens, redactor, user);
