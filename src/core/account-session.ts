@@ -2,6 +2,7 @@
 // extension layer talks only to this. Operations share one command connection; each watched
 // folder gets its own connection sitting in IDLE.
 import type { AccountConfig, PasswordProvider } from './account';
+import type { AccessTokenSource } from './auth/token-source';
 import {
   changeFlags, type DeleteResult, destroyMessages, expungeAll, type FlagChange, type MoveResult, moveMessages, undoMove,
 } from './actions';
@@ -34,6 +35,10 @@ export interface MailAccountOptions {
   autoIdleDelayMs?: number;
   /** For tests: the dead-connection deadlines (see ImapConnection). */
   deadlines?: Partial<Deadlines>;
+  /** `auth: "oauth2"` accounts: the token source every connection of the account logs in with. */
+  tokens?: AccessTokenSource;
+  /** Share the token source's redactor, so the connections' logs mask what it knows too. */
+  redactor?: SecretRedactor;
 }
 
 // A watcher's connection has nothing else to do: straight back to IDLE after each command, or the
@@ -44,7 +49,7 @@ export type UndoableAction = { kind: 'move'; result: MoveResult } | { kind: 'del
 
 export class MailAccount implements Disposable {
   readonly ops: ImapConnection;
-  private readonly redactor = new SecretRedactor();
+  private readonly redactor: SecretRedactor;
   private readonly structures = new StructureMemo();
   private readonly watchers = new Set<{ watcher: MailboxWatcher; conn: ImapConnection }>();
   private readonly knownUidValidity = new Map<string, string>();
@@ -61,6 +66,7 @@ export class MailAccount implements Disposable {
   readonly onDidChangeCounts = this.countsChanged.event;
 
   constructor(private readonly options: MailAccountOptions) {
+    this.redactor = options.redactor ?? new SecretRedactor();
     this.ops = this.newConnection('ops', false);
     this.onDidChangeState = this.ops.onDidChangeState;
     this.ops.onDidConnect((client) => {
@@ -81,6 +87,7 @@ export class MailAccount implements Disposable {
       structures: this.structures,
       label,
       autoReconnect,
+      ...(this.options.tokens ? { tokens: this.options.tokens } : {}),
       traceProtocol: this.options.traceProtocol ?? false,
       ...(this.options.backoff ? { backoff: this.options.backoff } : {}),
       ...(this.options.deadlines ? { deadlines: this.options.deadlines } : {}),

@@ -1,9 +1,12 @@
 // Account settings as a person writes them (VS Code settings / the add-account flow), and their
 // validation. Credentials are never part of the config: a password comes from a callback (backed by
-// SecretStorage in the extension), an OAuth2 access token from a command the user configures.
+// SecretStorage in the extension), an OAuth2 access token from a command the user configures or
+// from the account's token source (sign-in, src/core/auth).
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { MailError } from './errors';
+import { type OAuth2Settings, validateOAuth2Settings } from './auth/settings';
+import type { AccessTokenSource } from './auth/token-source';
 
 export type Security = 'tls' | 'starttls' | 'plain';
 
@@ -20,6 +23,10 @@ export interface AccountConfig {
   allowPlaintext?: boolean;
   /** Authenticate with an OAuth2 access token printed by this shell command (XOAUTH2/OAUTHBEARER). */
   oauth2TokenCommand?: string;
+  /** "oauth2": sign in at the authorization server of `oauth2` instead of a password. */
+  auth?: 'password' | 'oauth2';
+  /** Where and as which application to sign in, with `auth: "oauth2"`. */
+  oauth2?: OAuth2Settings;
   /** Connect/greeting timeout. */
   timeoutMs?: number;
 }
@@ -66,6 +73,13 @@ export function validateAccount(input: unknown): AccountConfig {
   const cmd = str('oauth2TokenCommand', false);
   if (cmd) config.oauth2TokenCommand = cmd;
   if (allowPlaintext) config.allowPlaintext = true;
+  const auth = str('auth', false);
+  if (auth !== undefined && auth !== 'password' && auth !== 'oauth2') fail('"auth" must be "password" or "oauth2"');
+  if (auth === 'oauth2') {
+    if (cmd) fail('use either "auth": "oauth2" or "oauth2TokenCommand", not both');
+    config.auth = 'oauth2';
+    config.oauth2 = validateOAuth2Settings(a.oauth2, fail);
+  }
   if (timeoutMs !== undefined) config.timeoutMs = timeoutMs;
   return config;
 }
@@ -124,9 +138,17 @@ export function runTokenCommand(command: string, timeoutMs = 30_000, log?: (line
   });
 }
 
-export async function resolveCredentials(account: AccountConfig, passwordProvider: PasswordProvider, log?: (line: string) => void): Promise<Credentials> {
+export async function resolveCredentials(
+  account: AccountConfig,
+  passwordProvider: PasswordProvider,
+  opts: { tokens?: AccessTokenSource; log?: (line: string) => void } = {},
+): Promise<Credentials> {
+  if (account.auth === 'oauth2') {
+    if (!opts.tokens) throw new MailError('signInRequired', `Sign in to ${account.name} first.`, { reason: 'missing' });
+    return { user: account.user, accessToken: await opts.tokens.accessToken() };
+  }
   if (account.oauth2TokenCommand) {
-    return { user: account.user, accessToken: await runTokenCommand(account.oauth2TokenCommand, undefined, log) };
+    return { user: account.user, accessToken: await runTokenCommand(account.oauth2TokenCommand, undefined, opts.log) };
   }
   const pass = await passwordProvider(account);
   if (pass === undefined || pass === '') {

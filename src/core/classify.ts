@@ -50,6 +50,9 @@ function loginError(err: unknown, errors: AnyError[], code: string | undefined, 
   if (code && !CREDENTIALS_REJECTED.has(code)) {
     return new MailError('server', `${account.host} refused the login for ${account.user} [${code}]${server}. This is not a wrong password.`, details, { cause: err });
   }
+  if (account.auth === 'oauth2') {
+    return new MailError('auth', `${account.host} refused the OAuth2 access token for ${account.user}, even a freshly refreshed one. Check that IMAP access is enabled for the account and that "user" is the address you signed in with.`, { oauth: true }, { cause: err });
+  }
   if (account.oauth2TokenCommand) {
     return new MailError('auth', `${account.host} rejected the OAuth2 access token for ${account.user} (invalid or expired). Check "oauth2TokenCommand".`, { oauth: true }, { cause: err });
   }
@@ -84,6 +87,13 @@ export function isSilence(err: unknown): boolean {
 function certText(info: CertificateInfo | undefined): string {
   if (!info) return '';
   return ` Certificate: subject "${info.subject}", issued by "${info.issuer}"${info.selfSigned ? ' (self-signed)' : ''}, valid until ${info.validTo}, SHA-256 fingerprint ${info.fingerprint256}.`;
+}
+
+/** The server refused the credentials (a tagged NO to LOGIN/AUTHENTICATE, [AUTHENTICATIONFAILED]). */
+export function isAuthenticationFailure(err: unknown): boolean {
+  const errors = chain(err);
+  return errors.some((e) => e.authenticationFailed)
+    || errors.some((e) => e.serverResponseCode?.toUpperCase() === 'AUTHENTICATIONFAILED');
 }
 
 export async function classifyError(err: unknown, account: AccountConfig, opts: { probe?: boolean } = {}): Promise<MailError> {

@@ -12,7 +12,8 @@ import { createSecureContext, rootCertificates, type SecureContext } from 'node:
 import { ImapFlow, type ImapFlowOptions, type MailboxObject } from 'imapflow';
 import { type AccountConfig, type PasswordProvider, loadCa, resolveCredentials } from './account';
 import { defaultBackoff, backoffDelay, type BackoffOptions } from './backoff';
-import { classifyError, isConnectionFailure, isSilence } from './classify';
+import type { AccessTokenSource } from './auth/token-source';
+import { classifyError, isAuthenticationFailure, isConnectionFailure, isSilence } from './classify';
 import { MailError } from './errors';
 import { Emitter, type Event } from './events';
 import { formatImapLogEntry, type Logger, type LogLevel, RedactingLogger, SecretRedactor } from './log';
@@ -45,6 +46,8 @@ export interface ConnectionOptions {
   deadlines?: Partial<Deadlines>;
   /** Shared by the connections of one account: structures one of them listed, another can read with. */
   structures?: StructureMemo;
+  /** `auth: "oauth2"` accounts: their access tokens (shared by the account's connections). */
+  tokens?: AccessTokenSource;
 }
 
 export interface Deadlines {
@@ -203,13 +206,18 @@ export class ImapConnection {
     return this.connecting;
   }
 
-  private async open(): Promise<Session> {
+  private async open(refreshedToken = false): Promise<Session> {
     if (this._state.status !== 'reconnecting') this.setState({ status: 'connecting' });
     let client: ImapFlow | undefined;
+    let accessToken: string | undefined;
     // Filled in as imapflow reports; the session object exists before the client so its logger can write to it.
     const health: Omit<Session, 'client'> = { heardAt: Date.now(), active: 0 };
     try {
-      const credentials = await resolveCredentials(this.account, this.options.passwords, (line) => this.logger.warn(`${this.tag()} ${line}`));
+      const credentials = await resolveCredentials(this.account, this.options.passwords, {
+        ...(this.options.tokens ? { tokens: this.options.tokens } : {}),
+        log: (line) => this.logger.warn(`${this.tag()} ${line}`),
+      });
+      accessToken = credentials.accessToken;
       const secret = credentials.pass ?? credentials.accessToken;
       if (secret) this.redactor.add(secret, credentials.user);
       client = new ImapFlow(await this.imapOptions(credentials, health));
@@ -221,6 +229,12 @@ export class ImapConnection {
       await client.connect();
     } catch (err) {
       client?.close();
+      // A refused access token may have been revoked or have expired early: refresh it, once.
+      if (!refreshedToken && this.options.tokens && accessToken !== undefined && isAuthenticationFailure(err)) {
+        this.options.tokens.invalidate(accessToken);
+        this.logger.info(`${this.tag()} the server refused the access token; refreshing it once`);
+        return this.open(true);
+      }
       const error = await classifyError(err, this.account);
       this.logger.warn(`${this.tag()} connect failed: ${error.message}`);
       this.afterFailure(error);

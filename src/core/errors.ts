@@ -14,7 +14,8 @@ export type MailErrorKind =
   | 'hostNotFound'
   | 'timeout'
   | 'connectionLost'      // the connection dropped during an operation
-  | 'oauthToken'          // the configured token command failed
+  | 'oauthToken'          // no OAuth2 token: the token command or the authorization server failed
+  | 'signInRequired'      // OAuth2: no usable refresh token (never signed in, revoked, expired): sign in again
   | 'config'              // the account settings are not usable
   | 'mailboxNotFound'
   | 'messageNotFound'

@@ -1,6 +1,7 @@
 // The public surface of the vscode-free core.
 export * from './account';
 export * from './account-session';
+export * from './auth';
 export * from './actions';
 export * from './cache';
 export * from './connection';

@@ -1,6 +1,7 @@
 // Shared pieces of the integration tests: a Dovecot per test file, accounts that trust its CA,
 // a logger that remembers every line (to prove secrets never reach it) and an independent IMAP
 // client to check what really happened on the server.
+import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import { ImapFlow } from 'imapflow';
 import type { AccountConfig } from '../../src/core/account';
@@ -18,6 +19,26 @@ export class MemoryLogger implements Logger {
   warn(m: string) { this.lines.push(`warn ${m}`); }
   error(m: string) { this.lines.push(`error ${m}`); }
   get text(): string { return this.lines.join('\n'); }
+}
+
+/**
+ * Every form in which `secret` could show up: itself, URL-encoded, JSON-escaped, and the base64
+ * "cores" it has inside ANY base64 text that encodes it (one per alignment of the secret within
+ * the payload), so this catches the XOAUTH2/OAUTHBEARER payloads whatever framing surrounds it.
+ */
+export function secretForms(secret: string): string[] {
+  const forms = [secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)];
+  for (let k = 0; k < 3; k++) {
+    const b64 = Buffer.concat([Buffer.alloc(k), Buffer.from(secret)]).toString('base64');
+    forms.push(b64.slice(k ? 4 : 0, -4));
+  }
+  return forms;
+}
+
+export function assertNoSecret(text: string, secret: string, where: string): void {
+  for (const form of secretForms(secret)) {
+    assert.ok(!text.includes(form), `${where} contains a secret (as ${JSON.stringify(form)}):\n${text}`);
+  }
 }
 
 export interface ServerContext {
