@@ -64,7 +64,9 @@ export async function startSmtpPeer(tlsFrom: Pick<TestServer, 'certFile' | 'keyF
     secure: opts.secure ?? false,
     key: fs.readFileSync(tlsFrom.keyFile),
     cert: fs.readFileSync(tlsFrom.certFile),
+    // Not offered and not accepted either (a hidden STARTTLS would still be honoured).
     hideSTARTTLS: opts.hideStartTls ?? false,
+    ...(opts.hideStartTls ? { disabledCommands: ['STARTTLS'], allowInsecureAuth: true } : {}),
     ...(opts.size !== undefined ? { size: opts.size } : {}),
     authMethods: ['PLAIN', 'LOGIN'],
     disableReverseLookup: true,
