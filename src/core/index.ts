@@ -3,6 +3,7 @@ export * from './account';
 export * from './account-session';
 export * from './actions';
 export * from './cache';
+export * from './compose';
 export * from './connection';
 export * from './errors';
 export * from './events';

@@ -35,6 +35,8 @@ export interface OutgoingMessage {
   date?: Date;
   /** A draft keeps Bcc in its headers (so it survives a resume); sent mail never does. */
   draft?: boolean;
+  /** More header fields (a draft's compose context). */
+  headers?: Record<string, string>;
 }
 
 export interface BuiltMessage {
@@ -78,6 +80,7 @@ export async function buildMessage(msg: OutgoingMessage): Promise<BuiltMessage> 
     date: msg.date ?? new Date(),
     ...(msg.inReplyTo ? { inReplyTo: angle(msg.inReplyTo) } : {}),
     ...(msg.references?.length ? { references: msg.references.map(angle).join(' ') } : {}),
+    ...(msg.headers ? { headers: msg.headers } : {}),
     alternatives,
     attachments: (msg.attachments ?? []).map((a) => (a.message
       ? { filename: a.filename, contentType: 'message/rfc822', content: a.content, contentDisposition: 'attachment' }
