@@ -36,7 +36,7 @@ export interface PostfixServer {
   smtpsPort: number;
   /** `message_size_limit`, announced as EHLO SIZE */
   messageSizeLimit: number;
-  /** addresses that exist (everything else in example.test is refused at RCPT) */
+  /** addresses that exist (everything else in example.test is refused at RCPT), besides ALIASES */
   recipients: readonly string[];
   dir: string;
   /** Postfix's log (its maillog_file) */
@@ -65,6 +65,8 @@ const HOST = '127.0.0.1' as const;
 const START_TIMEOUT_MS = 10_000;
 const STOP_GRACE_MS = 500;
 export const RECIPIENTS: readonly string[] = ['alice@example.test', 'bob@example.test'];
+/** Extra addresses that Postfix rewrites to a mailbox (a list address for reply-all tests). */
+export const ALIASES: Readonly<Record<string, string>> = { 'team@example.test': 'bob@example.test' };
 
 /** The queue layout `postfix start` would create (postfix-files), created by hand because we skip it. */
 function makeQueue(queue: string, postfix: { uid: number; gid: number }, postdrop: number): void {
@@ -113,6 +115,7 @@ append_dot_mydomain = no
 
 virtual_mailbox_domains = example.test
 virtual_mailbox_maps = texthash:${o.recipientsFile}
+virtual_alias_maps = texthash:${o.recipientsFile}.aliases
 virtual_transport = lmtp:inet:${HOST}:${o.lmtpPort}
 lmtp_tls_security_level = none
 
@@ -239,6 +242,7 @@ export async function startPostfix(dovecot: TestServer, opts: StartPostfixOption
     makeQueue(path.join(dir, 'queue'), postfix, postdrop);
     const recipientsFile = path.join(conf, 'recipients');
     fs.writeFileSync(recipientsFile, RECIPIENTS.map((r) => `${r} ok\n`).join(''), { mode: 0o644 });
+    fs.writeFileSync(`${recipientsFile}.aliases`, Object.entries(ALIASES).map(([a, to]) => `${a} ${to}\n`).join(''), { mode: 0o644 });
     const [submissionPort, smtpsPort] = (await freePorts(2)) as [number, number];
     fs.writeFileSync(path.join(conf, 'main.cf'), mainCf({
       dir, dovecot, lmtpPort: dovecot.submission.lmtpPort, saslSocket: dovecot.submission.saslSocket, sizeLimit, recipientsFile,
@@ -247,7 +251,7 @@ export async function startPostfix(dovecot: TestServer, opts: StartPostfixOption
     // Postfix rereads a table or main.cf changed in the last second until it is older (it may be
     // half-written): 300 ms naps, ~2 s of start-up. Ours are complete: date them in the past.
     const past = new Date(Date.now() - 60_000);
-    for (const f of ['main.cf', 'master.cf', 'recipients']) fs.utimesSync(path.join(conf, f), past, past);
+    for (const f of ['main.cf', 'master.cf', 'recipients', 'recipients.aliases']) fs.utimesSync(path.join(conf, f), past, past);
 
     const out = fs.openSync(logFile, 'a');
     try {

@@ -83,15 +83,20 @@ test('plain format is text only; attachments make it multipart/mixed with the ex
   const built = await buildMessage({
     from: { address: 'alice@example.test' }, to: [{ address: 'bob@example.test' }], bcc: [{ address: 'dave@example.test' }],
     subject: 's', body: 'just text', format: 'plain', signature: 'Alice', draft: true,
-    attachments: [{ filename: 'data.bin', contentType: 'application/octet-stream', content: bytes }],
+    attachments: [
+      { filename: 'data.bin', contentType: 'application/octet-stream', content: bytes },
+      { filename: 'notes.txt', content: Buffer.from('unix\nline ends\n') },
+    ],
   });
   const parsed = await simpleParser(built.raw);
   assert.match(built.raw.toString('latin1'), /^Content-Type: multipart\/mixed/im);
   assert.equal(parsed.html, false);
   assert.equal(parsed.text, 'just text');
-  assert.equal(parsed.attachments.length, 1);
+  assert.equal(parsed.attachments.length, 2);
   assert.ok(parsed.attachments[0]!.content.equals(bytes));
   assert.equal(parsed.attachments[0]!.filename, 'data.bin');
+  assert.equal(parsed.attachments[1]!.content.toString(), 'unix\nline ends\n', 'a text attachment keeps its exact bytes');
+  assert.doesNotMatch(built.raw.toString('latin1'), /[^\r]\n/, 'CRLF throughout: SMTP and APPEND get the same bytes');
   assert.deepEqual((Array.isArray(parsed.bcc) ? parsed.bcc[0] : parsed.bcc)?.value.map((a) => a.address), ['dave@example.test']);
 });
 
