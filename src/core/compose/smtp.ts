@@ -169,7 +169,7 @@ class Session {
       // Cut between "354" and the server's final reply: the server has no complete message.
       if (inData && !e.responseCode && (e.code === 'ECONNECTION' || e.code === 'ESOCKET' || e.code === 'ETIMEDOUT')) {
         throw new MailError('connectionLost',
-          `The connection to ${server} was cut while the message was being transferred (DATA); the server did not confirm it, so it was not sent.`,
+          `The connection to ${server} was cut during the message transfer (DATA), before the server confirmed the message; treat it as not sent.`,
           { smtp: true, stage: 'data', sent: false }, { cause: err });
       }
       throw err;
