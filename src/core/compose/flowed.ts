@@ -23,25 +23,28 @@ function stuffPiece(piece: string): string {
   return /^( |From |>)/.test(piece) ? ` ${piece}` : piece;
 }
 
-/** Breaks `line` at spaces into pieces of at most `width` characters; every piece but the last ends with a space. */
+/**
+ * Breaks `line` at spaces into pieces of at most `width` characters; every piece but the last
+ * ends with a space. Walks the line once (indices, no re-slicing): linear in its length.
+ */
 function wrap(line: string, width: number): string[] {
   const pieces: string[] = [];
-  let rest = line;
-  while (rest.length > width) {
+  let start = 0;
+  while (line.length - start > width) {
     // The last space within the width; a word longer than the width breaks after itself.
-    let cut = rest.lastIndexOf(' ', width - 1);
-    if (cut <= 0) {
-      cut = rest.indexOf(' ', width);
+    let cut = line.lastIndexOf(' ', start + width - 1);
+    if (cut <= start) {
+      cut = line.indexOf(' ', start + width);
       if (cut < 0) break;
     }
     // Keep a run of spaces together at the end of the piece, so the next piece starts with a word.
     let end = cut + 1;
-    while (end < rest.length && rest[end] === ' ') end++;
-    if (end >= rest.length) break;
-    pieces.push(rest.slice(0, end));
-    rest = rest.slice(end);
+    while (end < line.length && line[end] === ' ') end++;
+    if (end >= line.length) break;
+    pieces.push(line.slice(start, end));
+    start = end;
   }
-  pieces.push(rest);
+  pieces.push(line.slice(start));
   return pieces;
 }
 

@@ -63,7 +63,10 @@ export interface SendOutcome {
 
 /** The same checks as the composer's diagnostics, against the real file system and context. */
 export function checkMessage(text: string, context: ComposeContext, opts: { baseDir?: string; maxSize?: number } = {}): Promise<ComposerProblem[]> {
-  const doc = parseComposer(text);
+  return checkDocument(parseComposer(text), context, opts);
+}
+
+function checkDocument(doc: ComposerDocument, context: ComposeContext, opts: { baseDir?: string; maxSize?: number }): Promise<ComposerProblem[]> {
   return checkComposer(doc, {
     fileSize: (path) => attachFileSize(path, opts.baseDir),
     refSizes: new Map(context.parts.map((p) => [p.id, p.size])),
@@ -73,7 +76,7 @@ export function checkMessage(text: string, context: ComposeContext, opts: { base
 
 async function checked(request: ComposeRequest, opts: { forDraft: boolean }): Promise<ComposerDocument> {
   const doc = parseComposer(request.text);
-  const problems = await checkMessage(request.text, request.context, {
+  const problems = await checkDocument(doc, request.context, {
     ...(request.baseDir !== undefined ? { baseDir: request.baseDir } : {}),
     ...(request.maxSize !== undefined ? { maxSize: request.maxSize } : {}),
   });
