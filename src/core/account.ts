@@ -29,6 +29,25 @@ export interface AccountConfig {
   oauth2?: OAuth2Settings;
   /** Connect/greeting timeout. */
   timeoutMs?: number;
+  /** Mail submission server; without it the account reads mail but cannot send. */
+  smtp?: SmtpConfig;
+  /** The sender, e.g. "Alice Example <alice@example.test>" (default: the IMAP user when it is an address). */
+  from?: string;
+  /** More addresses of this person (wildcards like "*@example.test"): replies go out from the one addressed. */
+  aliases?: string[];
+  /** Appended to sent mail after a "-- " line. */
+  signature?: string;
+}
+
+/** Submission is always encrypted: implicit TLS (465) or STARTTLS (587); never plain. */
+export type SmtpSecurity = 'tls' | 'starttls';
+
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  security: SmtpSecurity;
+  /** Only when it differs from the IMAP user (then it has its own password). */
+  user?: string;
 }
 
 export type PasswordProvider = (account: AccountConfig) => Promise<string | undefined>;
@@ -81,7 +100,54 @@ export function validateAccount(input: unknown): AccountConfig {
     config.oauth2 = validateOAuth2Settings(a.oauth2, fail);
   }
   if (timeoutMs !== undefined) config.timeoutMs = timeoutMs;
+  Object.assign(config, validateSending(a, fail));
   return config;
+}
+
+const HOST_NAME = /^[A-Za-z0-9.:\-[\]]+$/;
+// One address: local part, @, domain, nothing that could end or split a header.
+const ADDRESS = /^[^\s@<>()",;:\\]+@[^\s@<>()",;:\\]+$/;
+
+/** The sending half of an account: SMTP server, identity, aliases, signature. */
+function validateSending(a: Record<string, unknown>, fail: (msg: string) => never): Pick<AccountConfig, 'smtp' | 'from' | 'aliases' | 'signature'> {
+  const out: Pick<AccountConfig, 'smtp' | 'from' | 'aliases' | 'signature'> = {};
+  if (a.smtp !== undefined && a.smtp !== null) {
+    if (typeof a.smtp !== 'object' || Array.isArray(a.smtp)) fail('"smtp" must be an object like { "host": "smtp.example.com", "port": 465, "security": "tls" }');
+    const s = a.smtp as Record<string, unknown>;
+    const host = typeof s.host === 'string' ? s.host.trim() : '';
+    if (!host) fail('"smtp.host" is required');
+    if (!HOST_NAME.test(host)) fail(`"smtp.host" (${JSON.stringify(host)}) is not a host name or address`);
+    const security = s.security === undefined ? 'tls' : s.security;
+    if (security === 'plain') fail('"smtp.security": "plain" is not supported: mail is submitted over TLS ("tls", port 465) or STARTTLS ("starttls", port 587)');
+    if (security !== 'tls' && security !== 'starttls') fail('"smtp.security" must be "tls" or "starttls"');
+    const port = s.port === undefined ? (security === 'tls' ? 465 : 587) : Number(s.port);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) fail('"smtp.port" must be a number from 1 to 65535');
+    const smtp: SmtpConfig = { host, port, security: security as SmtpSecurity };
+    if (s.user !== undefined && s.user !== null && s.user !== '') {
+      if (typeof s.user !== 'string') fail('"smtp.user" must be a string');
+      smtp.user = (s.user as string).trim();
+    }
+    out.smtp = smtp;
+  }
+  if (a.from !== undefined && a.from !== null && a.from !== '') {
+    if (typeof a.from !== 'string') fail('"from" must be a string like "Alice Example <alice@example.test>"');
+    const from = (a.from as string).trim();
+    const address = /<([^<>]*)>\s*$/.exec(from)?.[1] ?? from;
+    if (!ADDRESS.test(address.trim()) || /[\r\n]/.test(from)) fail(`"from" (${JSON.stringify(from)}) is not an address like "Alice Example <alice@example.test>"`);
+    out.from = from;
+  }
+  if (a.aliases !== undefined && a.aliases !== null) {
+    if (!Array.isArray(a.aliases)) fail('"aliases" must be a list of addresses');
+    out.aliases = (a.aliases as unknown[]).map((v) => {
+      if (typeof v !== 'string' || !ADDRESS.test(v.trim().replace(/\*/g, 'x'))) fail(`"aliases": ${JSON.stringify(v)} is not an address (wildcards like "*@example.test" are allowed)`);
+      return (v as string).trim();
+    });
+  }
+  if (a.signature !== undefined && a.signature !== null && a.signature !== '') {
+    if (typeof a.signature !== 'string') fail('"signature" must be a string');
+    out.signature = (a.signature as string).replace(/\r\n?/g, '\n');
+  }
+  return out;
 }
 
 export async function loadCa(account: AccountConfig): Promise<string | undefined> {

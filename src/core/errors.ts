@@ -25,6 +25,9 @@ export type MailErrorKind =
   | 'needsExpungeConfirmation'
   | 'nothingToUndo'
   | 'malformed'
+  | 'recipientRefused'    // SMTP: the server refused a recipient (5xx on RCPT); nothing was sent
+  | 'messageTooLarge'     // SMTP: over the server's SIZE (552)
+  | 'temporaryFailure'    // SMTP: a 4xx reply; the same message may go through later
   | 'server';             // the server said NO/BAD to a command
 
 const NEEDS_USER = new Set<MailErrorKind>(['auth', 'certUntrusted', 'certHostname', 'certExpired', 'tlsRequired', 'tlsUnavailable', 'config']);
@@ -44,7 +47,7 @@ export class MailError extends Error {
   /** Whether retrying later, without the user changing anything, may succeed. */
   get transient(): boolean {
     return this.kind === 'connectionRefused' || this.kind === 'timeout' || this.kind === 'connectionLost'
-      || this.kind === 'hostNotFound' || this.kind === 'serverUnavailable';
+      || this.kind === 'hostNotFound' || this.kind === 'serverUnavailable' || this.kind === 'temporaryFailure';
   }
 
   /**

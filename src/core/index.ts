@@ -4,6 +4,7 @@ export * from './account-session';
 export * from './auth';
 export * from './actions';
 export * from './cache';
+export * from './compose';
 export * from './connection';
 export * from './errors';
 export * from './events';

@@ -72,6 +72,8 @@ export interface RenderedMessage extends Omit<MessageContent, 'body' | 'cid'> {
 
 export interface ReadOptions {
   readOnly?: boolean;
+  /** Which alternative of a multipart/alternative to read (default: the richest). */
+  prefer?: 'rich' | 'plain';
   /** Cap on the encoded bytes fetched of all text parts together. */
   maxTextBytes?: number;
   /** Cap on the encoded bytes of all inline images together. */
@@ -201,7 +203,7 @@ export async function readMessage(conn: ImapConnection, ref: MessageRef, opts: R
       conn.structures.remember(ref, structure);
     }
     const warnings: string[] = [];
-    const plan = structure ? planMessage(structure) : { body: [], inline: [], attachments: [], notes: [] };
+    const plan = structure ? planMessage(structure, { prefer: opts.prefer ?? 'rich' }) : { body: [], inline: [], attachments: [], notes: [] };
     warnings.push(...plan.notes);
 
     // The text budget is shared by the parts in reading order; a part past it is listed instead.

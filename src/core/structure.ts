@@ -64,7 +64,12 @@ const isMultipart = (node: MessageStructureObject) => typeOf(node).startsWith('m
 export const isBodyText = (p: PartInfo) =>
   (p.type === 'text/plain' || p.type === 'text/html') && p.disposition !== 'attachment' && !p.filename;
 
-export function planMessage(root: MessageStructureObject): MessagePlan {
+/**
+ * `prefer: 'plain'` picks the text/plain alternative where there is one: what a reply quotes, and
+ * where a draft keeps the Markdown it was written in (its HTML is a rendering of that text).
+ */
+export function planMessage(root: MessageStructureObject, opts: { prefer?: 'rich' | 'plain' } = {}): MessagePlan {
+  const order = opts.prefer === 'plain' ? ['text/plain', 'text/html'] : ['text/html', 'text/plain'];
   const plan: MessagePlan = { body: [], inline: [], attachments: [], notes: [] };
   let tooDeep = false;
   let extraBody = 0;
@@ -93,9 +98,9 @@ export function planMessage(root: MessageStructureObject): MessagePlan {
     const type = typeOf(node);
     if (type === 'multipart/alternative') {
       // The last alternative is the richest (RFC 2046 §5.1.4); the richest we can show is the
-      // body, the other text ones say the same. Others (a calendar invitation) stay attachments.
-      const shown = [...children].reverse().find((c) => containsType(c, 'text/html', depth + 1))
-        ?? [...children].reverse().find((c) => containsType(c, 'text/plain', depth + 1))
+      // body (unless plain is preferred), the other text ones say the same. Others (a calendar invitation) stay attachments.
+      const shown = [...children].reverse().find((c) => containsType(c, order[0]!, depth + 1))
+        ?? [...children].reverse().find((c) => containsType(c, order[1]!, depth + 1))
         ?? children[0];
       for (const c of children) {
         if (c === shown) walk(c, depth + 1, role);

@@ -84,6 +84,16 @@ export interface TestServer {
    * oauth2 passdb asks about every token (closed by dispose()).
    */
   oauth?: AuthServer;
+  /** Only with `submission` in the options: what a private Postfix needs to reach this Dovecot. */
+  submission?: SubmissionEndpoints;
+}
+
+/** Dovecot's side of a submission server: LMTP delivery and SASL for Postfix. */
+export interface SubmissionEndpoints {
+  /** LMTP on 127.0.0.1 (deliveries go to the user's INBOX; `bob@example.test` reaches bob) */
+  lmtpPort: number;
+  /** Dovecot's auth socket for Postfix's `smtpd_sasl_type = dovecot` (owned by postfix) */
+  saslSocket: string;
 }
 
 export interface OAuth2Options {
@@ -109,10 +119,17 @@ export interface StartDovecotOptions {
    * `NO [LIMIT] Maximum number of connections from user+IP exceeded`.
    */
   maxUserIpConnections?: number;
+  /**
+   * Also serve a submission server (test/harness/postfix.ts): LMTP on a free
+   * port and an auth socket owned by the postfix user (`server.submission`).
+   * Needs the `dovecot-lmtpd` and `postfix` packages and root.
+   */
+  submission?: boolean;
 }
 
 const DOVECOT = '/usr/sbin/dovecot';
 const DOVEADM = '/usr/bin/doveadm';
+const DOVECOT_LMTP = '/usr/lib/dovecot/lmtp';
 const HOST = '127.0.0.1' as const;
 const MISMATCH_HOST = '127.0.0.2' as const;
 const INSECURE_HOST = '127.0.0.3' as const;
@@ -147,7 +164,7 @@ function run(cmd: string, args: string[], opts: { cwd?: string; input?: string }
   });
 }
 
-function sleep(ms: number): Promise<void> {
+export function sleep(ms: number): Promise<void> {
   return new Promise<void>((resolve) => setTimeout(resolve, ms));
 }
 
@@ -164,7 +181,7 @@ function closeServer(srv: net.Server): Promise<void> {
 }
 
 /** `count` distinct ports that are free on all listen addresses. */
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const held: net.Server[] = [];
     const ports: number[] = [];
@@ -188,7 +205,7 @@ async function freePorts(count: number): Promise<number[]> {
 }
 
 /** Resolves true if a TCP connection to host:port succeeds. */
-function canConnect(host: string, port: number): Promise<boolean> {
+export function canConnect(host: string, port: number): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
     const sock = net.connect({ host, port });
     const done = (ok: boolean): void => {
@@ -225,7 +242,7 @@ function readGreeting(host: string, port: number, timeoutMs: number): Promise<st
   });
 }
 
-function tailOf(file: string, bytes: number): string {
+export function tailOf(file: string, bytes: number): string {
   try {
     const st = fs.statSync(file);
     const fd = fs.openSync(file, 'r');
@@ -242,7 +259,7 @@ function tailOf(file: string, bytes: number): string {
   }
 }
 
-function lookupUser(name: string): { uid: number; gid: number } | null {
+export function lookupUser(name: string): { uid: number; gid: number } | null {
   try {
     for (const line of fs.readFileSync('/etc/passwd', 'utf8').split('\n')) {
       const f = line.split(':');
@@ -258,7 +275,7 @@ function lookupUser(name: string): { uid: number; gid: number } | null {
  * Processes in process group `pgid` (Linux /proc). Without /proc, returns a
  * fake member so callers fall back to their timeout.
  */
-function groupMembers(pgid: number | undefined): Array<{ pid: number; comm: string }> {
+export function groupMembers(pgid: number | undefined): Array<{ pid: number; comm: string }> {
   if (!pgid) return [];
   let entries: string[];
   try {
@@ -439,7 +456,10 @@ function dovecotConf(o: {
   /** the oauth2 passdb's args file and SASL mechanisms, when OAuth2 is enabled */
   oauth2?: { confFile: string; mechanisms: string };
   maxUserIpConnections: number;
+  /** LMTP and Postfix's SASL socket, when a submission server is wanted */
+  submission?: SubmissionEndpoints;
 }): string {
+  const sub = o.submission;
   const mailLocation = o.mailFormat === 'maildir' ? 'maildir:~/Maildir' : 'mdbox:~/mdbox';
   const specialUse = Object.entries(SPECIAL_USE_MAILBOXES)
     .map(([name, use]) => `  mailbox ${name} {\n    special_use = ${use}\n    auto = subscribe\n  }`)
@@ -449,7 +469,7 @@ instance_name = ${o.instance}
 base_dir = ${o.dir}/run
 state_dir = ${o.dir}/state
 log_path = ${o.dir}/dovecot.log
-protocols = imap
+protocols = imap${sub ? ' lmtp' : ''}
 listen = ${LISTEN}
 shutdown_clients = yes
 
@@ -516,14 +536,35 @@ protocol imap {
   mail_plugins = $mail_plugins imap_zlib
   mail_max_userip_connections = ${o.maxUserIpConnections}
 }
-`;
+${sub ? `
+# Submission (test/harness/postfix.ts): Postfix delivers over LMTP and authenticates here.
+# %Ln: LMTP's RCPT is bob@example.test, the user is bob.
+auth_username_format = %Ln
+service lmtp {
+  inet_listener lmtp {
+    address = ${HOST}
+    port = ${sub.lmtpPort}
+  }
+}
+service auth {
+  unix_listener ${sub.saslSocket} {
+    mode = 0660
+    user = postfix
+    group = postfix
+  }
+}
+protocol lmtp {
+  postmaster_address = postmaster@example.test
+}
+` : ''}`;
 }
 
 // ---------------------------------------------------------------------------
 // process bookkeeping and tear-down
 // ---------------------------------------------------------------------------
 
-interface Live {
+/** A private server process of the harness, cleaned up by the exit hooks if its owner forgets. */
+export interface Live {
   dir: string;
   child: ChildProcess | null;
   watchdog: ChildProcess | null;
@@ -534,7 +575,7 @@ interface Live {
 const live = new Set<Live>();
 let hooksInstalled = false;
 
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+export function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   if (!pid) return;
   try {
     process.kill(-pid, signal);
@@ -575,6 +616,17 @@ function installHooks(): void {
   process.on('SIGTERM', onSignal);
 }
 
+/** Registers a server with the exit and signal hooks (see the top of this file). */
+export function trackLive(entry: Live): void {
+  installHooks();
+  live.add(entry);
+}
+
+export function untrackLive(entry: Live): void {
+  live.delete(entry);
+  removeHooksIfIdle();
+}
+
 function removeHooksIfIdle(): void {
   if (!hooksInstalled || live.size > 0) return;
   hooksInstalled = false;
@@ -588,9 +640,9 @@ function removeHooksIfIdle(): void {
  * us). When this process dies for any reason the pipe closes and the watchdog
  * kills the Dovecot process group recorded in pgidFile and removes the dir.
  */
-function spawnWatchdog(dir: string, pgidFile: string): ChildProcess {
+export function spawnWatchdog(dir: string, pgidFile: string, name = 'mailroom-dovecot-watchdog'): ChildProcess {
   const script = 'read _ ; p=$(cat "$1" 2>/dev/null) && [ -n "$p" ] && kill -9 -"$p" 2>/dev/null; rm -rf "$2"';
-  const wd = spawn('/bin/sh', ['-c', script, 'mailroom-dovecot-watchdog', pgidFile, dir], {
+  const wd = spawn('/bin/sh', ['-c', script, name, pgidFile, dir], {
     detached: true,
     stdio: ['pipe', 'ignore', 'ignore'],
   });
@@ -661,9 +713,20 @@ export async function startDovecot(opts: StartDovecotOptions = {}): Promise<Test
     fs.mkdirSync(path.join(dir, 'state'), { mode: 0o755 });
     fs.mkdirSync(path.join(dir, 'home'), { mode: 0o755 });
 
-    const [certs, ports] = await Promise.all([makeCerts(path.join(dir, 'certs')), freePorts(2)]);
+    const [certs, ports] = await Promise.all([makeCerts(path.join(dir, 'certs')), freePorts(opts.submission ? 3 : 2)]);
     // Reassigned only if another process grabs a port before Dovecot binds it (see below).
     let [imapPort, imapsPort] = ports as [number, number];
+    let submission: SubmissionEndpoints | undefined;
+    if (opts.submission) {
+      const postfix = lookupUser('postfix');
+      if (!postfix) throw new Error('the postfix system user is missing (install the postfix package: scripts/lib/ensure-debs.sh)');
+      if (!fs.existsSync(DOVECOT_LMTP)) throw new Error(`${DOVECOT_LMTP} not found: install dovecot-lmtpd`);
+      // Postfix's smtpd (running as postfix) must reach the socket; nobody else needs to.
+      const spool = path.join(dir, 'postfix-sasl');
+      fs.mkdirSync(spool, { mode: 0o750 });
+      fs.chownSync(spool, postfix.uid, postfix.gid);
+      submission = { lmtpPort: ports[2]!, saslSocket: path.join(spool, 'dovecot-auth') };
+    }
 
     const users = { alice: { user: 'alice', pass: 'alicepw' }, bob: { user: 'bob', pass: 'bobpw' } };
     const home = (u: string): string => path.join(dir, 'home', u);
@@ -714,7 +777,7 @@ export async function startDovecot(opts: StartDovecotOptions = {}): Promise<Test
       );
     }
     const writeConf = (): void =>
-      fs.writeFileSync(confFile, dovecotConf({ dir, instance, imapPort, imapsPort, certs, usersFile, mailFormat, oauth2, maxUserIpConnections }));
+      fs.writeFileSync(confFile, dovecotConf({ dir, instance, imapPort, imapsPort, certs, usersFile, mailFormat, oauth2, maxUserIpConnections, submission }));
     writeConf();
 
     for (const u of Object.values(users)) fs.mkdirSync(home(u.user), { mode: 0o700 });
@@ -865,7 +928,9 @@ export async function startDovecot(opts: StartDovecotOptions = {}): Promise<Test
         break;
       } catch (e) {
         if (attempt >= 3 || !/Address already in use/i.test((e as Error).message)) throw e;
-        [imapPort, imapsPort] = (await freePorts(2)) as [number, number];
+        const fresh = await freePorts(submission ? 3 : 2);
+        [imapPort, imapsPort] = fresh as [number, number];
+        if (submission) submission.lmtpPort = fresh[2]!;
         writeConf();
       }
     }
@@ -900,6 +965,7 @@ export async function startDovecot(opts: StartDovecotOptions = {}): Promise<Test
         await sleep(1050 - (Date.now() % 1000));
       },
       ...(oauth ? { oauth } : {}),
+      ...(submission ? { submission } : {}),
     };
     if (mailFormat === 'mdbox') {
       // Import a Maildir seed: keeps the order (UIDs 1..N), flags and INTERNALDATEs.

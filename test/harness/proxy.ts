@@ -79,6 +79,8 @@ export interface ProxyOptions {
   hideCapabilities?: string[];
   /** e.g. ['MOVE','UID MOVE','UID EXPUNGE']; matched on the command name (and the name after UID) */
   refuseCommands?: string[];
+  /** added to every CAPABILITY list, e.g. ['X-GM-EXT-1'] (advertised only, not implemented) */
+  addCapabilities?: string[];
 }
 
 const ALWAYS_HIDDEN = ['COMPRESS=DEFLATE'];
@@ -114,10 +116,7 @@ export async function startProxy(server: TestServer, opts: ProxyOptions = {}): P
   const refused: string[] = [];
 
   const filterCaps = (list: string): string =>
-    list
-      .split(' ')
-      .filter((c) => c !== '' && !hidden.has(c.toUpperCase()))
-      .join(' ');
+    [...list.split(' ').filter((c) => c !== '' && !hidden.has(c.toUpperCase())), ...(opts.addCapabilities ?? [])].join(' ');
 
   /** Rewrite the first line of a server response (never a literal, never a continuation line). */
   const rewriteResponse = (line: string): string => {
