@@ -1,9 +1,9 @@
 // The core's side of "warm reopen": what it costs to show a folder again that this client has
 // shown before, after a few changes were made elsewhere. Kept in its own file because it is the
 // part that changes when the core's persistent cache lands.
-import type { MailAccount } from '../src/core/account-session';
-import { MailCache } from '../src/core/cache';
-import { toCachedMailbox } from '../src/core/resync';
+import type { MailAccount } from '../src/core/session/mail-account';
+import { MailCache } from '../src/core/sync/cache';
+import { toCachedMailbox } from '../src/core/sync/resync';
 
 export interface WarmReopenEnv {
   /** A MailAccount for the bench user on the bench server (not connected yet). */

@@ -3,7 +3,7 @@
 //   src/shared  imports only its own siblings (host and webview both load it);
 // and that text reaches VS Code's rendering surfaces (notifications, dialogs, progress, quick
 // picks, input boxes, status bar messages, hovers, MarkdownStrings) only through
-// src/extension/ui.ts, whose functions take inert text (src/core/untrusted-text.ts).
+// src/extension/ui.ts, whose functions take inert text (src/core/text/untrusted-text.ts).
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 

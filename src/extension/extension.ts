@@ -1,8 +1,8 @@
 // Composition root: builds the services and registers the UI. Nothing connects to a server until
 // the Mailboxes view asks for folders.
 import * as vscode from 'vscode';
-import { bareMessageId } from '../core/links';
-import { messageText } from '../core/reader';
+import { bareMessageId } from '../core/links/links';
+import { messageText } from '../core/reading/reader';
 import { registerAccountCommands } from './commands/accountCommands';
 import type { CommandContext } from './commands/context';
 import { registerMessageCommands } from './commands/messageCommands';

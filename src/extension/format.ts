@@ -1,5 +1,5 @@
 // How mail data reads in the UI.
-import type { Address } from '../core/messages';
+import type { Address } from '../core/mailbox/messages';
 
 export function formatAddress(a: Address | undefined): string {
   if (!a) return '';

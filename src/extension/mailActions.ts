@@ -1,8 +1,8 @@
 // What the triage commands do, independent of where they were invoked (tree, palette, reader,
 // triage pick). Each acts on the server first and updates the model after the server agreed.
-import type { MoveResult, PendingExpunge } from '../core/actions';
+import type { MoveResult, PendingExpunge } from '../core/actions/actions';
 import { isMailError } from '../core/errors';
-import type { MessageRef } from '../core/messages';
+import type { MessageRef } from '../core/mailbox/messages';
 import type { AccountModel } from './model';
 import { ask, label, message, type MessageText, notify, pick } from './ui';
 

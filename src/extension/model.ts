@@ -2,17 +2,17 @@
 // the loaded pages of each folder, and live updates. The tree, status bar and commands read it;
 // nothing here draws anything (the model/tree split of vscode-pull-request-github).
 import * as vscode from 'vscode';
-import { MailAccount } from '../core/account-session';
-import { MailCache } from '../core/cache';
-import { toCachedMailbox } from '../core/resync';
-import type { ConnectionState } from '../core/connection';
+import { MailAccount } from '../core/session/mail-account';
+import { MailCache } from '../core/sync/cache';
+import { toCachedMailbox } from '../core/sync/resync';
+import type { ConnectionState } from '../core/session/connection';
 import { isMailError, MailError } from '../core/errors';
 import type { Logger } from '../core/log';
-import type { MailboxCounts, MailboxInfo } from '../core/mailboxes';
-import type { MessageRef, MessageSummary } from '../core/messages';
-import type { ThreadParents } from '../core/threads';
-import { LiveUpdates } from '../core/live';
-import type { WatchState } from '../core/watcher';
+import type { MailboxCounts, MailboxInfo } from '../core/mailbox/mailboxes';
+import type { MessageRef, MessageSummary } from '../core/mailbox/messages';
+import type { ThreadParents } from '../core/mailbox/threads';
+import { LiveUpdates } from '../core/sync/live';
+import type { WatchState } from '../core/sync/watcher';
 import { Disposable } from './disposable';
 import type { PasswordStore } from './secrets';
 import { type AccountEntry, readAccounts, settings } from './settings';
@@ -267,7 +267,7 @@ export class AccountModel extends Disposable {
     }
   }
 
-  private async reconcile(path: string, cached: import('../core/cache').CachedMailbox): Promise<void> {
+  private async reconcile(path: string, cached: import('../core/sync/cache').CachedMailbox): Promise<void> {
     const state = this.states.get(path);
     if (!state) return;
     await this.updateFolder(state, async () => {
@@ -395,7 +395,7 @@ export class AccountModel extends Disposable {
   }
 
   /** A message's content: from the body cache when it was read before (bodies never change). */
-  async readMessage(ref: MessageRef, opts: import('../core/reader').ReadOptions = {}): Promise<import('../core/reader').MessageContent> {
+  async readMessage(ref: MessageRef, opts: import('../core/reading/reader').ReadOptions = {}): Promise<import('../core/reading/reader').MessageContent> {
     const cached = await this.cache?.loadBody(ref).catch(() => undefined);
     if (cached) {
       const flags = this.findSummary(ref)?.flags;

@@ -1,7 +1,7 @@
 // Passwords live only in SecretStorage. When an account has none, the user is asked once and the
 // answer is stored; a wrong one is forgotten so the next attempt asks again.
 import * as vscode from 'vscode';
-import type { AccountConfig } from '../core/account';
+import type { AccountConfig } from '../core/session/account';
 import { input, label } from './ui';
 
 const key = (account: Pick<AccountConfig, 'name'>) => `mailroom.password.${account.name}`;

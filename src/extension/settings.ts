@@ -1,7 +1,7 @@
 // Reading `mailroom.*` settings. Accounts are validated by the core; an invalid entry is reported
 // with the reason instead of silently ignored.
 import * as vscode from 'vscode';
-import { type AccountConfig, validateAccount } from '../core/account';
+import { type AccountConfig, validateAccount } from '../core/session/account';
 import { isMailError } from '../core/errors';
 
 export interface AccountEntry {

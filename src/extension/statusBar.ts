@@ -1,6 +1,6 @@
 // Unread count in the status bar and on the Mailboxes view badge; optional new-mail notifications.
 import * as vscode from 'vscode';
-import type { MessageSummary } from '../core/messages';
+import type { MessageSummary } from '../core/mailbox/messages';
 import { Disposable } from './disposable';
 import { senderName, subjectOf } from './format';
 import type { AccountModel, MailModel } from './model';

@@ -1,10 +1,10 @@
 // The Mailboxes tree: accounts → folders (real hierarchy, unread counts) → messages, newest first,
 // paged with "Load more…". It only draws the model; every change arrives as a model event.
 import * as vscode from 'vscode';
-import { buildTree, type MailboxNode, type SpecialUse } from '../core/mailboxes';
-import type { MessageSummary } from '../core/messages';
-import { buildThreads, type ThreadNode } from '../core/threads';
-import type { WatchState } from '../core/watcher';
+import { buildTree, type MailboxNode, type SpecialUse } from '../core/mailbox/mailboxes';
+import type { MessageSummary } from '../core/mailbox/messages';
+import { buildThreads, type ThreadNode } from '../core/mailbox/threads';
+import type { WatchState } from '../core/sync/watcher';
 import { Disposable } from './disposable';
 import { formatAddresses, formatSize, senderName, shortDate, subjectOf } from './format';
 import type { AccountModel, MailModel } from './model';

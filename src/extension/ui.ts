@@ -5,9 +5,9 @@
 // subject like "[Clean up now](command:…)" shows as that text and never as a link that runs a
 // command. `npm run lint` refuses these VS Code calls anywhere else in src/extension.
 import * as vscode from 'vscode';
-import type { InertText } from '../core/untrusted-text';
+import type { InertText } from '../core/text/untrusted-text';
 
-export { label, markdown, message, plain } from '../core/untrusted-text';
+export { label, markdown, message, plain } from '../core/text/untrusted-text';
 
 export type MessageText = InertText<'message'>;
 export type LabelText = InertText<'label'>;

@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { ReaderMessage, ReaderToHost } from '../../src/shared/protocol';
-import { sanitizeHtml } from '../../src/core/sanitize';
+import { sanitizeHtml } from '../../src/core/reading/sanitize';
 import { REPO_ROOT } from './harness/code-server';
 import { CHROMIUM, CHROMIUM_ARGS } from './harness/workbench';
 

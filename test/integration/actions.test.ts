@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { MailAccount } from '../../src/core/account-session';
+import type { MailAccount } from '../../src/core/session/mail-account';
 import { MailError } from '../../src/core/errors';
-import type { MessageRef } from '../../src/core/messages';
+import type { MessageRef } from '../../src/core/mailbox/messages';
 import { buildMessage } from '../harness/fixtures';
 import { serverView, useServer } from './setup';
 

@@ -2,7 +2,7 @@
 // sent twice. The real Postfix where it can produce the fault, the scripted peer where it cannot.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { AccountConfig } from '../../src/core/account';
+import type { AccountConfig } from '../../src/core/session/account';
 import { newContext } from '../../src/core/compose/context';
 import { retrySentCopy, sendMessage } from '../../src/core/compose/send';
 import { probeSmtp } from '../../src/core/compose/smtp';

@@ -7,7 +7,7 @@ import { identityOf } from '../../src/core/compose/identity';
 import { deriveForward, deriveReply } from '../../src/core/compose/reply';
 import { newContext } from '../../src/core/compose/context';
 import { sendMessage } from '../../src/core/compose/send';
-import { readMessage } from '../../src/core/reader';
+import { readMessage } from '../../src/core/reading/reader';
 import { messagesIn, seedMessage, useSubmission, waitForCount } from './compose-setup';
 
 const ctx = useSubmission();

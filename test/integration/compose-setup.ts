@@ -4,10 +4,10 @@
 import { after, before } from 'node:test';
 import type { ImapFlow } from 'imapflow';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import type { AccountConfig } from '../../src/core/account';
+import type { AccountConfig } from '../../src/core/session/account';
 import type { ComposeAccount } from '../../src/core/compose/send';
-import { ImapConnection } from '../../src/core/connection';
-import type { MessageRef } from '../../src/core/messages';
+import { ImapConnection } from '../../src/core/session/connection';
+import type { MessageRef } from '../../src/core/mailbox/messages';
 import type { StartDovecotOptions } from '../harness/dovecot';
 import { startPostfix, type PostfixServer, type StartPostfixOptions } from '../harness/postfix';
 import { MemoryLogger, type ServerContext, type UserName, useServer } from './setup';

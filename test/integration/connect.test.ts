@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { test } from 'node:test';
-import { ImapConnection } from '../../src/core/connection';
+import { ImapConnection } from '../../src/core/session/connection';
 import { MailError } from '../../src/core/errors';
 import { MemoryLogger, useServer } from './setup';
 

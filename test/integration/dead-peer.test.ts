@@ -3,10 +3,10 @@
 // that is safe, and say exactly what it does not know where it is not.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { MailAccount, MailAccountOptions } from '../../src/core/account-session';
+import type { MailAccount, MailAccountOptions } from '../../src/core/session/mail-account';
 import { MailError } from '../../src/core/errors';
 import { nextEvent } from '../../src/core/events';
-import type { MessageRef } from '../../src/core/messages';
+import type { MessageRef } from '../../src/core/mailbox/messages';
 import { buildMessage } from '../harness/fixtures';
 import { type ImapProxy, startProxy } from '../harness/proxy';
 import { serverView, useServer } from './setup';

@@ -5,9 +5,9 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { MailCache } from '../../src/core/cache';
-import type { MessageSummary } from '../../src/core/messages';
-import { publishExclusive } from '../../src/core/reader';
+import { MailCache } from '../../src/core/sync/cache';
+import type { MessageSummary } from '../../src/core/mailbox/messages';
+import { publishExclusive } from '../../src/core/reading/reader';
 import { uidOf } from '../harness/fixtures';
 import { useServer } from './setup';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MailError } from '../../src/core/errors';
-import { formatMessageLink, parseMessageLink } from '../../src/core/links';
+import { formatMessageLink, parseMessageLink } from '../../src/core/links/links';
 import { buildMessage } from '../harness/fixtures';
 import { MemoryLogger, useServer } from './setup';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { nextEvent } from '../../src/core/events';
-import { LiveUpdates } from '../../src/core/live';
-import type { WatchState } from '../../src/core/watcher';
+import { LiveUpdates } from '../../src/core/sync/live';
+import type { WatchState } from '../../src/core/sync/watcher';
 import { buildMessage } from '../harness/fixtures';
 import { type ImapProxy, startProxy } from '../harness/proxy';
 import { MemoryLogger, useServer } from './setup';

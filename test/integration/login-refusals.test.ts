@@ -3,10 +3,10 @@
 // limit or a server that cannot log anyone in right now is a transient refusal.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { classifyError } from '../../src/core/classify';
+import { classifyError } from '../../src/core/session/classify';
 import { MailError } from '../../src/core/errors';
 import { nextEvent } from '../../src/core/events';
-import { LiveUpdates } from '../../src/core/live';
+import { LiveUpdates } from '../../src/core/sync/live';
 import { MemoryLogger, useServer } from './setup';
 
 // Two sessions per user and IP: the third login of alice from 127.0.0.1 gets NO [LIMIT].

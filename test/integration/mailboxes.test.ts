@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildTree } from '../../src/core/mailboxes';
+import { buildTree } from '../../src/core/mailbox/mailboxes';
 import { FIXTURES, UNSEEN_COUNT } from '../harness/fixtures';
 import { useServer } from './setup';
 

@@ -4,10 +4,10 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import type { MailAccount } from '../../src/core/account-session';
-import type { MessageRef } from '../../src/core/messages';
-import { MAX_SECTIONS_PER_FETCH, renderContent, type RenderedMessage } from '../../src/core/reader';
-import { MAX_BODY_PARTS, MAX_INLINE_PARTS } from '../../src/core/structure';
+import type { MailAccount } from '../../src/core/session/mail-account';
+import type { MessageRef } from '../../src/core/mailbox/messages';
+import { MAX_SECTIONS_PER_FETCH, renderContent, type RenderedMessage } from '../../src/core/reading/reader';
+import { MAX_BODY_PARTS, MAX_INLINE_PARTS } from '../../src/core/reading/structure';
 import { base64Lines, BIG_ATTACHMENT_SHA256, buildMessage, ENCODED_EXPECT, FIXTURES, fixture, PNG_1X1, uidOf } from '../harness/fixtures';
 import { MemoryLogger, useServer } from './setup';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { verifySender } from '../../src/core/sender-auth';
+import { verifySender } from '../../src/core/reading/sender-auth';
 import { buildMessage } from '../harness/fixtures';
 import { useServer } from './setup';
 

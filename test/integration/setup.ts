@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import { ImapFlow } from 'imapflow';
-import type { AccountConfig } from '../../src/core/account';
-import { MailAccount, type MailAccountOptions } from '../../src/core/account-session';
+import type { AccountConfig } from '../../src/core/session/account';
+import { MailAccount, type MailAccountOptions } from '../../src/core/session/mail-account';
 import type { Logger } from '../../src/core/log';
 import { startDovecot, type StartDovecotOptions, type TestServer } from '../harness/dovecot';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { buildThreads } from '../../src/core/threads';
+import { buildThreads } from '../../src/core/mailbox/threads';
 import { buildMessage } from '../harness/fixtures';
 import { type ImapProxy, startProxy } from '../harness/proxy';
 import { useServer } from './setup';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { redactTokenCommandOutput, resolveCredentials, runTokenCommand, validateAccount } from '../../src/core/account';
+import { redactTokenCommandOutput, resolveCredentials, runTokenCommand, validateAccount } from '../../src/core/session/account';
 import { MailError } from '../../src/core/errors';
-import { buildTree, specialUseFromName, toMailboxInfo } from '../../src/core/mailboxes';
+import { buildTree, specialUseFromName, toMailboxInfo } from '../../src/core/mailbox/mailboxes';
 
 test('account settings are validated with precise messages', () => {
   assert.deepEqual(validateAccount({ name: 'W', host: 'imap.example.com', user: 'me' }),

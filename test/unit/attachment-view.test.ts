@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { AttachmentTempDir, MAX_TEXT_VIEW, textView, viewerFor } from '../../src/core/attachment-view';
+import { AttachmentTempDir, MAX_TEXT_VIEW, textView, viewerFor } from '../../src/core/reading/attachment-view';
 import { PNG_1X1 } from '../harness/fixtures';
 
 const bytes = (s: string) => Buffer.from(s, 'latin1');

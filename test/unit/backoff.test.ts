@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { backoffDelay } from '../../src/core/backoff';
+import { backoffDelay } from '../../src/core/session/backoff';
 
 test('delays grow exponentially, stay within [ceiling/2, ceiling] and are capped', () => {
   const opts = { baseMs: 100, maxMs: 2000 };

@@ -3,7 +3,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { validateAccount } from '../../src/core/account';
+import { validateAccount } from '../../src/core/session/account';
 import { AddressIndex, parseAddressBookOutput, runAddressBook } from '../../src/core/compose/completion';
 import { smtpCredentialsFrom } from '../../src/core/compose/smtp';
 import { smtpLogger } from '../../src/core/compose/smtp-log';

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { validateAccount } from '../../src/core/account';
+import { validateAccount } from '../../src/core/session/account';
 import { parseComposer, formatComposer } from '../../src/core/compose/document';
 import { identityOf } from '../../src/core/compose/identity';
 import {
   deriveForward, deriveReply, forwardSubject, MAX_REFERENCES, quotableText, replyReferences, replySubject,
 } from '../../src/core/compose/reply';
-import type { MessageContent } from '../../src/core/reader';
+import type { MessageContent } from '../../src/core/reading/reader';
 
 const identity = identityOf(validateAccount({
   name: 'A', host: 'imap.example.test', user: 'alice', from: 'Alice Example <alice@example.test>',

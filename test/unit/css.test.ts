@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { sanitizeStyleAttribute, sanitizeStylesheet, type UrlContext } from '../../src/core/css';
-import { sanitizeHtml } from '../../src/core/sanitize';
+import { sanitizeStyleAttribute, sanitizeStylesheet, type UrlContext } from '../../src/core/reading/css';
+import { sanitizeHtml } from '../../src/core/reading/sanitize';
 
 const blocked = { allowRemote: false };
 

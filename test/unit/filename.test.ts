@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { safeFilename, uniqueName } from '../../src/core/filename';
+import { safeFilename, uniqueName } from '../../src/core/reading/filename';
 
 test('path separators and traversal never survive', () => {
   assert.equal(safeFilename('../../etc/passwd'), 'passwd');

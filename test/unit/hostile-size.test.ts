@@ -4,9 +4,9 @@
 // The bound is generous so that it fails on super-linear code only, not on a busy machine.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { sanitizeStyleAttribute, sanitizeStylesheet } from '../../src/core/css';
-import { htmlToText } from '../../src/core/htmlText';
-import { HtmlTooComplex, referencedCids, sanitizeHtml } from '../../src/core/sanitize';
+import { sanitizeStyleAttribute, sanitizeStylesheet } from '../../src/core/reading/css';
+import { htmlToText } from '../../src/core/reading/html-text';
+import { HtmlTooComplex, referencedCids, sanitizeHtml } from '../../src/core/reading/sanitize';
 
 const MB = 1024 * 1024;
 const SIZE = 4 * MB;

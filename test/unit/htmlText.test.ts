@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { htmlToText } from '../../src/core/htmlText';
+import { htmlToText } from '../../src/core/reading/html-text';
 
 test('the text of an HTML mail: blocks on their own lines, entities decoded, style and script left out', () => {
   const text = htmlToText('<html><head><title>T</title><style>p { color: red }</style></head><body>'

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MailError } from '../../src/core/errors';
-import { findMessageLinks, formatMessageLink, imapUrl, messageIdProblem, midUrl, parseImapUrl, parseMessageLink, parseMidUrl, searchOrder } from '../../src/core/links';
-import type { MailboxInfo } from '../../src/core/mailboxes';
+import { findMessageLinks, formatMessageLink, imapUrl, messageIdProblem, midUrl, parseImapUrl, parseMessageLink, parseMidUrl, searchOrder } from '../../src/core/links/links';
+import type { MailboxInfo } from '../../src/core/mailbox/mailboxes';
 
 test('RFC 2392 mid: URLs — the RFC examples and percent-encoding round trip', () => {
   // RFC 2392 §2: mid:960830.1639@XIson.com and mid:foo4%25foo1@bar.net

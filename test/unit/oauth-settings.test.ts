@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { resolveCredentials, validateAccount } from '../../src/core/account';
+import { resolveCredentials, validateAccount } from '../../src/core/session/account';
 import { authorizationServer } from '../../src/core/auth/server';
 import { OAUTH2_PRESETS } from '../../src/core/auth/presets';
 import { MailError } from '../../src/core/errors';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { sanitizeHtml } from '../../src/core/sanitize';
+import { sanitizeHtml } from '../../src/core/reading/sanitize';
 
 const blocked = { allowRemote: false };
 

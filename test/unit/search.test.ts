@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MailError } from '../../src/core/errors';
-import { parseSearchText, toSearchObject } from '../../src/core/search';
+import { parseSearchText, toSearchObject } from '../../src/core/mailbox/search';
 
 test('search text with fields, quotes and flags', () => {
   assert.deepEqual(parseSearchText('from:ann subject:"quarterly report" is:unread is:flagged since:2026-01-02 budget 2026'), {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { simpleParser } from 'mailparser';
-import { authenticationResultsOf, parseAuthenticationResults, verifySender } from '../../src/core/sender-auth';
+import { authenticationResultsOf, parseAuthenticationResults, verifySender } from '../../src/core/reading/sender-auth';
 
 const GMAIL = 'mx.google.com; dkim=pass header.i=@example.com header.s=s1 header.b=Ab+cD; '
   + 'spf=pass (google.com: domain of news@example.com designates 192.0.2.1 as permitted sender) smtp.mailfrom=news@example.com; '

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { MessageStructureObject } from 'imapflow';
-import { StructureMemo } from '../../src/core/structure-memo';
+import { StructureMemo } from '../../src/core/reading/structure-memo';
 
 const structure = (type: string) => ({ type }) as MessageStructureObject;
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { MessageStructureObject } from 'imapflow';
-import { hasAttachments, MAX_BODY_PARTS, MAX_DEPTH, MAX_INLINE_PARTS, planMessage } from '../../src/core/structure';
+import { hasAttachments, MAX_BODY_PARTS, MAX_DEPTH, MAX_INLINE_PARTS, planMessage } from '../../src/core/reading/structure';
 
 const leaf = (part: string, type: string, extra: Partial<MessageStructureObject> = {}): MessageStructureObject =>
   ({ part, type, size: 100, encoding: '7bit', parameters: { charset: 'utf-8' }, ...extra });

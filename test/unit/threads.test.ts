@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { MessageSummary } from '../../src/core/messages';
-import { buildThreads, parentsFromThreadResponse } from '../../src/core/threads';
+import type { MessageSummary } from '../../src/core/mailbox/messages';
+import { buildThreads, parentsFromThreadResponse } from '../../src/core/mailbox/threads';
 
 let uid = 0;
 const msg = (subject: string, date: string, messageId?: string, inReplyTo?: string): MessageSummary => ({

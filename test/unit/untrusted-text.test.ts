@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { simpleParser } from 'mailparser';
-import { label, labelText, markdown, markdownText, message, messageText, plain, plainText } from '../../src/core/untrusted-text';
+import { label, labelText, markdown, markdownText, message, messageText, plain, plainText } from '../../src/core/text/untrusted-text';
 
 // How VS Code finds links in notification, dialog and quick-input text (src/vs/base/common/linkedText.ts)
 // and icons in labels (src/vs/base/browser/ui/iconLabel/iconLabels.ts): the oracles these tests check against.

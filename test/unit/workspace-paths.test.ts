@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { MailError } from '../../src/core/errors';
-import { appendTaskLine, taskLine } from '../../src/core/tasks';
-import { existingFileInside, writableFileInside } from '../../src/core/workspace-paths';
+import { appendTaskLine, taskLine } from '../../src/core/links/tasks';
+import { existingFileInside, writableFileInside } from '../../src/core/links/workspace-paths';
 
 // A real directory tree: home/ stands for the user's files, home/repo/ for the repository they opened.
 let home: string;

@@ -6,7 +6,7 @@
 // No preset carries a client id: Mailroom has no registration of its own yet, and borrowing
 // another application's would impersonate it. The user (or an administrator) registers a
 // "native"/"desktop" client and puts its id in the account.
-import type { Security } from '../account';
+import type { Security } from '../session/account';
 
 export type OAuth2Provider = 'microsoft' | 'google' | 'fastmail';
 

@@ -9,7 +9,7 @@
 // `signIn()` does. Concurrent callers share one refresh, which matters twice over: providers
 // rotate refresh tokens, and presenting a rotated one again revokes the whole grant.
 import * as oidc from 'openid-client';
-import type { AccountConfig } from '../account';
+import type { AccountConfig } from '../session/account';
 import { MailError } from '../errors';
 import { type Logger, RedactingLogger, type SecretRedactor } from '../log';
 import { oauthFailure } from './errors';

@@ -3,10 +3,10 @@
 // nothing until it is sent.
 import { readFile, stat } from 'node:fs/promises';
 import { basename, isAbsolute, resolve } from 'node:path';
-import type { ImapConnection } from '../connection';
+import type { ImapConnection } from '../session/connection';
 import { MailError } from '../errors';
-import { safeFilename } from '../filename';
-import { assertUidValidity, type MessageRef } from '../messages';
+import { safeFilename } from '../reading/filename';
+import { assertUidValidity, type MessageRef } from '../mailbox/messages';
 import type { AttachSpec } from './document';
 import type { ComposeContext, PartSource } from './context';
 

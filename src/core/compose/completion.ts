@@ -3,7 +3,7 @@
 // prints "Name <addr>" lines for a query (as aerc's address-book-cmd does).
 import { execFile } from 'node:child_process';
 import { MailError } from '../errors';
-import type { Address } from '../messages';
+import type { Address } from '../mailbox/messages';
 import { isMailbox, type MailAddress, parseAddressList } from './addresses';
 
 export interface SeenEnvelope {

@@ -2,7 +2,7 @@
 // the flag to set after sending), the attachments it refers to as `#n` (parts of a message on the
 // server, fetched only when the message is built), and the draft on the server it continues.
 // Plain data (JSON-safe), so the UI can keep it beside the text in its crash copy.
-import type { MessageRef } from '../messages';
+import type { MessageRef } from '../mailbox/messages';
 
 export type ComposeKind = 'new' | 'reply' | 'replyAll' | 'forward';
 

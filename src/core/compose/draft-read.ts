@@ -1,10 +1,10 @@
 // A draft on the server back into the composer: headers, body and attachments (as `#n` parts of
 // the draft, fetched only when the message is built) — our own drafts and other clients' alike.
 import { simpleParser } from 'mailparser';
-import type { ImapConnection } from '../connection';
+import type { ImapConnection } from '../session/connection';
 import { bareId } from '../ids';
-import { assertUidValidity, type Address, type MessageRef } from '../messages';
-import { readMessage } from '../reader';
+import { assertUidValidity, type Address, type MessageRef } from '../mailbox/messages';
+import { readMessage } from '../reading/reader';
 import { isMailbox, type MailAddress } from './addresses';
 import type { ComposeContext, ComposeKind, PartSource } from './context';
 import { attachRef, formatComposer } from './document';

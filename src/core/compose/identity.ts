@@ -1,6 +1,6 @@
 // Who the user is when writing: the From address, the other addresses that are theirs (never
 // replied to, and a reply goes out from the one the original was sent to) and the signature.
-import type { AccountConfig } from '../account';
+import type { AccountConfig } from '../session/account';
 import { MailError } from '../errors';
 import { isMailbox, type MailAddress, matchesAddress, parseMailbox } from './addresses';
 

@@ -2,13 +2,13 @@
 // replaced by appending the new version first and only then removing exactly the old UID — with
 // the same no-collateral-expunge rule as moves (actions.ts): without UIDPLUS nothing is expunged
 // while another message in Drafts carries \Deleted.
-import type { ImapConnection } from '../connection';
-import { destroyMessages, type PendingExpunge } from '../actions';
+import type { ImapConnection } from '../session/connection';
+import { destroyMessages, type PendingExpunge } from '../actions/actions';
 import { MailError } from '../errors';
 import { bareId } from '../ids';
-import { findSpecialUse, listMailboxes, type SpecialUse } from '../mailboxes';
-import type { MessageRef } from '../messages';
-import { planMessage } from '../structure';
+import { findSpecialUse, listMailboxes, type SpecialUse } from '../mailbox/mailboxes';
+import type { MessageRef } from '../mailbox/messages';
+import { planMessage } from '../reading/structure';
 import type { PartSource } from './context';
 
 /** Where sent mail and drafts go; found by special use (or name) when not given. */

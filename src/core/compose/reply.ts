@@ -2,8 +2,8 @@
 // the composer's fields and its context (threading headers, the original to flag after sending,
 // the attachments to fetch when the message is built).
 import { bareId } from '../ids';
-import type { Address } from '../messages';
-import { type MessageContent, messageText } from '../reader';
+import type { Address } from '../mailbox/messages';
+import { type MessageContent, messageText } from '../reading/reader';
 import { isMailbox, type MailAddress, uniqueAddresses } from './addresses';
 import type { ComposeContext, PartSource } from './context';
 import { attachRef, type ComposerFields } from './document';

@@ -1,12 +1,12 @@
 // The operations of writing mail, for the account store and the composer to call directly: check,
 // send, save a draft, discard it. No prompts: everything that happened comes back as data, and
 // every failure as a MailError that says which part failed and that nothing was lost.
-import type { AccountConfig } from '../account';
-import { changeFlags, type PendingExpunge } from '../actions';
-import type { ImapConnection } from '../connection';
+import type { AccountConfig } from '../session/account';
+import { changeFlags, type PendingExpunge } from '../actions/actions';
+import type { ImapConnection } from '../session/connection';
 import { MailError } from '../errors';
 import type { Logger, SecretRedactor } from '../log';
-import type { MessageRef } from '../messages';
+import type { MessageRef } from '../mailbox/messages';
 import { attachFileSize, imapPartFetcher, type PartFetcher, resolveAttachments } from './attachments';
 import { type BodyFormat, buildMessage, type BuiltMessage } from './build';
 import { checkComposer, hasErrors } from './checks';

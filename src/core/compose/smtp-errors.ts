@@ -1,7 +1,7 @@
 // What went wrong in an SMTP submission, as a MailError that names the part that failed
 // (details.stage) and never contains a secret. nodemailer's errors carry a code (EAUTH, ETLS,
 // ESOCKET…), the command, the server's reply and, for socket errors, the system or TLS code.
-import type { SmtpConfig } from '../account';
+import type { SmtpConfig } from '../session/account';
 import { MailError } from '../errors';
 
 export type SmtpStage = 'connect' | 'tls' | 'auth' | 'envelope' | 'data';

@@ -10,7 +10,7 @@ import { rootCertificates } from 'node:tls';
 import { Readable } from 'node:stream';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import XOAuth2 from 'nodemailer/lib/xoauth2';
-import { type AccountConfig, type Credentials, loadCa, type PasswordProvider, runTokenCommand, type SmtpConfig } from '../account';
+import { type AccountConfig, type Credentials, loadCa, type PasswordProvider, runTokenCommand, type SmtpConfig } from '../session/account';
 import { MailError } from '../errors';
 import type { AccessTokenSource } from '../auth/token-source';
 import { type Logger, RedactingLogger, SecretRedactor } from '../log';

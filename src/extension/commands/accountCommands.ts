@@ -1,7 +1,7 @@
 // Add/remove accounts, refresh, retry, load more, open.
 import * as vscode from 'vscode';
-import { MailAccount } from '../../core/account-session';
-import { type AccountConfig, type Security, validateAccount } from '../../core/account';
+import { MailAccount } from '../../core/session/mail-account';
+import { type AccountConfig, type Security, validateAccount } from '../../core/session/account';
 import { nullLogger } from '../../core/log';
 import { readAccounts, writeAccounts } from '../settings';
 import type { TreeNode } from '../tree';

@@ -2,7 +2,7 @@
 // (from:ann subject:"report" since:2026-01-01 is:unread is:flagged free text), results in a
 // quick pick; Enter opens the reader.
 import type * as vscode from 'vscode';
-import { parseSearchText } from '../../core/search';
+import { parseSearchText } from '../../core/mailbox/search';
 import { senderName, shortDate, subjectOf } from '../format';
 import type { MessageTarget } from '../mailActions';
 import type { TreeNode } from '../tree';

@@ -2,7 +2,7 @@
 // Alt+D delete, Alt+F flag, Alt+R mark read, Enter open). After an action it stays open on the next
 // message, so an inbox can be cleared without the mouse.
 import * as vscode from 'vscode';
-import type { MessageSummary } from '../../core/messages';
+import type { MessageSummary } from '../../core/mailbox/messages';
 import * as actions from '../mailActions';
 import type { AccountModel } from '../model';
 import { senderName, shortDate, subjectOf } from '../format';

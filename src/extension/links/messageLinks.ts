@@ -1,12 +1,12 @@
 // Mail-linked work: copy a link to a message, turn a message into a task line, open links from
 // any file (DocumentLinkProvider), from outside VS Code (URI handler) and describe them on hover.
 import * as vscode from 'vscode';
-import { bareMessageId, findMessageLinks, formatMessageLink, type MessageLink, messageIdProblem, parseMessageLink } from '../../core/links';
-import type { MessageRef, MessageSummary } from '../../core/messages';
+import { bareMessageId, findMessageLinks, formatMessageLink, type MessageLink, messageIdProblem, parseMessageLink } from '../../core/links/links';
+import type { MessageRef, MessageSummary } from '../../core/mailbox/messages';
 import { MailError } from '../../core/errors';
-import { appendTaskLine, taskLine } from '../../core/tasks';
-import { plainText } from '../../core/untrusted-text';
-import { writableFileInside } from '../../core/workspace-paths';
+import { appendTaskLine, taskLine } from '../../core/links/tasks';
+import { plainText } from '../../core/text/untrusted-text';
+import { writableFileInside } from '../../core/links/workspace-paths';
 import { command, type CommandContext, resolveTargets } from '../commands/context';
 import { senderName, subjectOf } from '../format';
 import type { MessageTarget } from '../mailActions';

@@ -3,7 +3,7 @@
 // a link in the repository that leads elsewhere on disk is not a workspace file.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { existingFileInside } from '../../core/workspace-paths';
+import { existingFileInside } from '../../core/links/workspace-paths';
 
 export interface WorkspaceRef {
   kind: 'file' | 'issue' | 'pull';

@@ -5,8 +5,8 @@
 // closes or the extension host shuts down.
 import { open as openFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
-import { AttachmentTempDir, MAX_TEXT_VIEW, textView, viewerFor } from '../../core/attachment-view';
-import type { AttachmentInfo } from '../../core/reader';
+import { AttachmentTempDir, MAX_TEXT_VIEW, textView, viewerFor } from '../../core/reading/attachment-view';
+import type { AttachmentInfo } from '../../core/reading/reader';
 import { Disposable } from '../disposable';
 
 const SCHEME = 'mailroom-attachment';

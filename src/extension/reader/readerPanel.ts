@@ -5,9 +5,9 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { type MessageContent, renderContent } from '../../core/reader';
-import type { MessageRef } from '../../core/messages';
-import { verifySender } from '../../core/sender-auth';
+import { type MessageContent, renderContent } from '../../core/reading/reader';
+import type { MessageRef } from '../../core/mailbox/messages';
+import { verifySender } from '../../core/reading/sender-auth';
 import { type HostToReader, parseReaderRequest, type ReaderAction, type ReaderMessage, type ReaderRelated, type ReaderToHost, safeExternalLink } from '../../shared/protocol';
 import { Disposable } from '../disposable';
 import { reportError, setRead, type MessageTarget } from '../mailActions';

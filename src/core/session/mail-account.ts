@@ -2,28 +2,28 @@
 // extension layer talks only to this. Operations share one command connection; each watched
 // folder gets its own connection sitting in IDLE.
 import type { AccountConfig, PasswordProvider } from './account';
-import type { AccessTokenSource } from './auth/token-source';
+import type { AccessTokenSource } from '../auth/token-source';
 import {
   changeFlags, type DeleteResult, destroyMessages, expungeAll, type FlagChange, type MoveResult, moveMessages, undoMove,
-} from './actions';
+} from '../actions/actions';
 import type { BackoffOptions } from './backoff';
 import { type ConnectionState, type Deadlines, ImapConnection } from './connection';
-import { MailError } from './errors';
-import { Emitter, type Disposable, type Event } from './events';
-import { type Logger, SecretRedactor } from './log';
+import { MailError } from '../errors';
+import { Emitter, type Disposable, type Event } from '../events';
+import { type Logger, SecretRedactor } from '../log';
 import {
   createMailbox, deleteMailbox, findSpecialUse, listMailboxes, type MailboxCounts, type MailboxInfo, mailboxCounts,
   renameMailbox, setSubscribed, SPECIAL_USE_ATTRIBUTES, type SpecialUse,
-} from './mailboxes';
-import { type MessageLink, type Resolution, resolveMessageLink } from './links';
-import { listPage, type MessagePage, type MessageRef } from './messages';
-import { type MessageContent, type ReadOptions, readMessage, saveAttachment, type AttachmentInfo } from './reader';
-import type { CachedMailbox } from './cache';
-import { resyncMailbox, type ResyncResult } from './resync';
-import { type SearchQuery, type SearchResult, searchMailbox } from './search';
-import { StructureMemo } from './structure-memo';
-import { threadParents } from './thread-query';
-import { MailboxWatcher } from './watcher';
+} from '../mailbox/mailboxes';
+import { type MessageLink, type Resolution, resolveMessageLink } from '../links/links';
+import { listPage, type MessagePage, type MessageRef } from '../mailbox/messages';
+import { type MessageContent, type ReadOptions, readMessage, saveAttachment, type AttachmentInfo } from '../reading/reader';
+import type { CachedMailbox } from '../sync/cache';
+import { resyncMailbox, type ResyncResult } from '../sync/resync';
+import { type SearchQuery, type SearchResult, searchMailbox } from '../mailbox/search';
+import { StructureMemo } from '../reading/structure-memo';
+import { threadParents } from '../mailbox/thread-query';
+import { MailboxWatcher } from '../sync/watcher';
 
 export interface MailAccountOptions {
   account: AccountConfig;

@@ -4,7 +4,7 @@
 // happens before any body byte is fetched, so only the parts to show ever cross the wire. Every
 // count is bounded: a message of 10,000 parts plans in one pass and shows a readable first part.
 import type { MessageStructureObject } from 'imapflow';
-import { bareId } from './ids';
+import { bareId } from '../ids';
 
 export interface PartInfo {
   /** IMAP section number ("1", "2.1"). */

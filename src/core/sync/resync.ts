@@ -5,8 +5,8 @@
 // correct fallback is UID + FLAGS of the cached range. A changed UIDVALIDITY voids the cache.
 import type { ExpungeEvent, FlagsEvent, MailboxObject } from 'imapflow';
 import type { CachedMailbox } from './cache';
-import type { ImapConnection } from './connection';
-import { fetchSummaries, type MessagePage, type MessageSummary, modseqOf, newestPage, uidValidityOf, withoutRecent } from './messages';
+import type { ImapConnection } from '../session/connection';
+import { fetchSummaries, type MessagePage, type MessageSummary, modseqOf, newestPage, uidValidityOf, withoutRecent } from '../mailbox/messages';
 
 export type ResyncMethod = 'qresync' | 'changedsince' | 'flags' | 'reset';
 

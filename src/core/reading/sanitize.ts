@@ -6,7 +6,7 @@
 // nesting deeper than MAX_HTML_DEPTH stops the parse (HtmlTooComplex) instead of slowing it.
 import sanitize from 'sanitize-html';
 import { sanitizeStyleAttribute, sanitizeStylesheet, type UrlContext } from './css';
-import { bareId } from './ids';
+import { bareId } from '../ids';
 
 export interface SanitizeOptions {
   /** Keep http(s) images and CSS url()s. */

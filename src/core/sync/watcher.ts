@@ -4,12 +4,12 @@
 // UIDVALIDITY change) it tells listeners to resync, because what happened while it was away is not
 // in the IDLE stream, and it delivers the mail that arrived meanwhile.
 import type { ExistsEvent, ExpungeEvent, FlagsEvent, ImapFlow } from 'imapflow';
-import { classifyError } from './classify';
-import type { ConnectionState, ImapConnection } from './connection';
-import { MailError } from './errors';
-import { Emitter, type Disposable, type Event } from './events';
-import type { Logger } from './log';
-import { fetchSummaries, type MessageSummary, uidValidityOf, withoutRecent } from './messages';
+import { classifyError } from '../session/classify';
+import type { ConnectionState, ImapConnection } from '../session/connection';
+import { MailError } from '../errors';
+import { Emitter, type Disposable, type Event } from '../events';
+import type { Logger } from '../log';
+import { fetchSummaries, type MessageSummary, uidValidityOf, withoutRecent } from '../mailbox/messages';
 
 export type ResyncReason = 'reconnected' | 'uidValidityChanged' | 'unknownExpunge';
 

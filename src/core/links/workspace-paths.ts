@@ -4,7 +4,7 @@
 // decision here is made on real paths (realpath of the folder and of what is under it).
 import { lstat, readlink, realpath } from 'node:fs/promises';
 import * as path from 'node:path';
-import { MailError } from './errors';
+import { MailError } from '../errors';
 
 /** Whether `p` is `root` or below it (both real, absolute paths). */
 export function isInside(root: string, p: string): boolean {

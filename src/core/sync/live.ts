@@ -3,10 +3,10 @@
 // so two listings in a row cannot both start one. A watcher that stopped is started again when the
 // account shows it recovered (its command connection logs in again, or the caller says so after a
 // listing worked), and its state is always there to show.
-import type { MailAccount } from './account-session';
-import { Emitter, type Disposable, type Event } from './events';
-import type { Logger } from './log';
-import type { MessageSummary } from './messages';
+import type { MailAccount } from '../session/mail-account';
+import { Emitter, type Disposable, type Event } from '../events';
+import type { Logger } from '../log';
+import type { MessageSummary } from '../mailbox/messages';
 import type { MailboxWatcher, ResyncReason, WatchState } from './watcher';
 
 interface Entry {

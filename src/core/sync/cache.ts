@@ -6,9 +6,9 @@
 import { createHash } from 'node:crypto';
 import { chmod, lstat, mkdir, readdir, readFile, rename, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { MailboxInfo } from './mailboxes';
-import type { MessageSummary } from './messages';
-import type { MessageContent } from './reader';
+import type { MailboxInfo } from '../mailbox/mailboxes';
+import type { MessageSummary } from '../mailbox/messages';
+import type { MessageContent } from '../reading/reader';
 
 export const CACHE_VERSION = 2; // 2: message bodies hold an ordered list of parts
 

@@ -3,9 +3,9 @@
 // moved (UID EXPUNGE), and a server without UIDPLUS only gets a plain EXPUNGE when no other
 // message in the folder carries \Deleted — otherwise the user is asked first.
 import type { ImapFlow, MailboxObject } from 'imapflow';
-import type { ImapConnection } from './connection';
-import { MailError } from './errors';
-import { assertUidValidity, type MessageRef, uidValidityOf } from './messages';
+import type { ImapConnection } from '../session/connection';
+import { MailError } from '../errors';
+import { assertUidValidity, type MessageRef, uidValidityOf } from '../mailbox/messages';
 
 export interface FlagChange {
   add?: string[];

@@ -4,8 +4,8 @@
 import { constants } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import * as path from 'node:path';
-import { MailError } from './errors';
-import { plainText } from './untrusted-text';
+import { MailError } from '../errors';
+import { plainText } from '../text/untrusted-text';
 
 /** Mail text for one Markdown line: one clean line, and no link, image, HTML or code span in it. */
 function taskText(value: string): string {

@@ -1,10 +1,10 @@
 // Message lists: newest first, one page at a time, so the first screen of a 100k folder costs
 // one small FETCH. Every summary carries its mailbox's UIDVALIDITY: a UID means nothing without it.
 import type { FetchMessageObject, FetchQueryObject, ImapFlow, MailboxObject, MessageAddressObject } from 'imapflow';
-import type { ImapConnection } from './connection';
-import { MailError } from './errors';
-import { hasAttachments } from './structure';
-import type { StructureMemo } from './structure-memo';
+import type { ImapConnection } from '../session/connection';
+import { MailError } from '../errors';
+import { hasAttachments } from '../reading/structure';
+import type { StructureMemo } from '../reading/structure-memo';
 
 export interface Address {
   name?: string;

@@ -2,7 +2,7 @@
 import type { AccountConfig } from './account';
 import { describeAccount } from './account';
 import { probeCertificate, type CertificateInfo } from './cert-probe';
-import { MailError } from './errors';
+import { MailError } from '../errors';
 
 type AnyError = Error & {
   code?: string;

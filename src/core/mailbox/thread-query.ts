@@ -1,7 +1,7 @@
 // Asks the server for the conversation structure of a folder's newer messages (UID THREAD
 // REFERENCES, RFC 5256), where the References of every message are known without fetching them.
 import type { ImapFlow } from 'imapflow';
-import type { ImapConnection } from './connection';
+import type { ImapConnection } from '../session/connection';
 import { parentsFromThreadResponse } from './threads';
 
 interface ExecResponse { next(): void }

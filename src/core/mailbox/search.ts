@@ -1,7 +1,7 @@
 // Server-side search (UID SEARCH): the server holds the whole mailbox, we hold one page of it.
 import type { SearchObject } from 'imapflow';
-import type { ImapConnection } from './connection';
-import { MailError } from './errors';
+import type { ImapConnection } from '../session/connection';
+import { MailError } from '../errors';
 import { fetchSummaries, type MessageSummary, uidValidityOf } from './messages';
 
 export interface SearchQuery {

@@ -5,11 +5,11 @@
 //
 //   vscode://mailroom.mailroom/message?account=Work&mid=mid%3Aabc%2540example.com&imap=imap%3A%2F%2F…
 import type { ImapFlow } from 'imapflow';
-import type { ImapConnection } from './connection';
-import { MailError } from './errors';
-import { bareId } from './ids';
-import type { MailboxInfo } from './mailboxes';
-import { type MessageRef, uidValidityOf } from './messages';
+import type { ImapConnection } from '../session/connection';
+import { MailError } from '../errors';
+import { bareId } from '../ids';
+import type { MailboxInfo } from '../mailbox/mailboxes';
+import { type MessageRef, uidValidityOf } from '../mailbox/messages';
 
 export const LINK_BASE = 'vscode://mailroom.mailroom/message';
 

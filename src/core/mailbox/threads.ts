@@ -2,7 +2,7 @@
 // there is one, gives the parent links (it knows every message's References); otherwise, and for
 // messages it has not covered yet, Message-ID and In-Reply-To of the loaded summaries do. Either
 // way the list is grouped after the first page is shown, never before.
-import { bareId } from './ids';
+import { bareId } from '../ids';
 import type { MessageSummary } from './messages';
 
 export interface ThreadNode {

@@ -12,12 +12,12 @@ import { createSecureContext, rootCertificates, type SecureContext } from 'node:
 import { ImapFlow, type ImapFlowOptions, type MailboxObject } from 'imapflow';
 import { type AccountConfig, type PasswordProvider, loadCa, resolveCredentials } from './account';
 import { defaultBackoff, backoffDelay, type BackoffOptions } from './backoff';
-import type { AccessTokenSource } from './auth/token-source';
+import type { AccessTokenSource } from '../auth/token-source';
 import { classifyError, isAuthenticationFailure, isConnectionFailure, isSilence } from './classify';
-import { MailError } from './errors';
-import { Emitter, type Event } from './events';
-import { formatImapLogEntry, type Logger, type LogLevel, RedactingLogger, SecretRedactor } from './log';
-import { StructureMemo } from './structure-memo';
+import { MailError } from '../errors';
+import { Emitter, type Event } from '../events';
+import { formatImapLogEntry, type Logger, type LogLevel, RedactingLogger, SecretRedactor } from '../log';
+import { StructureMemo } from '../reading/structure-memo';
 
 export type ConnectionState =
   | { status: 'disconnected' }

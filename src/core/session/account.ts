@@ -4,9 +4,9 @@
 // from the account's token source (sign-in, src/core/auth).
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { MailError } from './errors';
-import { type OAuth2Settings, validateOAuth2Settings } from './auth/settings';
-import type { AccessTokenSource } from './auth/token-source';
+import { MailError } from '../errors';
+import { type OAuth2Settings, validateOAuth2Settings } from '../auth/settings';
+import type { AccessTokenSource } from '../auth/token-source';
 
 export type Security = 'tls' | 'starttls' | 'plain';
 

@@ -1,8 +1,8 @@
 // Folder listing: hierarchy, special-use roles (with name fallbacks for servers without
 // SPECIAL-USE), counts (LIST-STATUS when offered, STATUS otherwise) and folder management.
 import type { ImapFlow, ListResponse, StatusObject } from 'imapflow';
-import type { ImapConnection } from './connection';
-import { MailError } from './errors';
+import type { ImapConnection } from '../session/connection';
+import { MailError } from '../errors';
 
 export type SpecialUse = 'inbox' | 'drafts' | 'sent' | 'archive' | 'all' | 'flagged' | 'junk' | 'trash';
 
