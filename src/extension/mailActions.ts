@@ -6,15 +6,17 @@ import type { MessageRef } from '../core/mailbox/messages';
 import type { AccountModel } from './model';
 import { ask, label, message, type MessageText, notify, pick } from './ui';
 
-/** The account whose move/delete "Undo Last Action" reverses. */
-let lastUndoable: AccountModel | undefined;
+/** The move/delete "Undo Last Action" reverses. */
+let lastUndoable: { account: AccountModel; kind: 'move' | 'delete'; result: MoveResult } | undefined;
 
 export async function undoLast(): Promise<MessageText> {
-  const account = lastUndoable;
-  if (!account?.mail?.lastUndoable) return message`There is nothing to undo.`;
-  const action = await account.mail.undo();
+  const last = lastUndoable;
+  if (!last?.account.mail) return message`There is nothing to undo.`;
   lastUndoable = undefined;
-  const r = action.result;
+  const { account, kind } = last;
+  await account.mail!.undo(last.result);
+  const r = last.result;
+  const action = { kind };
   for (const path of [r.from, r.to]) if (account.state(path)) void account.loadMessages(path);
   void account.refreshCounts([r.from, r.to]);
   return message`Undone: ${action.kind === 'delete' ? 'delete' : 'move'} of ${r.uids.length} message(s) from "${r.from}".`;
@@ -61,7 +63,7 @@ export async function toggleFlag(targets: MessageTarget[], currentlyFlagged: (t:
 }
 
 async function afterMove(account: AccountModel, refs: MessageRef[], result: MoveResult | undefined, what: string): Promise<void> {
-  lastUndoable = account;
+  if (result) lastUndoable = { account, kind: what === 'Delete' ? 'delete' : 'move', result };
   const pending = result?.pendingExpunge;
   if (pending) {
     await offerExpunge(account, pending, what);

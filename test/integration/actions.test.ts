@@ -38,7 +38,7 @@ test('flags and keywords are set and cleared by UID, as another client sees', as
   await assert.rejects(account.setFlags([a!], { add: ['bad flag)'] }), /not a valid IMAP flag/);
 });
 
-test('move (UID MOVE), archive, and undo of the last move', async () => {
+test('move (UID MOVE), archive, and undo of a move', async () => {
   const account = ctx.mailAccount();
   const [m1, m2, m3] = await seed(account, 'INBOX', ['move-1', 'move-2', 'archive-me']);
   const moved = await account.move([m1!, m2!], 'Projects/Mailroom');
@@ -46,13 +46,13 @@ test('move (UID MOVE), archive, and undo of the last move', async () => {
   assert.deepEqual(await subjectsIn('Projects/Mailroom'), ['move-1', 'move-2']);
   assert.ok(!(await subjectsIn('INBOX')).includes('move-1'));
 
-  await account.undo();
+  await account.undo(moved);
   assert.deepEqual(await subjectsIn('Projects/Mailroom'), []);
   assert.ok((await subjectsIn('INBOX')).includes('move-1') && (await subjectsIn('INBOX')).includes('move-2'));
 
-  await account.archive([m3!]);
+  const archived = await account.archive([m3!]);
   assert.ok((await subjectsIn('Archive')).includes('archive-me'));
-  await assert.rejects(account.undo().then(() => account.undo()), (e: unknown) => e instanceof MailError && e.kind === 'nothingToUndo');
+  await assert.rejects(account.undo(archived).then(() => account.undo(archived)), (e: unknown) => e instanceof MailError && e.kind === 'nothingToUndo');
   assert.ok((await subjectsIn('INBOX')).includes('archive-me'), 'the archive was undone once');
 });
 
@@ -62,7 +62,7 @@ test('delete moves to Trash (undoable); inside Trash it removes exactly those me
   const result = await account.delete([d1!]);
   assert.ok(result.movedToTrash);
   assert.ok((await subjectsIn('Trash')).includes('delete-me'));
-  await account.undo();
+  await account.undo(result.movedToTrash);
   assert.ok((await subjectsIn('INBOX')).includes('delete-me'));
   assert.ok(!(await subjectsIn('Trash')).includes('delete-me'));
 

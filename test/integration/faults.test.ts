@@ -72,7 +72,7 @@ test('without UIDPLUS and with someone else\'s \\Deleted mail: nothing is expung
   assert.ok((await subjects('Projects/Mailroom')).includes('mine'), 'the copy is in place');
 
   // Undo: the original is restored and the copy removed — by Message-ID, as there is no COPYUID.
-  await account.undo();
+  await account.undo(result);
   assert.deepEqual(await deletedSubjects('Shared'), ['theirs']);
   assert.ok(!(await subjects('Projects/Mailroom')).includes('mine'));
 

@@ -6,6 +6,7 @@ import type { ImapFlow, MailboxObject } from 'imapflow';
 import type { ImapConnection } from '../session/connection';
 import { MailError } from '../errors';
 import { assertUidValidity, type MessageRef, uidValidityOf } from '../mailbox/messages';
+import { Flag } from '../../shared/flags';
 
 export interface FlagChange {
   add?: string[];
@@ -142,7 +143,7 @@ export async function moveMessages(conn: ImapConnection, refs: MessageRef[], des
       throw new MailError('server', `Could not copy to "${destination}": ${conn.takeLastCommandError() ?? 'no reason given'}. Nothing was changed.`);
     }
     record(copied);
-    if (!(await client.messageFlagsAdd(uids, ['\\Deleted'], { uid: true }))) {
+    if (!(await client.messageFlagsAdd(uids, [Flag.Deleted], { uid: true }))) {
       throw new MailError('server', `Copied to "${destination}", but the originals could not be marked deleted (${conn.takeLastCommandError() ?? 'no reason given'}); they are now in both folders.`);
     }
     const pending = await expungeExactly(conn, client, from, uids);
@@ -159,7 +160,7 @@ export async function destroyMessages(conn: ImapConnection, refs: MessageRef[]):
   const uncertain = `the deletion may or may not have happened — check "${path}"`;
   return conn.withMailbox(path, { uncertain }, async (client, mailbox) => {
     const uids = checkRefs(mailbox, group, true);
-    if (!(await client.messageFlagsAdd(uids, ['\\Deleted'], { uid: true }))) throw refused(conn, `mark messages deleted in "${path}"`);
+    if (!(await client.messageFlagsAdd(uids, [Flag.Deleted], { uid: true }))) throw refused(conn, `mark messages deleted in "${path}"`);
     const pending = await expungeExactly(conn, client, path, uids);
     return { permanent: { mailbox: path, uids, ...(pending ? { pendingExpunge: pending } : {}) } };
   });
@@ -195,12 +196,12 @@ export async function undoMove(conn: ImapConnection, move: MoveResult): Promise<
     const uncertain = `the undo may or may not have happened — check "${move.from}" and "${move.to}"`;
     await conn.withMailbox(move.from, { uncertain }, async (client, mailbox) => {
       if (uidValidityOf(mailbox) !== move.uidValidity) throw new MailError('uidValidityChanged', `"${move.from}" was rebuilt; cannot undo.`);
-      if (!(await client.messageFlagsRemove(move.uids, ['\\Deleted'], { uid: true }))) throw refused(conn, 'restore the originals');
+      if (!(await client.messageFlagsRemove(move.uids, [Flag.Deleted], { uid: true }))) throw refused(conn, 'restore the originals');
     });
     await conn.withMailbox(move.to, { uncertain }, async (client, mailbox) => {
       const copies = await locateMoved(client, mailbox, { ...move, messageIds: move.messageIds });
       if (!copies.length) return;
-      if (!(await client.messageFlagsAdd(copies, ['\\Deleted'], { uid: true }))) throw refused(conn, 'remove the copies');
+      if (!(await client.messageFlagsAdd(copies, [Flag.Deleted], { uid: true }))) throw refused(conn, 'remove the copies');
       await expungeExactly(conn, client, move.to, copies);
     });
     return;

@@ -7,9 +7,10 @@ import { destroyMessages, type PendingExpunge } from '../actions/actions';
 import { MailError } from '../errors';
 import { bareId } from '../ids';
 import { findSpecialUse, listMailboxes, type SpecialUse } from '../mailbox/mailboxes';
-import type { MessageRef } from '../mailbox/messages';
+import { type MessageRef, sameRef } from '../mailbox/messages';
 import { planMessage } from '../reading/structure';
 import type { PartSource } from './context';
+import { Flag } from '../../shared/flags';
 
 /** Where sent mail and drafts go; found by special use (or name) when not given. */
 export interface FolderChoice {
@@ -64,7 +65,7 @@ export async function saveSentCopy(conn: ImapConnection, raw: Buffer, messageId:
   try {
     if (await serverFilesSentMail(conn)) return { status: 'skipped', reason: 'serverFilesSentMail' };
     const sent = await folderFor(conn, 'sent', opts.folders);
-    return { status: 'saved', ref: await appendMessage(conn, sent, raw, ['\\Seen'], messageId) };
+    return { status: 'saved', ref: await appendMessage(conn, sent, raw, [Flag.Seen], messageId) };
   } catch (err) {
     const cause = err instanceof MailError ? err.message : String(err);
     return {
@@ -94,7 +95,7 @@ export async function removeDraft(conn: ImapConnection, ref: MessageRef): Promis
  * (same file name, in order), so they survive the removal of the previous one.
  */
 async function repointParts(conn: ImapConnection, parts: PartSource[], previous: MessageRef | undefined, next: MessageRef): Promise<PartSource[]> {
-  const stale = (p: PartSource) => previous !== undefined && p.ref.mailbox === previous.mailbox && p.ref.uid === previous.uid && p.ref.uidValidity === previous.uidValidity;
+  const stale = (p: PartSource) => previous !== undefined && sameRef(p.ref, previous);
   if (!parts.some(stale)) return parts;
   const structure = await conn.withMailbox(next.mailbox, { readOnly: true, idempotent: true }, async (client) => {
     const msg = await client.fetchOne(String(next.uid), { uid: true, bodyStructure: true }, { uid: true });
@@ -119,10 +120,10 @@ export async function storeDraft(
   opts: { previous?: MessageRef; parts?: PartSource[]; folders?: FolderChoice },
 ): Promise<DraftSaved> {
   const drafts = opts.previous?.mailbox ?? (await folderFor(conn, 'drafts', opts.folders));
-  const draft = await appendMessage(conn, drafts, raw, ['\\Draft', '\\Seen'], messageId);
+  const draft = await appendMessage(conn, drafts, raw, [Flag.Draft, Flag.Seen], messageId);
   const parts = await repointParts(conn, opts.parts ?? [], opts.previous, draft);
   const saved: DraftSaved = { draft, parts };
-  if (opts.previous && !(opts.previous.uid === draft.uid && opts.previous.mailbox === draft.mailbox)) {
+  if (opts.previous && !sameRef(opts.previous, draft)) {
     try {
       const pending = await removeDraft(conn, opts.previous);
       if (pending) saved.previousPending = pending;

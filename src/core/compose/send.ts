@@ -16,6 +16,7 @@ import { COMPOSE_HEADER, encodeComposeHeader } from './draft-read';
 import { identityOf } from './identity';
 import { type DraftSaved, type FolderChoice, removeDraft, saveSentCopy, type SentCopy, storeDraft } from './mailstore';
 import { type SmtpCredentialsProvider, submitMessage, type SubmitReceipt } from './smtp';
+import { Flag } from '../../shared/flags';
 
 /** One account as the writing operations need it. */
 export interface ComposeAccount {
@@ -138,7 +139,7 @@ export async function sendMessage(acct: ComposeAccount, request: ComposeRequest)
   };
   const ctx = request.context;
   if (ctx.original && ctx.kind !== 'new') {
-    const flag = ctx.kind === 'forward' ? '$Forwarded' : '\\Answered';
+    const flag = ctx.kind === 'forward' ? Flag.Forwarded : Flag.Answered;
     try {
       await changeFlags(acct.imap, [ctx.original], { add: [flag] });
       outcome.original = { status: 'flagged', flag };

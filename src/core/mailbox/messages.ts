@@ -5,6 +5,7 @@ import type { ImapConnection } from '../session/connection';
 import { MailError } from '../errors';
 import { hasAttachments } from '../reading/structure';
 import type { StructureMemo } from '../reading/structure-memo';
+import { Flag } from '../../shared/flags';
 
 export interface Address {
   name?: string;
@@ -16,6 +17,21 @@ export interface MessageRef {
   mailbox: string;
   uidValidity: string;
   uid: number;
+}
+
+/** The one comparison of refs: a UID names a message only together with its mailbox and UIDVALIDITY. */
+export function sameRef(a: Readonly<MessageRef>, b: Readonly<MessageRef>): boolean {
+  return a.uid === b.uid && a.mailbox === b.mailbox && a.uidValidity === b.uidValidity;
+}
+
+/** A string that is equal for two refs exactly when sameRef says they are (for maps and sets). */
+export function refKey(ref: Readonly<MessageRef>): string {
+  return `${ref.mailbox}\u0000${ref.uidValidity}\u0000${ref.uid}`;
+}
+
+/** Only the ref of a summary (or of anything that carries one). */
+export function refOf(ref: Readonly<MessageRef>): MessageRef {
+  return { mailbox: ref.mailbox, uidValidity: ref.uidValidity, uid: ref.uid };
 }
 
 export interface MessageSummary extends MessageRef {
@@ -63,7 +79,7 @@ function isoDate(value: Date | string | undefined): string | undefined {
 
 /** \Recent belongs to one session, not to the message: never shown, cached or compared. */
 export function withoutRecent(flags: Iterable<string> | undefined): string[] {
-  return [...(flags ?? [])].filter((f) => f !== '\\Recent');
+  return [...(flags ?? [])].filter((f) => f !== Flag.Recent);
 }
 
 export function toSummary(msg: FetchMessageObject, mailbox: string, uidValidity: string): MessageSummary {

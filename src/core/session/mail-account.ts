@@ -16,10 +16,11 @@ import {
   renameMailbox, setSubscribed, SPECIAL_USE_ATTRIBUTES, type SpecialUse,
 } from '../mailbox/mailboxes';
 import { type MessageLink, type Resolution, resolveMessageLink } from '../links/links';
-import { listPage, type MessagePage, type MessageRef } from '../mailbox/messages';
+import { fetchSummaries, listPage, type MessagePage, type MessageRef, type MessageSummary } from '../mailbox/messages';
+import { appendMessage } from '../compose/mailstore';
 import { type MessageContent, type ReadOptions, readMessage, saveAttachment, type AttachmentInfo } from '../reading/reader';
 import type { CachedMailbox } from '../sync/cache';
-import { resyncMailbox, type ResyncResult } from '../sync/resync';
+import { resyncMailbox, type ResyncOptions, type ResyncResult } from '../sync/resync';
 import { type SearchQuery, type SearchResult, searchMailbox } from '../mailbox/search';
 import { StructureMemo } from '../reading/structure-memo';
 import { threadParents } from '../mailbox/thread-query';
@@ -45,8 +46,6 @@ export interface MailAccountOptions {
 // server keeps new mail to itself until then (imapflow waits 15 s by default).
 const WATCH_IDLE_DELAY_MS = 200;
 
-export type UndoableAction = { kind: 'move'; result: MoveResult } | { kind: 'delete'; result: MoveResult };
-
 export class MailAccount implements Disposable {
   readonly ops: ImapConnection;
   private readonly redactor: SecretRedactor;
@@ -56,7 +55,6 @@ export class MailAccount implements Disposable {
   private readonly invalidated = new Emitter<{ path: string; uidValidity: string }>();
   private readonly countsChanged = new Emitter<Map<string, MailboxCounts>>();
   private lastCounts = new Map<string, string>();
-  private lastAction: UndoableAction | undefined;
   private mailboxCache: MailboxInfo[] | undefined;
 
   readonly onDidChangeState: Event<ConnectionState>;
@@ -76,7 +74,6 @@ export class MailAccount implements Disposable {
 
   get config(): AccountConfig { return this.options.account; }
   get state(): ConnectionState { return this.ops.state; }
-  get lastUndoable(): UndoableAction | undefined { return this.lastAction; }
 
   private newConnection(label: string, autoReconnect: boolean): ImapConnection {
     return new ImapConnection({
@@ -142,13 +139,23 @@ export class MailAccount implements Disposable {
   }
 
   /** Brings a cached folder up to date (QRESYNC when offered); only changes cross the wire. */
-  resync(cached: CachedMailbox, opts: { pageSize?: number } = {}): Promise<ResyncResult> {
+  resync(cached: CachedMailbox, opts: ResyncOptions = {}): Promise<ResyncResult> {
     return resyncMailbox(this.ops, cached, opts);
   }
 
   /** The server's conversation links (UID → parent UID) from `fromUid` up; undefined if it cannot thread. */
   threadParents(path: string, fromUid: number): Promise<Map<number, number> | undefined> {
     return threadParents(this.ops, path, fromUid);
+  }
+
+  /** Summaries of `uids` in `path`, newest first (e.g. of a message this account just stored there). */
+  summaries(path: string, uids: number[]): Promise<MessageSummary[]> {
+    return this.ops.withMailbox(path, { readOnly: true, idempotent: true }, (client, mailbox) => fetchSummaries(client, mailbox, uids, this.ops.structures));
+  }
+
+  /** APPENDs `raw` to `path` with `flags`; its ref comes from APPENDUID, else a Message-ID search. */
+  append(path: string, raw: Buffer, flags: string[], messageId: string): Promise<MessageRef> {
+    return appendMessage(this.ops, path, raw, flags, messageId);
   }
 
   readMessage(ref: MessageRef, opts: ReadOptions = {}): Promise<MessageContent> {
@@ -163,10 +170,8 @@ export class MailAccount implements Disposable {
     return changeFlags(this.ops, refs, change);
   }
 
-  async move(refs: MessageRef[], destination: string): Promise<MoveResult> {
-    const result = await moveMessages(this.ops, refs, destination);
-    this.lastAction = { kind: 'move', result };
-    return result;
+  move(refs: MessageRef[], destination: string): Promise<MoveResult> {
+    return moveMessages(this.ops, refs, destination);
   }
 
   async archive(refs: MessageRef[]): Promise<MoveResult> {
@@ -180,20 +185,17 @@ export class MailAccount implements Disposable {
     const trash = await this.specialFolder('trash');
     const source = refs[0]?.mailbox;
     if (trash && source !== undefined && source !== trash.path) {
-      const result = await moveMessages(this.ops, refs, trash.path);
-      this.lastAction = { kind: 'delete', result };
-      return { movedToTrash: result };
+      return { movedToTrash: await moveMessages(this.ops, refs, trash.path) };
     }
     return destroyMessages(this.ops, refs);
   }
 
-  /** Reverses the last move or delete-to-Trash. */
-  async undo(): Promise<UndoableAction> {
-    const action = this.lastAction;
-    if (!action) throw new MailError('nothingToUndo', 'There is nothing to undo.');
-    this.lastAction = undefined;
-    await undoMove(this.ops, action.result);
-    return action;
+  /**
+   * Reverses a move (or a delete to Trash) this account made. Which moves can still be undone is
+   * the account store's business (one undo history, sync/undo.ts); this only does it.
+   */
+  async undo(move: MoveResult): Promise<void> {
+    await undoMove(this.ops, move);
   }
 
   /** Plain EXPUNGE of every \Deleted message in `path`: call only after the user confirmed. */
@@ -239,9 +241,15 @@ export class MailAccount implements Disposable {
     return watcher;
   }
 
-  /** Refreshes counts of all folders every `intervalMs` (LIST-STATUS when offered). */
-  pollCounts(intervalMs: number): Disposable {
+  /**
+   * Refreshes counts of all folders every `intervalMs` (LIST-STATUS when offered). A getter is read
+   * again before each round, so a changed setting applies from the next one.
+   */
+  pollCounts(intervalMs: number | (() => number)): Disposable {
+    const interval = typeof intervalMs === 'number' ? () => intervalMs : intervalMs;
     let running = false;
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
     const tick = async () => {
       if (running || this.ops.state.status === 'closed') return;
       running = true;
@@ -260,13 +268,17 @@ export class MailAccount implements Disposable {
         running = false;
       }
     };
-    const timer = setInterval(() => void tick(), intervalMs);
-    timer.unref?.();
+    const schedule = (ms: number) => {
+      if (stopped) return;
+      timer = setTimeout(() => {
+        void tick().finally(() => schedule(interval()));
+      }, ms);
+      timer.unref?.();
+    };
     // The first round only records the baseline, and not at once: the caller has just listed the
     // folders, and the user's first click must not queue behind a LIST-STATUS of every folder.
-    const first = setTimeout(() => void tick(), Math.min(intervalMs, 5000));
-    first.unref?.();
-    return { dispose: () => { clearInterval(timer); clearTimeout(first); } };
+    schedule(Math.min(interval(), 5000));
+    return { dispose: () => { stopped = true; clearTimeout(timer); } };
   }
 
   async dispose(): Promise<void> {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { chmod, lstat, mkdir, readdir, readFile, rename, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { MailboxInfo } from '../mailbox/mailboxes';
-import type { MessageSummary } from '../mailbox/messages';
+import { type MessageRef, type MessageSummary, sameRef } from '../mailbox/messages';
 import type { MessageContent } from '../reading/reader';
 
 export const CACHE_VERSION = 2; // 2: message bodies hold an ordered list of parts
@@ -54,8 +54,12 @@ export class MailCache {
   private destroyed = false;
   private readonly writes = new Set<Promise<void>>();
 
-  constructor(dir: string, account: string, private readonly maxBodyBytes = 50 * 1024 * 1024) {
+  private readonly maxBodyBytes: () => number;
+
+  /** `maxBodyBytes` may be a getter: a changed setting then applies from the next body saved. */
+  constructor(dir: string, account: string, maxBodyBytes: number | (() => number) = 50 * 1024 * 1024) {
     this.root = join(dir, hash(account));
+    this.maxBodyBytes = typeof maxBodyBytes === 'number' ? () => maxBodyBytes : maxBodyBytes;
   }
 
   private async read<T>(file: string): Promise<T | undefined> {
@@ -113,21 +117,21 @@ export class MailCache {
     return this.write(this.mailboxFile(m.path), m);
   }
 
-  private bodyFile(ref: { mailbox: string; uidValidity: string; uid: number }): string {
+  private bodyFile(ref: MessageRef): string {
     return join(this.root, 'bodies', `${hash(`${ref.mailbox}\u0000${ref.uidValidity}\u0000${ref.uid}`)}.json`);
   }
 
-  async loadBody(ref: { mailbox: string; uidValidity: string; uid: number }): Promise<MessageContent | undefined> {
+  async loadBody(ref: MessageRef): Promise<MessageContent | undefined> {
     const file = this.bodyFile(ref);
     const data = await this.read<Omit<MessageContent, 'cid'> & { cid: Array<[string, string]> }>(file);
-    if (!data || data.ref.uid !== ref.uid || data.ref.uidValidity !== ref.uidValidity || data.ref.mailbox !== ref.mailbox) return undefined;
+    if (!data || !sameRef(data.ref, ref)) return undefined;
     const now = new Date();
     await utimes(file, now, now).catch(() => undefined); // LRU by mtime
     return { ...data, cid: new Map(data.cid) };
   }
 
   async saveBody(content: MessageContent): Promise<void> {
-    if (this.maxBodyBytes <= 0) return;
+    if (this.maxBodyBytes() <= 0) return;
     await this.write(this.bodyFile(content.ref), { ...content, cid: [...content.cid] });
     await this.evictBodies();
   }
@@ -142,7 +146,7 @@ export class MailCache {
     }
     let total = entries.reduce((n, e) => n + e.size, 0);
     for (const e of entries.sort((a, b) => a.used - b.used)) {
-      if (total <= this.maxBodyBytes) break;
+      if (total <= this.maxBodyBytes()) break;
       await unlink(e.file).catch(() => undefined);
       total -= e.size;
     }

@@ -81,8 +81,8 @@ export class LiveUpdates implements Disposable {
     for (const [path, { watcher }] of this.entries) if (watcher.state.status === 'failed') this.start(path, watcher);
   }
 
-  /** Refreshes the counts of every folder every `intervalMs`; asking again changes nothing. */
-  pollCounts(intervalMs: number): void {
+  /** Refreshes the counts of every folder every `intervalMs` (a getter: read before each round); asking again changes nothing. */
+  pollCounts(intervalMs: number | (() => number)): void {
     if (this.disposed || this.poller) return;
     this.poller = this.account.pollCounts(intervalMs);
   }

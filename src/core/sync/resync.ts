@@ -30,8 +30,23 @@ function compactRange(uids: number[]): string {
   return parts.join(',');
 }
 
-export async function resyncMailbox(conn: ImapConnection, cached: CachedMailbox, opts: { pageSize?: number } = {}): Promise<ResyncResult> {
+export interface ResyncOptions {
+  pageSize?: number;
+  /**
+   * Whether to fetch the mail that arrived since (default true). A live watcher that reconnected
+   * delivers that mail itself: asking here too would fetch it twice.
+   */
+  arrivals?: boolean;
+}
+
+/**
+ * Brings `cached` up to date. `method: 'reset'` means the cached list was thrown away: the folder
+ * was rebuilt (UIDVALIDITY), or more mail arrived than one page, so the cached messages no longer
+ * join up with the newest ones; `mailbox.messages` is then the newest page.
+ */
+export async function resyncMailbox(conn: ImapConnection, cached: CachedMailbox, opts: ResyncOptions = {}): Promise<ResyncResult> {
   const pageSize = opts.pageSize ?? 50;
+  const arrivals = opts.arrivals ?? true;
   return conn.run(async (client) => {
     const vanished = new Set<number>();
     const flags = new Map<number, string[]>();
@@ -50,10 +65,11 @@ export async function resyncMailbox(conn: ImapConnection, cached: CachedMailbox,
       const mailbox = client.mailbox as MailboxObject;
       const uidValidity = uidValidityOf(mailbox);
       const base = { path: cached.path, uidValidity, uidNext: mailbox.uidNext, exists: mailbox.exists, ...modseqOf(client, mailbox) };
-      if (uidValidity !== cached.uidValidity) {
+      const reset = async (): Promise<ResyncResult> => {
         const page = await newestPage(client, mailbox, mailbox.exists, pageSize, conn.structures);
         return { mailbox: { ...base, ...page }, method: 'reset', vanished: [], changedFlags: 0, added: page.messages };
-      }
+      };
+      if (uidValidity !== cached.uidValidity) return reset();
 
       let method: ResyncMethod;
       const cachedUids = cached.messages.map((m) => m.uid);
@@ -78,14 +94,19 @@ export async function resyncMailbox(conn: ImapConnection, cached: CachedMailbox,
         }
       }
 
-      // Mail that arrived since: the newest page of it at most (older arrivals come with "Load more").
+      // Mail that arrived since. More than a page of it, and the cached messages would be
+      // separated from the newest by mail never listed ("Load more" starts below the oldest
+      // shown): then the newest page replaces the cached one.
       let added: MessageSummary[] = [];
       // (uidNext is only refreshed by SELECT: on an open folder, ask.)
-      if (mailbox.uidNext > cached.uidNext || wasOpen) {
+      if (arrivals && (mailbox.uidNext > cached.uidNext || wasOpen)) {
         const fresh = await client.search({ uid: `${cached.uidNext}:*` }, { uid: true });
-        const uids = Array.isArray(fresh) ? fresh.filter((u) => u >= cached.uidNext).sort((a, b) => b - a).slice(0, pageSize) : [];
+        const uids = Array.isArray(fresh) ? fresh.filter((u) => u >= cached.uidNext) : [];
+        if (uids.length > pageSize) return reset();
         added = await fetchSummaries(client, mailbox, uids, conn.structures);
       }
+      // Without the arrivals, the sync point stays where it was: the next resync looks for them again.
+      if (!arrivals) base.uidNext = cached.uidNext;
 
       let changedFlags = 0;
       const messages = cached.messages

@@ -11,7 +11,13 @@ import { Emitter, type Disposable, type Event } from '../events';
 import type { Logger } from '../log';
 import { fetchSummaries, type MessageSummary, uidValidityOf, withoutRecent } from '../mailbox/messages';
 
-export type ResyncReason = 'reconnected' | 'uidValidityChanged' | 'unknownExpunge';
+/**
+ * Why listeners should look at the folder again: the connection was away (`reconnected`; the mail
+ * that arrived meanwhile is delivered as new all the same), the folder was rebuilt, an expunge
+ * came without a UID, or more mail arrived while away than is delivered (`missedArrivals`: the
+ * newest MAX_CAUGHT_UP were, the rest are between those and what the listener knew).
+ */
+export type ResyncReason = 'reconnected' | 'uidValidityChanged' | 'unknownExpunge' | 'missedArrivals';
 
 export type WatchState =
   | { status: 'starting' }
@@ -141,6 +147,7 @@ export class MailboxWatcher implements Disposable {
     this.uidNext = uids[uids.length - 1]! + 1;
     const summaries = await fetchSummaries(client, client.mailbox, uids.slice(-limit), this.conn.structures);
     if (summaries.length) this.added.fire(summaries);
+    if (uids.length > limit) this.resync.fire({ reason: 'missedArrivals' });
   }
 
   private onExpunge(e: ExpungeEvent): void {
