@@ -19,3 +19,8 @@ export * from './reading/structure';
 export * from './sync/watcher';
 export { safeFilename } from './reading/filename';
 export { sanitizeHtml } from './reading/sanitize';
+export * from './sync/folder-state';
+export * from './sync/operations';
+export * from './sync/store';
+export * from './sync/store-events';
+export * from './sync/undo';

@@ -71,6 +71,19 @@ export interface ImapProxy {
   readonly connectionsAccepted: number;
   /** commands refused so far, e.g. ["UID MOVE"] */
   readonly refused: string[];
+  /**
+   * Every command clients sent, in order, without its tag (e.g. "UID FETCH 1:50 (UID FLAGS …)"),
+   * with the number of the connection it came on (1 = the first this proxy accepted). LOGIN and
+   * AUTHENTICATE keep only their name (no secret is ever recorded); only the first line of a
+   * command with literals.
+   */
+  readonly commands: Array<{ connection: number; command: string }>;
+  /**
+   * The next time a client sends `command` (its name, e.g. "UID STORE"), that connection hears
+   * nothing from the server for `ms`: the reply and everything after it arrive late, in order,
+   * as on a slow link. Other connections are not affected.
+   */
+  delayRepliesTo(command: string, ms: number): void;
   close(): Promise<void>;
 }
 
@@ -114,6 +127,9 @@ export async function startProxy(server: TestServer, opts: ProxyOptions = {}): P
   let accepted = 0;
   let connectDelayMs = 0;
   const refused: string[] = [];
+  const commands: Array<{ connection: number; command: string }> = [];
+  let pairCount = 0;
+  const delays: Array<{ command: string; ms: number }> = [];
 
   const filterCaps = (list: string): string =>
     [...list.split(' ').filter((c) => c !== '' && !hidden.has(c.toUpperCase())), ...(opts.addCapabilities ?? [])].join(' ');
@@ -159,6 +175,10 @@ export async function startProxy(server: TestServer, opts: ProxyOptions = {}): P
       return accepted;
     },
     refused,
+    commands,
+    delayRepliesTo(command: string, ms: number): void {
+      delays.push({ command: command.toUpperCase().trim(), ms });
+    },
     cutAll(): void {
       for (const p of [...pairs]) p.kill();
     },
@@ -210,6 +230,7 @@ export async function startProxy(server: TestServer, opts: ProxyOptions = {}): P
       client.destroy();
       return;
     }
+    const connection = ++pairCount;
     const upstream = tls.connect({ host: server.host, port: server.imapsPort, ca: server.ca });
     upstream.on('error', () => undefined);
     if (connectDelayMs > 0) {
@@ -296,6 +317,13 @@ export async function startProxy(server: TestServer, opts: ProxyOptions = {}): P
           const tag = w[0] ?? '*';
           let name = (w[1] ?? '').toUpperCase();
           if (name === 'UID' && w[2]) name += ' ' + w[2].toUpperCase();
+          if (w.length >= 2) commands.push({ connection, command: name === 'LOGIN' || name === 'AUTHENTICATE' ? name : w.slice(1).join(' ') });
+          const delay = delays.findIndex((d) => d.command === name);
+          if (delay >= 0) {
+            const { ms } = delays.splice(delay, 1)[0]!;
+            upstream.pause();
+            setTimeout(() => upstream.resume(), ms).unref();
+          }
           if (w.length >= 2 && refuse.has(name)) {
             refused.push(name);
             inject(`${tag} BAD Command refused by test proxy\r\n`);

@@ -48,6 +48,17 @@ export interface MessageSummary extends MessageRef {
   hasAttachments: boolean;
 }
 
+/**
+ * A summary as the account store hands it out: frozen, one object shared by every surface, so
+ * nothing outside the store can change what another surface shows.
+ */
+export type ReadonlySummary = Readonly<Omit<MessageSummary, 'flags' | 'from' | 'to' | 'cc'>> & {
+  readonly flags: readonly string[];
+  readonly from: readonly Readonly<Address>[];
+  readonly to: readonly Readonly<Address>[];
+  readonly cc: readonly Readonly<Address>[];
+};
+
 export interface MessagePage {
   mailbox: string;
   uidValidity: string;

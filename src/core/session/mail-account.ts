@@ -187,6 +187,11 @@ export class MailAccount implements Disposable {
     if (trash && source !== undefined && source !== trash.path) {
       return { movedToTrash: await moveMessages(this.ops, refs, trash.path) };
     }
+    return this.destroy(refs);
+  }
+
+  /** Removes `refs` for good: \Deleted, then UID EXPUNGE of exactly them (see actions.ts). */
+  destroy(refs: MessageRef[]): Promise<DeleteResult> {
     return destroyMessages(this.ops, refs);
   }
 

@@ -7,7 +7,7 @@ import type { MailAccount } from '../session/mail-account';
 import { Emitter, type Disposable, type Event } from '../events';
 import type { Logger } from '../log';
 import type { MessageSummary } from '../mailbox/messages';
-import type { MailboxWatcher, ResyncReason, WatchState } from './watcher';
+import type { ExpungeUpdate, FlagUpdate, MailboxWatcher, ResyncReason, WatchState } from './watcher';
 
 interface Entry {
   watcher: MailboxWatcher;
@@ -17,8 +17,8 @@ interface Entry {
 export class LiveUpdates implements Disposable {
   private readonly entries = new Map<string, Entry>();
   private readonly added = new Emitter<{ path: string; messages: MessageSummary[] }>();
-  private readonly flagsChanged = new Emitter<{ path: string; uid: number; flags: string[] }>();
-  private readonly expunged = new Emitter<{ path: string; uids: number[] }>();
+  private readonly flagsChanged = new Emitter<{ path: string } & FlagUpdate>();
+  private readonly expunged = new Emitter<{ path: string } & ExpungeUpdate>();
   private readonly resync = new Emitter<{ path: string; reason: ResyncReason }>();
   private readonly stateChanged = new Emitter<{ path: string; state: WatchState }>();
   private readonly subscriptions: Disposable[] = [];
@@ -26,8 +26,8 @@ export class LiveUpdates implements Disposable {
   private disposed = false;
 
   readonly onDidAddMessages: Event<{ path: string; messages: MessageSummary[] }> = this.added.event;
-  readonly onDidChangeFlags: Event<{ path: string; uid: number; flags: string[] }> = this.flagsChanged.event;
-  readonly onDidExpunge: Event<{ path: string; uids: number[] }> = this.expunged.event;
+  readonly onDidChangeFlags: Event<{ path: string } & FlagUpdate> = this.flagsChanged.event;
+  readonly onDidExpunge: Event<{ path: string } & ExpungeUpdate> = this.expunged.event;
   readonly onDidRequestResync: Event<{ path: string; reason: ResyncReason }> = this.resync.event;
   /** A folder's live state changed (`stopped` when it is no longer watched). */
   readonly onDidChangeState: Event<{ path: string; state: WatchState }> = this.stateChanged.event;

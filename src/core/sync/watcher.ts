@@ -29,14 +29,26 @@ export type WatchState =
   | { status: 'failed'; error: MailError }
   | { status: 'stopped' };
 
+/** The flags of one message now (all of them, not a difference), with the UIDVALIDITY its UID belongs to. */
+export interface FlagUpdate {
+  uidValidity: string;
+  uid: number;
+  flags: string[];
+}
+
+export interface ExpungeUpdate {
+  uidValidity: string;
+  uids: number[];
+}
+
 // Mail that arrived while the connection was away is delivered as new, up to this many (the newest);
 // the resync listeners are asked for covers the rest.
 const MAX_CAUGHT_UP = 100;
 
 export class MailboxWatcher implements Disposable {
   private readonly added = new Emitter<MessageSummary[]>();
-  private readonly flagsChanged = new Emitter<{ uid: number; flags: string[] }>();
-  private readonly expunged = new Emitter<{ uids: number[] }>();
+  private readonly flagsChanged = new Emitter<FlagUpdate>();
+  private readonly expunged = new Emitter<ExpungeUpdate>();
   private readonly resync = new Emitter<{ reason: ResyncReason }>();
   private readonly stateEmitter = new Emitter<WatchState>();
   private readonly subscriptions: Disposable[] = [];
@@ -50,8 +62,8 @@ export class MailboxWatcher implements Disposable {
   private disposed = false;
 
   readonly onDidAddMessages: Event<MessageSummary[]> = this.added.event;
-  readonly onDidChangeFlags: Event<{ uid: number; flags: string[] }> = this.flagsChanged.event;
-  readonly onDidExpunge: Event<{ uids: number[] }> = this.expunged.event;
+  readonly onDidChangeFlags: Event<FlagUpdate> = this.flagsChanged.event;
+  readonly onDidExpunge: Event<ExpungeUpdate> = this.expunged.event;
   readonly onDidRequestResync: Event<{ reason: ResyncReason }> = this.resync.event;
   /** Whether changes are arriving right now, and if not why. */
   readonly onDidChangeState: Event<WatchState> = this.stateEmitter.event;
@@ -151,7 +163,7 @@ export class MailboxWatcher implements Disposable {
   }
 
   private onExpunge(e: ExpungeEvent): void {
-    if (e.uid !== undefined) this.expunged.fire({ uids: [e.uid] });
+    if (e.uid !== undefined && this.uidValidity !== undefined) this.expunged.fire({ uidValidity: this.uidValidity, uids: [e.uid] });
     // Without QRESYNC only a sequence number arrives; the listener's map of it may be stale.
     else this.resync.fire({ reason: 'unknownExpunge' });
   }
@@ -162,7 +174,7 @@ export class MailboxWatcher implements Disposable {
       const m = await client.fetchOne(String(e.seq), { uid: true });
       uid = m ? m.uid : undefined;
     }
-    if (uid !== undefined) this.flagsChanged.fire({ uid, flags: withoutRecent(e.flags) });
+    if (uid !== undefined && this.uidValidity !== undefined) this.flagsChanged.fire({ uidValidity: this.uidValidity, uid, flags: withoutRecent(e.flags) });
   }
 
   private setState(state: WatchState): void {

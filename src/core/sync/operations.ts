@@ -1,0 +1,81 @@
+// Every change an account store makes to mail is one of these operations: plain data (the
+// command pattern of thunderbird-android's MessagingControllerCommands and aerc's worker
+// messages), applied through AccountStore.apply. What needs a person comes back in the outcome as
+// data, with the operation to apply once they agree: nothing inside the flow asks anybody.
+import type { MoveResult } from '../actions/actions';
+import { MailError } from '../errors';
+import type { ComposeRequest } from '../compose/send';
+import type { MessageRef } from '../mailbox/messages';
+
+export type Operation =
+  /** Adds and removes flags or keywords (any folders of the account). */
+  | { readonly kind: 'setFlags'; readonly refs: readonly MessageRef[]; readonly add?: readonly string[]; readonly remove?: readonly string[] }
+  /** Moves messages of one folder to `to` (UID MOVE, or COPY + exactly-these EXPUNGE). */
+  | { readonly kind: 'move'; readonly refs: readonly MessageRef[]; readonly to: string }
+  /** Moves messages of one folder to the account's Archive folder. */
+  | { readonly kind: 'archive'; readonly refs: readonly MessageRef[] }
+  /**
+   * Moves messages of one folder to Trash; inside Trash, or without one, removes them for good —
+   * which, when the setting asks for it, first comes back as a `permanentDelete` confirmation
+   * whose follow-up is this operation with `confirmed`.
+   */
+  | { readonly kind: 'delete'; readonly refs: readonly MessageRef[]; readonly confirmed?: boolean }
+  /**
+   * The plain EXPUNGE of a folder that a server without UIDPLUS needs to finish a move or delete:
+   * it also removes every other message marked \Deleted there. Only ever the follow-up of an
+   * `expungeFolder` confirmation.
+   */
+  | { readonly kind: 'expunge'; readonly mailbox: string; readonly uids: readonly number[] }
+  /** Reverses a move, archive or delete to Trash (the undo history holds these). */
+  | { readonly kind: 'undo'; readonly move: MoveResult; readonly what: MoveKind }
+  /** Stores a message (a draft, a Sent copy) in a folder, by path or by role. */
+  | {
+      readonly kind: 'append';
+      readonly mailbox: string | { readonly role: 'drafts' | 'sent' };
+      readonly raw: Uint8Array;
+      readonly flags: readonly string[];
+      readonly messageId: string;
+    }
+  /** Submits a composed message over SMTP (then Sent, the original's flag, the draft). */
+  | { readonly kind: 'send'; readonly request: ComposeRequest };
+
+export type MoveKind = 'move' | 'archive' | 'delete';
+
+export type OperationKind = Operation['kind'];
+
+/** What needs a person before (or to finish) an operation, and what to apply once they agree. */
+export type Confirmation =
+  /** Nothing was done yet: these messages would be removed for good. */
+  | { readonly kind: 'permanentDelete'; readonly mailbox: string; readonly count: number; readonly followUp: Operation }
+  /**
+   * The messages were copied (or marked deleted) but the originals are still in `mailbox`, marked
+   * \Deleted, because expunging exactly them is not possible: expunging the folder also removes
+   * `otherDeleted` messages someone else marked \Deleted.
+   */
+  | {
+      readonly kind: 'expungeFolder';
+      readonly mailbox: string;
+      readonly uids: readonly number[];
+      readonly otherDeleted: number;
+      readonly reason: string;
+      readonly followUp: Operation;
+    };
+
+export interface Outcome {
+  readonly op: Operation;
+  /** False when nothing was done yet because a person must agree first (see `confirm`). */
+  readonly done: boolean;
+  readonly confirm?: Confirmation;
+  /** Recorded in the undo history ("Undo Last Action" reverses it). */
+  readonly undoable: boolean;
+  /** Where an `append` stored the message. */
+  readonly stored?: MessageRef;
+}
+
+/** The one folder the messages of a move or delete come from (one folder per operation). */
+export function sourceFolder(refs: readonly MessageRef[], what: string): string {
+  const first = refs[0];
+  if (!first) throw new MailError('unsupported', `${what}: no messages were given.`);
+  if (refs.some((r) => r.mailbox !== first.mailbox)) throw new MailError('unsupported', `${what} messages of one folder at a time.`);
+  return first.mailbox;
+}

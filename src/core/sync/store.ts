@@ -1,0 +1,844 @@
+// One mail account's local state and the one writer of it: status, the folder list and counts,
+// each folder's loaded pages, sync point and threads, first loads shared by whoever asks, the disk
+// cache (read first, written back), the body cache, live updates and count polling. Surfaces read
+// frozen snapshots, change mail only through apply(op) and hear precisely what changed.
+//
+// Every operation goes to the server first; only what the server did is applied here, then
+// announced in one event per folder. Live updates (IDLE) arrive on other connections while an
+// operation or a resync is under way, and they are the newer truth: a message the live
+// connection reported on after the operation started keeps what it reported, and the live stream
+// also carries the echo of the operation's own change, so both end where the server is.
+import type { AccessTokenSource } from '../auth/token-source';
+import { MailError, isMailError } from '../errors';
+import { Emitter, type Disposable, type Event } from '../events';
+import type { Logger } from '../log';
+import type { MailboxInfo } from '../mailbox/mailboxes';
+import { type MessageRef, type MessageSummary, type ReadonlySummary, refKey, refOf } from '../mailbox/messages';
+import type { ThreadParents } from '../mailbox/threads';
+import type { MessageContent, ReadOptions } from '../reading/reader';
+import type { AccountConfig, PasswordProvider } from '../session/account';
+import type { ConnectionState } from '../session/connection';
+import { MailAccount, type MailAccountOptions } from '../session/mail-account';
+import { Flag } from '../../shared/flags';
+import { MailCache } from './cache';
+import {
+  applyEdit, type FolderSnapshot, freezeFolders, freezeSummary, type ListChange, type ListEdit, NO_CHANGE, snapshot,
+  syncPointOf, toCached, withFlags,
+} from './folder-state';
+import { LiveUpdates } from './live';
+import { type Confirmation, type MoveKind, type Operation, type Outcome, sourceFolder } from './operations';
+import { toCachedMailbox } from './resync';
+import type { AccountStatus, ChangeOrigin, StoreEvent } from './store-events';
+import { UndoLog } from './undo';
+import type { ResyncReason, WatchState } from './watcher';
+import { CacheWriteBack } from './write-back';
+import type { MoveResult, PendingExpunge } from '../actions/actions';
+
+/** Read again at each use: a changed setting applies without building the store again. */
+export interface StoreSettings {
+  pageSize: number;
+  pollIntervalMs: number;
+  /** Disk space for cached message bodies; 0 keeps none. */
+  cacheSizeBytes: number;
+  /** Whether a delete for good first comes back as a `permanentDelete` confirmation. */
+  confirmPermanentDelete: boolean;
+}
+
+export interface AccountStoreOptions {
+  account: AccountConfig;
+  logger: Logger;
+  settings: () => StoreSettings;
+  /** The password when a connection needs one (the extension: SecretStorage, else it asks the person). */
+  password: PasswordProvider;
+  /** The server said the credentials are wrong (and only then): forget the stored password. */
+  forgetPassword?: (account: AccountConfig) => void | Promise<void>;
+  /** `auth: "oauth2"` accounts: where access tokens come from. */
+  tokens?: AccessTokenSource;
+  /** Where the disk cache lives; none without it. */
+  cacheDir?: string;
+  /** Shared by the stores of a window ("Undo Last Action" is the last action anywhere); a private one without it. */
+  undo?: UndoLog;
+  traceProtocol?: boolean;
+  /** Connection knobs for tests (fast backoff, quick IDLE, short deadlines). */
+  connection?: Pick<MailAccountOptions, 'backoff' | 'autoIdleDelayMs' | 'deadlines' | 'redactor'>;
+  /** How long live changes wait before they are written to the cache together (default 2 s). */
+  writeBackDelayMs?: number;
+}
+
+/** What surfaces may ask the server directly: reads that change no local state. */
+export type MailReads = Pick<MailAccount, 'connect' | 'search' | 'resolveLink' | 'saveAttachment' | 'specialFolder' | 'config'>;
+
+interface FolderEntry {
+  snap: FolderSnapshot;
+  /** Server rounds on the folder run one after the other. */
+  rounds: Promise<void>;
+  /** A refresh is queued and not started yet (another request joins it). */
+  refreshQueued?: Promise<void>;
+}
+
+/** A message a surface shows although it is in no loaded page (a search result, the reader's). */
+interface Tracked {
+  readonly ref: MessageRef;
+  readonly flags: readonly string[];
+}
+
+const MAX_TRACKED = 500;
+
+/** The cache key of an account (unchanged since the first cache, so existing caches stay valid). */
+export function cacheKeyOf(config: AccountConfig): string {
+  return `${config.name}\u0000${config.user}@${config.host}:${config.port}`;
+}
+
+export class AccountStore implements Disposable {
+  private readonly account: MailAccount;
+  private readonly live: LiveUpdates;
+  private readonly cache: MailCache | undefined;
+  private readonly writeBack: CacheWriteBack | undefined;
+  private readonly undoLog: UndoLog;
+  private readonly emitter = new Emitter<StoreEvent>();
+  private readonly subscriptions: Disposable[] = [];
+  private readonly entries = new Map<string, FolderEntry>();
+  private readonly firstLoads = new Map<string, Promise<FolderSnapshot>>();
+  private readonly threadRequests = new Map<string, string>();
+  private readonly tracked = new Map<string, Tracked>();
+  /** path → UID → when the live connection last reported that message's flags (see `seq`). */
+  private readonly liveMarks = new Map<string, Map<number, number>>();
+  /** Counts live flag reports; operations and resyncs note it when they start. */
+  private seq = 0;
+  private readonly indexes = new WeakMap<readonly ReadonlySummary[], Map<string, ReadonlySummary>>();
+  private _status: AccountStatus = Object.freeze({ kind: 'idle' });
+  private folderList: readonly MailboxInfo[] | undefined;
+  private foldersLoading: Promise<readonly MailboxInfo[]> | undefined;
+  private liveStarted = false;
+  private disposed = false;
+
+  /** Everything that changes, precisely (see StoreEvent). */
+  readonly onDidChange: Event<StoreEvent> = this.emitter.event;
+
+  constructor(private readonly options: AccountStoreOptions) {
+    const config = options.account;
+    this.undoLog = options.undo ?? new UndoLog();
+    this.account = new MailAccount({
+      account: config,
+      passwords: options.password,
+      logger: options.logger,
+      traceProtocol: options.traceProtocol ?? false,
+      ...(options.tokens ? { tokens: options.tokens } : {}),
+      ...options.connection,
+    });
+    if (options.cacheDir) {
+      const cache = new MailCache(options.cacheDir, cacheKeyOf(config), () => options.settings().cacheSizeBytes);
+      this.cache = cache;
+      this.writeBack = new CacheWriteBack(cache, options.logger, config.name, (path) => {
+        const entry = this.entries.get(path);
+        return entry ? toCached(entry.snap) : undefined;
+      }, options.writeBackDelayMs);
+    }
+    const live = (this.live = new LiveUpdates(this.account, options.logger));
+    this.subscriptions.push(
+      this.account.onDidChangeState((s) => this.onConnection(s)),
+      this.account.onDidChangeCounts((counts) => this.onCounts(counts)),
+      this.account.onDidInvalidateMailbox(({ path, uidValidity }) => this.invalidate(path, uidValidity)),
+      live.onDidAddMessages(({ path, messages }) => this.onAdded(path, messages)),
+      live.onDidChangeFlags(({ path, uidValidity, uid, flags }) => this.onLiveFlags(path, { mailbox: path, uidValidity, uid }, flags)),
+      live.onDidExpunge(({ path, uidValidity, uids }) => this.onLiveExpunge(path, uids.map((uid) => ({ mailbox: path, uidValidity, uid })))),
+      live.onDidRequestResync(({ path, reason }) => this.onResyncRequest(path, reason)),
+      live.onDidChangeState(({ path, state }) => this.onLiveState(path, state)),
+    );
+  }
+
+  get name(): string { return this.options.account.name; }
+  get config(): AccountConfig { return this.options.account; }
+  get status(): AccountStatus { return this._status; }
+  get connectionState(): ConnectionState { return this.account.state; }
+  /** Reads that go straight to the server; every change goes through apply(). */
+  get mail(): MailReads { return this.account; }
+
+  private get settings(): StoreSettings { return this.options.settings(); }
+
+  private fire(event: StoreEvent): void {
+    if (!this.disposed) this.emitter.fire(Object.freeze(event));
+  }
+
+  // ── Status ──────────────────────────────────────────────────────────────────────────────────
+
+  private setStatus(status: AccountStatus): void {
+    const before = this._status;
+    this._status = Object.freeze(status);
+    if (before.kind !== status.kind || status.kind === 'error') this.fire({ kind: 'status', status: this._status });
+  }
+
+  private onConnection(s: ConnectionState): void {
+    if (s.status === 'connecting') this.setStatus({ kind: 'connecting' });
+    else if (s.status === 'connected') this.setStatus({ kind: 'connected' });
+    else if (s.status === 'failed') this.setStatus({ kind: 'error', error: s.error });
+    else if (s.status === 'disconnected' && this._status.kind !== 'error') this.setStatus({ kind: 'idle' });
+    this.fire({ kind: 'connection', state: s });
+  }
+
+  /** Makes a failure the account's status (unless a passing one on a working account) and says why. */
+  private fail(err: unknown): MailError {
+    const error = isMailError(err) ? err : new MailError('server', (err as Error)?.message ?? String(err));
+    if (error.kind === 'auth') this.forgetPassword();
+    if (!error.transient || this._status.kind !== 'connected') this.setStatus({ kind: 'error', error });
+    return error;
+  }
+
+  private forgetPassword(): void {
+    const forget = this.options.forgetPassword;
+    if (!forget) return;
+    Promise.resolve()
+      .then(() => forget(this.config))
+      .catch((err: Error) => this.options.logger.warn(`[${this.name}] could not forget the password: ${err.message}`));
+  }
+
+  /** An operation failed: a problem of the account itself (credentials, certificate) shows on it too. */
+  private opFailed(err: unknown): never {
+    if (isMailError(err) && err.needsUser) this.fail(err);
+    throw err;
+  }
+
+  /** Clears an error and tries again (after a wrong password, the password is asked for again). */
+  async retry(): Promise<void> {
+    this.setStatus({ kind: 'idle' });
+    this.folderList = undefined;
+    this.fire({ kind: 'folders' });
+    await this.loadFolders().catch(() => undefined);
+  }
+
+  /** "Refresh": the folder list again, and every loaded folder reconciled with the server. */
+  async refreshAll(): Promise<void> {
+    if (this._status.kind === 'error') return this.retry();
+    await this.loadFolders(true).catch(() => undefined);
+    await Promise.all([...this.entries.keys()].map((path) => this.refresh(path)));
+  }
+
+  // ── Folders ─────────────────────────────────────────────────────────────────────────────────
+
+  get folders(): readonly MailboxInfo[] | undefined { return this.folderList; }
+
+  folder(path: string): MailboxInfo | undefined {
+    return this.folderList?.find((f) => f.path === path);
+  }
+
+  /** Folders: from the cache at once when there is one (refreshed from the server behind it). */
+  async loadFolders(force = false): Promise<readonly MailboxInfo[]> {
+    if (this.folderList && !force) return this.folderList;
+    if (!this.folderList && !force && this.cache) {
+      const cached = await this.cache.loadFolders().catch(() => undefined);
+      if (cached?.length && !this.folderList) {
+        this.setFolders(cached);
+        this.account.useKnownFolders(cached);
+        void this.fetchFolders().catch(() => undefined);
+        return this.folderList!;
+      }
+    }
+    return this.fetchFolders();
+  }
+
+  private fetchFolders(): Promise<readonly MailboxInfo[]> {
+    this.foldersLoading ??= (async () => {
+      try {
+        const list = await this.account.listMailboxes({ counts: true });
+        this.setFolders(list);
+        void this.writeBack?.folders(this.folderList!);
+        this.startLive();
+        return this.folderList!;
+      } catch (err) {
+        throw this.fail(err);
+      } finally {
+        this.foldersLoading = undefined;
+      }
+    })();
+    return this.foldersLoading;
+  }
+
+  private setFolders(list: readonly MailboxInfo[]): void {
+    const before = this.folderList;
+    this.folderList = freezeFolders(list);
+    const shape = (l: readonly MailboxInfo[]) => JSON.stringify(l.map((f) => [f.path, f.name, f.delimiter, f.specialUse, f.selectable, f.subscribed]));
+    if (!before || shape(before) !== shape(this.folderList)) {
+      this.fire({ kind: 'folders' });
+      return;
+    }
+    const counts = (f: MailboxInfo | undefined) => JSON.stringify([f?.counts?.messages, f?.counts?.unseen]);
+    const paths = this.folderList.filter((f, i) => counts(f) !== counts(before[i])).map((f) => f.path);
+    if (paths.length) this.fire({ kind: 'counts', paths });
+  }
+
+  private onCounts(counts: ReadonlyMap<string, MailboxInfo['counts']>): void {
+    if (!this.folderList) return;
+    this.setFolders(this.folderList.map((f) => {
+      const c = counts.get(f.path);
+      return c ? { ...f, counts: c } : f;
+    }));
+  }
+
+  /** Asks the server for the counts of `paths` (after a change that moves them). */
+  async refreshCounts(paths: readonly string[]): Promise<void> {
+    if (!this.folderList) return;
+    const fresh = new Map<string, NonNullable<MailboxInfo['counts']>>();
+    for (const path of new Set(paths)) {
+      if (!this.folder(path)) continue;
+      try {
+        fresh.set(path, await this.account.counts(path));
+      } catch {
+        // counts are cosmetic; the next poll retries
+      }
+    }
+    if (fresh.size) this.onCounts(fresh);
+  }
+
+  // ── Messages of a folder ────────────────────────────────────────────────────────────────────
+
+  /** The folder as loaded now, if it was loaded. */
+  folderState(path: string): FolderSnapshot | undefined {
+    return this.entries.get(path)?.snap;
+  }
+
+  /**
+   * The folder as loaded, after its first load (which starts if needed; a second caller waits
+   * for the one under way). A folder seen before shows its cached messages at once and is then
+   * reconciled with the server (QRESYNC), so only changes cross the wire.
+   */
+  open(path: string): Promise<FolderSnapshot> {
+    const entry = this.entries.get(path);
+    if (entry && !this.firstLoads.has(path)) return Promise.resolve(entry.snap);
+    return this.firstLoad(path);
+  }
+
+  private firstLoad(path: string): Promise<FolderSnapshot> {
+    let load = this.firstLoads.get(path);
+    if (!load) {
+      load = this.showFirst(path).finally(() => this.firstLoads.delete(path));
+      this.firstLoads.set(path, load);
+    }
+    return load;
+  }
+
+  private async showFirst(path: string): Promise<FolderSnapshot> {
+    if (!this.entries.has(path) && this.cache) {
+      const cached = await this.cache.loadMailbox(path).catch(() => undefined);
+      if (cached && !this.entries.has(path)) {
+        const entry = this.entry(path, { uidValidity: cached.uidValidity, sync: syncPointOf(cached), hasMore: cached.hasMore });
+        this.edit(path, { add: cached.messages }, 'cache');
+        void this.refresh(path);
+        return entry.snap;
+      }
+    }
+    return this.reload(path);
+  }
+
+  private entry(path: string, init: Partial<FolderSnapshot> = {}): FolderEntry {
+    let entry = this.entries.get(path);
+    if (!entry) {
+      entry = { snap: snapshot({ path }, init), rounds: Promise.resolve() };
+      this.entries.set(path, entry);
+    }
+    return entry;
+  }
+
+  /** The next older page. */
+  async loadMore(path: string): Promise<FolderSnapshot> {
+    const first = this.firstLoads.get(path);
+    if (first) return first;
+    const entry = this.entries.get(path);
+    if (!entry) return this.firstLoad(path);
+    await this.round(entry, async () => {
+      const before = entry.snap.messages.at(-1)?.uid;
+      const page = await this.account.listMessages(path, { pageSize: this.settings.pageSize, ...(before ? { before } : {}) });
+      if (entry.snap.uidValidity !== undefined && entry.snap.uidValidity !== page.uidValidity) {
+        this.edit(path, this.replacement(entry, page.messages, page.uidNext, page.uidValidity, this.seq), 'server',
+          { uidValidity: page.uidValidity, hasMore: page.hasMore, sync: syncPointOf(page) });
+        return;
+      }
+      this.edit(path, { add: page.messages }, 'server', { hasMore: page.hasMore });
+    });
+    return entry.snap;
+  }
+
+  /** The newest page from the server, in place of what is loaded. */
+  async reload(path: string): Promise<FolderSnapshot> {
+    const entry = this.entry(path);
+    await this.round(entry, async () => {
+      const start = this.seq;
+      const page = await this.account.listMessages(path, { pageSize: this.settings.pageSize });
+      this.edit(path, this.replacement(entry, page.messages, page.uidNext, page.uidValidity, start), 'server',
+        { uidValidity: page.uidValidity, hasMore: page.hasMore, sync: syncPointOf(page) });
+      void this.writeBack?.mailbox(toCachedMailbox(page));
+    });
+    return entry.snap;
+  }
+
+  /**
+   * Reconciles a loaded folder with the server (QRESYNC, CHANGEDSINCE or UID+FLAGS; see
+   * resync.ts) and applies what changed. `arrivals: false` when a live connection delivers the
+   * new mail itself. Requests while one is queued join it.
+   */
+  refresh(path: string, opts: { arrivals?: boolean } = {}): Promise<void> {
+    const entry = this.entries.get(path);
+    if (!entry) return Promise.resolve();
+    if (entry.refreshQueued) return entry.refreshQueued;
+    const queued = this.round(entry, async () => {
+      entry.refreshQueued = undefined;
+      const cached = toCached(entry.snap);
+      const start = this.seq;
+      if (!cached) {
+        const page = await this.account.listMessages(path, { pageSize: this.settings.pageSize });
+        this.edit(path, this.replacement(entry, page.messages, page.uidNext, page.uidValidity, start), 'server',
+          { uidValidity: page.uidValidity, hasMore: page.hasMore, sync: syncPointOf(page) });
+        return;
+      }
+      const result = await this.account.resync(cached, { pageSize: this.settings.pageSize, arrivals: opts.arrivals ?? true });
+      const m = result.mailbox;
+      if (result.method === 'reset') {
+        this.edit(path, this.replacement(entry, m.messages, m.uidNext, m.uidValidity, start), 'server',
+          { uidValidity: m.uidValidity, hasMore: m.hasMore, sync: syncPointOf(m) });
+      } else {
+        const uidValidity = m.uidValidity;
+        this.edit(path, {
+          remove: result.vanished.map((uid) => ({ mailbox: path, uidValidity, uid })),
+          flags: m.messages.filter((x) => !this.reportedSince(path, x.uid, start)).map((x) => ({ ref: x, flags: x.flags })),
+          add: result.added,
+        }, 'server', { hasMore: m.hasMore, sync: syncPointOf(m) });
+      }
+      const now = toCached(entry.snap);
+      if (now) void this.writeBack?.mailbox(now);
+      this.options.logger.debug(`[${this.name}] ${path}: resync by ${result.method}: ${result.vanished.length} gone, ${result.changedFlags} flag changes, ${result.added.length} new`);
+    });
+    entry.refreshQueued = queued;
+    return queued;
+  }
+
+  /**
+   * The edit from what is loaded to a fresh page. Mail newer than the page (a live arrival while
+   * it was read) stays, and so do the flags the live connection reported after `start`.
+   */
+  private replacement(entry: FolderEntry, page: readonly MessageSummary[], pageUidNext: number, uidValidity: string, start: number): ListEdit {
+    const inPage = new Set(page.map(refKey));
+    const keep = (m: ReadonlySummary) => inPage.has(refKey(m)) || (m.uidValidity === uidValidity && m.uid >= pageUidNext);
+    const path = entry.snap.path;
+    return {
+      remove: entry.snap.messages.filter((m) => !keep(m)),
+      add: page,
+      flags: page.filter((m) => !this.reportedSince(path, m.uid, start)).map((m) => ({ ref: m, flags: m.flags })),
+    };
+  }
+
+  /** Runs a server round on a folder after the ones before it: loading flag, error kept in the folder, one event after. */
+  private round(entry: FolderEntry, work: () => Promise<void>): Promise<void> {
+    const run = async () => {
+      if (this.entries.get(entry.snap.path) !== entry || this.disposed) return;
+      entry.snap = snapshot(entry.snap, { loading: true });
+      let error: string | undefined;
+      try {
+        await work();
+        if (entry.snap.path !== 'INBOX') this.watch(entry.snap.path);
+      } catch (err) {
+        error = this.fail(err).message;
+      } finally {
+        entry.snap = snapshot(entry.snap, { loading: false, error });
+        this.fire({ kind: 'folder', path: entry.snap.path });
+      }
+    };
+    const next = entry.rounds.then(run, run);
+    entry.rounds = next;
+    return next;
+  }
+
+  /**
+   * Applies `edit` to a folder's loaded pages and to the messages shown outside them, and
+   * announces what really changed, once. Every change of a message list goes through here.
+   */
+  private edit(path: string, edit: ListEdit, origin: ChangeOrigin, patch: Partial<FolderSnapshot> = {}): ListChange {
+    const entry = this.entries.get(path);
+    let change = NO_CHANGE;
+    if (entry) {
+      const applied = applyEdit(entry.snap.messages, edit);
+      change = applied.change;
+      if (applied.list !== entry.snap.messages || Object.keys(patch).length) entry.snap = snapshot(entry.snap, { ...patch, messages: applied.list });
+    }
+    const removed = new Map(change.removed.map((m) => [refKey(m), refOf(m)]));
+    const changed = new Map(change.changed.map((c) => [refKey(c.after), refOf(c.after)]));
+    for (const ref of edit.remove ?? []) {
+      const key = refKey(ref);
+      if (this.tracked.delete(key)) removed.set(key, refOf(ref));
+    }
+    for (const { ref, flags } of edit.flags ?? []) {
+      const key = refKey(ref);
+      const t = this.tracked.get(key);
+      if (!t || (t.flags.length === flags.length && t.flags.every((f) => flags.includes(f)))) continue;
+      this.tracked.set(key, Object.freeze({ ref: t.ref, flags: Object.freeze([...flags]) }));
+      changed.set(key, t.ref);
+    }
+    for (const key of removed.keys()) changed.delete(key);
+    if (change.added.length || removed.size || changed.size) {
+      this.fire({ kind: 'messages', path, origin, added: change.added.map(refOf), removed: [...removed.values()], changed: [...changed.values()] });
+      if (entry && origin !== 'cache') this.writeBack?.schedule(path);
+    }
+    return change;
+  }
+
+  /**
+   * The server's conversation links for a folder's loaded messages (THREAD=REFERENCES), when it
+   * has them. Asking after the loaded set changed starts a refresh in the background and answers
+   * with the links known so far: they stay right for the messages they cover.
+   */
+  threadParents(path: string): ThreadParents | undefined {
+    const entry = this.entries.get(path);
+    const snap = entry?.snap;
+    const oldest = snap?.messages.at(-1);
+    if (!entry || !snap || !oldest) return undefined;
+    const key = `${snap.uidValidity}/${oldest.uid}/${snap.messages[0]!.uid}/${snap.messages.length}`;
+    if (snap.threads?.key !== key && this.threadRequests.get(path) !== key) {
+      this.threadRequests.set(path, key);
+      this.account.threadParents(path, oldest.uid).then((parents) => {
+        if (!parents || this.entries.get(path) !== entry) return;
+        entry.snap = snapshot(entry.snap, { threads: { key, parents } });
+        this.fire({ kind: 'folder', path });
+      }, (err: unknown) => {
+        this.options.logger.debug(`[${this.name}] ${path}: no server threads (${(err as Error).message}); threading by In-Reply-To`);
+      }).finally(() => {
+        if (this.threadRequests.get(path) === key) this.threadRequests.delete(path);
+      });
+    }
+    return snap.threads?.parents;
+  }
+
+  /** A folder was rebuilt on the server (UIDVALIDITY): every UID known for it is void. */
+  private invalidate(path: string, uidValidity: string): void {
+    const entry = this.entries.get(path);
+    this.liveMarks.delete(path);
+    const staleTracked = [...this.tracked.values()].filter((t) => t.ref.mailbox === path && t.ref.uidValidity !== uidValidity).map((t) => t.ref);
+    if (entry && entry.snap.uidValidity !== undefined && entry.snap.uidValidity !== uidValidity) {
+      this.edit(path, { remove: [...entry.snap.messages, ...staleTracked] }, 'server', { uidValidity: undefined, sync: undefined, threads: undefined, hasMore: false });
+      void this.refresh(path);
+    } else if (staleTracked.length) {
+      this.edit(path, { remove: staleTracked }, 'server');
+    }
+  }
+
+  // ── Single messages ─────────────────────────────────────────────────────────────────────────
+
+  private index(path: string): Map<string, ReadonlySummary> | undefined {
+    const messages = this.entries.get(path)?.snap.messages;
+    if (!messages) return undefined;
+    let index = this.indexes.get(messages);
+    if (!index) {
+      index = new Map(messages.map((m) => [refKey(m), m]));
+      this.indexes.set(messages, index);
+    }
+    return index;
+  }
+
+  /** The message in a loaded page, if it is in one. */
+  message(ref: MessageRef): ReadonlySummary | undefined {
+    return this.index(ref.mailbox)?.get(refKey(ref));
+  }
+
+  /** The message's flags as far as this store knows them (loaded pages, or shown elsewhere). */
+  flags(ref: MessageRef): readonly string[] | undefined {
+    return this.message(ref)?.flags ?? this.tracked.get(refKey(ref))?.flags;
+  }
+
+  /**
+   * Keeps the flags of messages a surface shows outside the loaded pages (search results, the
+   * triage list) up to date, and announces their changes like any other (the newest few hundred).
+   */
+  track(messages: ReadonlyArray<MessageRef & { readonly flags: readonly string[] }>): void {
+    for (const m of messages) {
+      const key = refKey(m);
+      const known = this.message(m)?.flags ?? m.flags;
+      this.tracked.delete(key);
+      this.tracked.set(key, Object.freeze({ ref: Object.freeze(refOf(m)), flags: Object.freeze([...known]) }));
+    }
+    for (const key of this.tracked.keys()) {
+      if (this.tracked.size <= MAX_TRACKED) break;
+      this.tracked.delete(key);
+    }
+  }
+
+  /** A message's content: from the body cache when it was read before (bodies never change). */
+  async readMessage(ref: MessageRef, opts: ReadOptions = {}): Promise<MessageContent> {
+    const cached = await this.cache?.loadBody(ref).catch(() => undefined);
+    let content: MessageContent;
+    if (cached) {
+      const flags = this.flags(ref);
+      content = flags ? { ...cached, flags: [...flags] } : cached;
+    } else {
+      try {
+        content = await this.account.readMessage(ref, opts);
+      } catch (err) {
+        this.opFailed(err);
+      }
+      if (!content.truncated) void this.writeBack?.body(content);
+    }
+    this.track([{ ...ref, flags: content.flags }]);
+    return content;
+  }
+
+  // ── Operations ──────────────────────────────────────────────────────────────────────────────
+
+  /** The one way to change mail: server first, then local state, then one event per folder. */
+  async apply(op: Operation): Promise<Outcome> {
+    try {
+      switch (op.kind) {
+        case 'setFlags': return await this.setFlags(op);
+        case 'move': return await this.move(op, op.to, 'move');
+        case 'archive': {
+          const archive = await this.account.specialFolder('archive');
+          if (!archive) throw new MailError('unsupported', `${this.name} has no Archive folder. Create one named "Archive" or mark one as \\Archive on the server.`);
+          return await this.move(op, archive.path, 'archive');
+        }
+        case 'delete': return await this.delete(op);
+        case 'expunge': return await this.expunge(op);
+        case 'undo': return await this.undo(op);
+        case 'append': return await this.append(op);
+        case 'send':
+          // Issue 12: compose/send.ts sendMessage() with this account's connection and SMTP
+          // credentials, then the local effects of its outcome: the Sent copy and the draft
+          // (refreshFrom), the original's \Answered/$Forwarded (flagLocally).
+          throw new MailError('unsupported', 'Sending mail is not available in this version of Mailroom.');
+      }
+    } catch (err) {
+      this.opFailed(err);
+    }
+  }
+
+  private async setFlags(op: Extract<Operation, { kind: 'setFlags' }>): Promise<Outcome> {
+    const change = { add: [...(op.add ?? [])], remove: [...(op.remove ?? [])] };
+    if (!op.refs.length || (!change.add.length && !change.remove.length)) return { op, done: true, undoable: false };
+    const start = this.seq;
+    await this.account.setFlags([...op.refs], change);
+    this.flagLocally(op.refs, change, start, 'operation');
+    if ([...change.add, ...change.remove].includes(Flag.Seen)) void this.refreshCounts(op.refs.map((r) => r.mailbox));
+    return { op, done: true, undoable: false };
+  }
+
+  /** The local side of a flag change the server made (skipping what the live connection reported since `start`). */
+  private flagLocally(refs: readonly MessageRef[], change: { add?: readonly string[]; remove?: readonly string[] }, start: number, origin: ChangeOrigin): void {
+    for (const [path, group] of groupBy(refs)) {
+      const flags = group
+        .filter((r) => !this.reportedSince(path, r.uid, start))
+        .map((r) => ({ ref: r, current: this.flags(r) }))
+        .filter((x): x is { ref: MessageRef; current: readonly string[] } => x.current !== undefined)
+        .map(({ ref, current }) => ({ ref, flags: withFlags(current, change) }));
+      if (flags.length) this.edit(path, { flags }, origin);
+    }
+  }
+
+  private async move(op: Extract<Operation, { kind: 'move' | 'archive' | 'delete' }>, to: string, what: MoveKind): Promise<Outcome> {
+    const from = sourceFolder(op.refs, what === 'delete' ? 'Delete' : 'Move');
+    const start = this.seq;
+    const messageIds = op.refs.map((r) => this.message(r)?.messageId).filter((id): id is string => !!id);
+    const result = await this.account.move([...op.refs], to);
+    const confirm = this.afterRemoval(op.refs, result.pendingExpunge, start);
+    this.undoLog.record({ target: this, op: { kind: 'undo', move: result, what } });
+    this.fire({ kind: 'moved', from, to, refs: op.refs.map(refOf), messageIds: messageIds.length ? messageIds : result.messageIds });
+    this.followServer(to);
+    void this.refreshCounts([from, to]);
+    return { op, done: true, undoable: true, ...(confirm ? { confirm } : {}) };
+  }
+
+  /**
+   * The local side of messages leaving a folder: gone, or — when the server could not expunge
+   * exactly them — still there marked \Deleted, with the expunge that needs a person's word.
+   */
+  private afterRemoval(refs: readonly MessageRef[], pending: PendingExpunge | undefined, start: number): Confirmation | undefined {
+    if (!pending) {
+      for (const [path, group] of groupBy(refs)) this.edit(path, { remove: group }, 'operation');
+      return undefined;
+    }
+    this.flagLocally(refs, { add: [Flag.Deleted] }, start, 'operation');
+    return {
+      kind: 'expungeFolder', mailbox: pending.mailbox, uids: pending.uids, otherDeleted: pending.otherDeleted, reason: pending.reason,
+      followUp: { kind: 'expunge', mailbox: pending.mailbox, uids: pending.uids },
+    };
+  }
+
+  private async delete(op: Extract<Operation, { kind: 'delete' }>): Promise<Outcome> {
+    const from = sourceFolder(op.refs, 'Delete');
+    const trash = await this.account.specialFolder('trash');
+    if (trash && trash.path !== from) return this.move(op, trash.path, 'delete');
+    if (this.settings.confirmPermanentDelete && !op.confirmed) {
+      return { op, done: false, undoable: false, confirm: { kind: 'permanentDelete', mailbox: from, count: op.refs.length, followUp: { ...op, confirmed: true } } };
+    }
+    const start = this.seq;
+    const result = await this.account.destroy([...op.refs]);
+    const confirm = this.afterRemoval(op.refs, result.permanent?.pendingExpunge, start);
+    void this.refreshCounts([from]);
+    return { op, done: true, undoable: false, ...(confirm ? { confirm } : {}) };
+  }
+
+  private async expunge(op: Extract<Operation, { kind: 'expunge' }>): Promise<Outcome> {
+    await this.account.expunge(op.mailbox);
+    // Every message marked \Deleted is gone now, not only the ones this was for.
+    const entry = this.entries.get(op.mailbox);
+    const deleted = entry?.snap.messages.filter((m) => m.flags.includes(Flag.Deleted) || op.uids.includes(m.uid)) ?? [];
+    const uidValidity = entry?.snap.uidValidity;
+    const tracked = [...this.tracked.values()].filter((t) => t.ref.mailbox === op.mailbox && (t.flags.includes(Flag.Deleted) || op.uids.includes(t.ref.uid))).map((t) => t.ref);
+    this.edit(op.mailbox, { remove: [...deleted, ...tracked, ...(uidValidity ? op.uids.map((uid) => ({ mailbox: op.mailbox, uidValidity, uid })) : [])] }, 'operation');
+    void this.refreshCounts([op.mailbox]);
+    return { op, done: true, undoable: false };
+  }
+
+  private async undo(op: Extract<Operation, { kind: 'undo' }>): Promise<Outcome> {
+    const move: MoveResult = op.move;
+    const start = this.seq;
+    await this.account.undo(move);
+    if (move.pendingExpunge) {
+      // The originals never left: they lose their \Deleted again; the copies went.
+      this.flagLocally(move.uids.map((uid) => ({ mailbox: move.from, uidValidity: move.uidValidity, uid })), { remove: [Flag.Deleted] }, start, 'operation');
+    }
+    const copies = move.uidMap && move.destUidValidity ? move.uidMap.map(([, uid]) => ({ mailbox: move.to, uidValidity: move.destUidValidity!, uid })) : [];
+    if (copies.length) this.edit(move.to, { remove: copies }, 'operation');
+    else this.followServer(move.to);
+    this.fire({ kind: 'moved', from: move.to, to: move.from, refs: copies, messageIds: move.messageIds });
+    this.followServer(move.from);
+    void this.refreshCounts([move.from, move.to]);
+    return { op, done: true, undoable: false };
+  }
+
+  private async append(op: Extract<Operation, { kind: 'append' }>): Promise<Outcome> {
+    let path: string;
+    if (typeof op.mailbox === 'string') {
+      path = op.mailbox;
+    } else {
+      const role = op.mailbox.role;
+      const found = await this.account.specialFolder(role);
+      if (!found) throw new MailError('mailboxNotFound', `${this.config.host} has no ${role === 'sent' ? 'Sent' : 'Drafts'} folder (none is marked \\${role === 'sent' ? 'Sent' : 'Drafts'} or named so).`);
+      path = found.path;
+    }
+    const stored = await this.account.append(path, Buffer.from(op.raw), [...op.flags], op.messageId);
+    const entry = this.entries.get(path);
+    if (entry && !this.isLive(path) && entry.snap.uidValidity === stored.uidValidity) {
+      const summaries = await this.account.summaries(path, [stored.uid]);
+      this.edit(path, { add: summaries }, 'operation');
+    }
+    void this.refreshCounts([path]);
+    return { op, done: true, undoable: false, stored };
+  }
+
+  /**
+   * After an operation added mail to `path`: a live folder hears of it by itself (asking too
+   * would fetch it twice); another loaded folder is reconciled.
+   */
+  private followServer(path: string): void {
+    if (this.entries.has(path) && !this.isLive(path)) void this.refresh(path);
+  }
+
+  // ── Live updates ────────────────────────────────────────────────────────────────────────────
+
+  private isLive(path: string): boolean {
+    return this.live.state(path)?.status === 'live';
+  }
+
+  /** Whether changes of `path` arrive live right now (undefined: not watched). */
+  liveState(path: string): WatchState | undefined {
+    return this.live.state(path);
+  }
+
+  /** Whether the live connection reported the flags of `uid` after `start`. */
+  private reportedSince(path: string, uid: number, start: number): boolean {
+    return (this.liveMarks.get(path)?.get(uid) ?? 0) > start;
+  }
+
+  /**
+   * Live updates: INBOX always, plus the folder most recently opened. INBOX's first page is loaded
+   * now too, as desktop clients do: it is the folder people open first. Called after every
+   * listing that worked, so live updates that stopped start again once the account recovered.
+   */
+  private startLive(): void {
+    if (this.disposed) return;
+    if (!this.liveStarted) {
+      this.liveStarted = true;
+      if (this.folder('INBOX')) void this.open('INBOX');
+      this.live.pollCounts(() => this.settings.pollIntervalMs);
+    }
+    this.live.watch(['INBOX', ...this.live.paths.filter((p) => p !== 'INBOX')]);
+    this.live.restartFailed();
+  }
+
+  /** `path` becomes the live folder next to INBOX. */
+  private watch(path: string): void {
+    if (!this.disposed) this.live.watch(['INBOX', path]);
+  }
+
+  private onAdded(path: string, added: MessageSummary[]): void {
+    const entry = this.entries.get(path);
+    const uidValidity = added[0]?.uidValidity;
+    if (entry && (entry.snap.uidValidity === undefined || entry.snap.uidValidity === uidValidity)) this.edit(path, { add: added }, 'server');
+    void this.refreshCounts([path]);
+    const unseen = added.filter((m) => !m.flags.includes(Flag.Seen)).map(freezeSummary);
+    if (unseen.length) this.fire({ kind: 'newMail', path, messages: Object.freeze(unseen) });
+  }
+
+  private onLiveFlags(path: string, ref: MessageRef, flags: string[]): void {
+    let marks = this.liveMarks.get(path);
+    if (!marks) this.liveMarks.set(path, (marks = new Map()));
+    marks.set(ref.uid, ++this.seq);
+    const seenBefore = this.flags(ref)?.includes(Flag.Seen);
+    this.edit(path, { flags: [{ ref, flags }] }, 'server');
+    if (seenBefore !== flags.includes(Flag.Seen)) void this.refreshCounts([path]);
+  }
+
+  private onLiveExpunge(path: string, refs: MessageRef[]): void {
+    for (const r of refs) this.liveMarks.get(path)?.delete(r.uid);
+    this.edit(path, { remove: refs }, 'server');
+    void this.refreshCounts([path]);
+  }
+
+  private onResyncRequest(path: string, reason: ResyncReason): void {
+    if (this.entries.has(path)) {
+      // After a reconnect (or an expunge without UID) the watcher itself delivers what arrived:
+      // the resync only looks at what was loaded. A rebuilt folder or missed arrivals start over.
+      if (reason === 'missedArrivals') void this.reload(path);
+      else void this.refresh(path, { arrivals: reason === 'uidValidityChanged' });
+    }
+    void this.refreshCounts([path]);
+  }
+
+  private onLiveState(path: string, state: WatchState): void {
+    if (state.status === 'failed') {
+      this.options.logger.warn(`[${this.name}] live updates of ${path} stopped: ${state.error.message}`);
+      // A live connection that logs in again is told the truth about the password first.
+      if (state.error.kind === 'auth') this.fail(state.error);
+    }
+    this.fire({ kind: 'live', path, state });
+  }
+
+  // ── Cache and lifetime ──────────────────────────────────────────────────────────────────────
+
+  /** Writes what is waiting to be written (tests; before the store goes). */
+  flushCache(): Promise<void> {
+    return this.writeBack?.flush() ?? Promise.resolve();
+  }
+
+  /** "Clear Cache": forgets cached folders, messages and bodies (what is loaded stays). */
+  clearCache(): Promise<void> {
+    return this.cache?.clear() ?? Promise.resolve();
+  }
+
+  /** For a removed account: its cache goes, and nothing is written any more. */
+  async destroyCache(): Promise<void> {
+    this.writeBack?.dispose();
+    await this.cache?.destroy();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.undoLog.forget(this);
+    this.writeBack?.dispose();
+    for (const s of this.subscriptions) s.dispose();
+    this.live.dispose();
+    void this.account.dispose();
+    this.emitter.dispose();
+  }
+}
+
+function groupBy(refs: readonly MessageRef[]): Map<string, MessageRef[]> {
+  const map = new Map<string, MessageRef[]>();
+  for (const r of refs) (map.get(r.mailbox) ?? map.set(r.mailbox, []).get(r.mailbox)!).push(r);
+  return map;
+}

@@ -1,0 +1,135 @@
+// The account store with live updates (IDLE) against a private Dovecot reached through the fault
+// proxy: changes from other clients, an operation racing them, and a server restart. The proxy's
+// command log says what was fetched; an independent client says what the server holds.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { nextEvent } from '../../src/core/events';
+import type { MessageRef } from '../../src/core/mailbox/messages';
+import type { AccountStore } from '../../src/core/sync/store';
+import { Flag } from '../../src/shared/flags';
+import { buildMessage } from '../harness/fixtures';
+import { type ImapProxy, startProxy } from '../harness/proxy';
+import { serverView, useServer } from './setup';
+import { messageEvents, pageFetches, seed, sleep, storeFor, summaryFetches, uidsOf, until } from './store-setup';
+
+const ctx = useServer();
+let proxy: ImapProxy;
+
+before(async () => {
+  await ctx.ready;
+  proxy = await startProxy(ctx.server);
+});
+after(async () => {
+  await proxy?.close();
+});
+
+const serverFlags = async (path: string, uid: number) => (await serverView(await ctx.otherClient(), path)).get(uid)?.flags;
+
+async function liveOn(store: AccountStore, path: string): Promise<void> {
+  if (store.liveState(path)?.status === 'live') return;
+  await nextEvent(store.onDidChange, (e) => e.kind === 'live' && e.path === path && e.state.status === 'live', 15_000);
+}
+
+async function openLive(store: AccountStore, path: string) {
+  await store.loadFolders();
+  const snap = await store.open(path);
+  await liveOn(store, path);
+  return snap;
+}
+
+test('changes by another client arrive live and name exactly the messages they concern', async () => {
+  const uids = await seed(ctx, 'Watched', ['w1', 'w2']);
+  const { store, events } = storeFor(ctx, 'alice', { config: { port: proxy.port } });
+  const snap = await openLive(store, 'Watched');
+  const uv = snap.uidValidity!;
+  const other = await ctx.otherClient();
+  await other.mailboxOpen('Watched');
+  events.length = 0;
+
+  await other.messageFlagsAdd(String(uids[0]), [Flag.Flagged], { uid: true });
+  await until('the flag', () => messageEvents(events, 'Watched').length > 0);
+  assert.deepEqual(messageEvents(events, 'Watched')[0]!.changed, [{ mailbox: 'Watched', uidValidity: uv, uid: uids[0] }]);
+
+  const [fresh] = await seed(ctx, 'Watched', ['w3']);
+  await until('the new mail', () => messageEvents(events, 'Watched').some((e) => e.added.length > 0));
+  assert.deepEqual(messageEvents(events, 'Watched').flatMap((e) => e.added).map((r) => r.uid), [fresh]);
+  assert.ok(events.some((e) => e.kind === 'newMail' && e.path === 'Watched' && e.messages[0]?.subject === 'w3'));
+
+  await other.messageDelete(String(uids[1]), { uid: true });
+  await until('the expunge', () => messageEvents(events, 'Watched').some((e) => e.removed.length > 0));
+  assert.deepEqual(messageEvents(events, 'Watched').flatMap((e) => e.removed), [{ mailbox: 'Watched', uidValidity: uv, uid: uids[1] }]);
+  assert.deepEqual(store.folderState('Watched')!.messages.map((m) => m.subject), ['w3', 'w1']);
+});
+
+test('a message shown outside the loaded pages (a search result, the reader\'s) hears its changes too', async () => {
+  const [uid] = await seed(ctx, 'Tracked', ['tracked']);
+  const { store, events } = storeFor(ctx, 'alice', { settings: { pageSize: 10 } });
+  const snap = await openLive(store, 'Tracked');
+  const ref: MessageRef = { mailbox: 'Tracked', uidValidity: snap.uidValidity!, uid: uid! };
+  await seed(ctx, 'Tracked', Array.from({ length: 12 }, (_, i) => `newer ${i}`)); // pushes it out of the first page
+  await store.reload('Tracked');
+  assert.equal(store.message(ref), undefined, 'not in the loaded page any more');
+  store.track([{ ...ref, flags: [] }]);
+  events.length = 0;
+  const other = await ctx.otherClient();
+  await other.mailboxOpen('Tracked');
+  await other.messageFlagsAdd(String(uid), [Flag.Seen], { uid: true });
+  await until('the flag of the tracked message', () => store.flags(ref)?.includes(Flag.Seen) === true);
+  assert.ok(messageEvents(events, 'Tracked').some((e) => e.changed.some((r) => r.uid === uid)));
+  await other.messageDelete(String(uid), { uid: true });
+  await until('its removal', () => messageEvents(events, 'Tracked').some((e) => e.removed.some((r) => r.uid === uid)));
+  assert.equal(store.flags(ref), undefined);
+});
+
+test('an operation racing a live update ends where the server is: what another client did after it is not overwritten', async () => {
+  const [uid] = await seed(ctx, 'Race', ['race']);
+  const { store } = storeFor(ctx, 'alice', { config: { port: proxy.port } });
+  const snap = await openLive(store, 'Race');
+  const ref: MessageRef = { mailbox: 'Race', uidValidity: snap.uidValidity!, uid: uid! };
+  const other = await ctx.otherClient();
+  await other.mailboxOpen('Race');
+
+  // The command connection hears its STORE's reply only late (a slow link) ...
+  proxy.delayRepliesTo('UID STORE', 2000);
+  const applying = store.apply({ kind: 'setFlags', refs: [ref], add: [Flag.Seen] });
+  // ... while the server has done it, another client undoes it, and the live connection reports
+  // that (long before the reply arrives).
+  await until('\\Seen on the server', async () => (await serverFlags('Race', uid!))?.has(Flag.Seen) === true);
+  await other.messageFlagsRemove(String(uid), [Flag.Seen], { uid: true });
+  await applying;
+  await sleep(300);
+  assert.equal((await serverFlags('Race', uid!))?.has(Flag.Seen), false, 'the other client had the last word');
+  assert.deepEqual(store.flags(ref), [], 'and the store agrees with the server');
+});
+
+test('a server restart: live updates say they are reconnecting, come back by themselves, and fetch the mail that arrived once', { timeout: 90_000 }, async () => {
+  const uids = await seed(ctx, 'INBOX', ['before the restart']);
+  // A proxy of its own: its command log holds only this store's connections.
+  const mine = await startProxy(ctx.server);
+  after(() => mine.close());
+  const { store, events } = storeFor(ctx, 'alice', { config: { port: mine.port } });
+  const inbox = await openLive(store, 'INBOX');
+  events.length = 0;
+
+  await ctx.server.stop();
+  await until('the live state to say reconnecting', () => events.some((e) => e.kind === 'live' && e.path === 'INBOX' && e.state.status === 'reconnecting'));
+  assert.equal(store.liveState('INBOX')?.status, 'reconnecting');
+  await ctx.server.start();
+  // Mail and a flag change before the watcher is back: only a resync or the catch-up can tell.
+  const from = mine.commands.length;
+  const direct = await ctx.otherClient();
+  const appended = await direct.append('INBOX', buildMessage({ from: 'r@example.test', to: 'alice@example.test', subject: 'during the restart', text: 'x' }));
+  assert.ok(appended && appended.uid);
+  await direct.mailboxOpen('INBOX');
+  await direct.messageFlagsAdd(String(uids[0]), [Flag.Flagged], { uid: true });
+
+  await liveOn(store, 'INBOX');
+  await until('the new mail', () => store.folderState('INBOX')!.messages.some((m) => m.subject === 'during the restart'), 30_000);
+  await until('the flag changed meanwhile', () => store.flags({ mailbox: 'INBOX', uidValidity: inbox.uidValidity!, uid: uids[0]! })?.includes(Flag.Flagged) === true, 30_000);
+  await sleep(1000);
+  assert.equal(store.folderState('INBOX')!.messages.filter((m) => m.subject === 'during the restart').length, 1);
+  assert.equal(summaryFetches(mine, 'INBOX', appended.uid, from), 1, 'its summary was fetched once');
+  assert.equal(pageFetches(mine, 'INBOX', from), 0, 'no page was read again');
+  const added = messageEvents(events, 'INBOX').flatMap((e) => e.added);
+  assert.deepEqual(uidsOf(added), [appended.uid], 'announced once');
+});
