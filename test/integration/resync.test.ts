@@ -126,3 +126,25 @@ test('a UIDVALIDITY change throws the cache away and starts from the first page'
   assert.notEqual(result.mailbox.uidValidity, cached.uidValidity);
   assert.deepEqual(result.mailbox.messages.map((m) => m.subject), ['Reborn 1']);
 });
+
+test('more mail than a page arrived since: the newest page replaces the cached one (no gap that "Load more" would never fill)', async () => {
+  await folderWith('Flood', 3);
+  const cached = toCachedMailbox(await ctx.mailAccount().listMessages('Flood', { pageSize: 5 }));
+  const other = await ctx.otherClient();
+  for (let i = 1; i <= 7; i++) await other.append('Flood', buildMessage({ from: 's@example.test', to: 'alice@example.test', subject: `Flood new ${i}`, text: String(i) }));
+  const result = await ctx.mailAccount().resync(cached, { pageSize: 5 });
+  assert.equal(result.method, 'reset');
+  assert.deepEqual(result.mailbox.messages.map((m) => m.subject), ['Flood new 7', 'Flood new 6', 'Flood new 5', 'Flood new 4', 'Flood new 3']);
+  assert.equal(result.mailbox.hasMore, true);
+});
+
+test('without arrivals (a live connection delivers them), a resync looks only at what was cached and keeps its sync point', async () => {
+  await folderWith('Quiet', 3);
+  const cached = toCachedMailbox(await ctx.mailAccount().listMessages('Quiet'));
+  await changeElsewhere('Quiet', cached.messages[0]!.uid, cached.messages[1]!.uid);
+  const result = await ctx.mailAccount().resync(cached, { arrivals: false });
+  assert.deepEqual(result.added, []);
+  assert.equal(result.changedFlags, 1);
+  assert.deepEqual(result.vanished, [cached.messages[1]!.uid]);
+  assert.equal(result.mailbox.uidNext, cached.uidNext, 'the next resync looks for the arrivals again');
+});
