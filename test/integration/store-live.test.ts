@@ -10,7 +10,8 @@ import { Flag } from '../../src/shared/flags';
 import { buildMessage } from '../harness/fixtures';
 import { type ImapProxy, startProxy } from '../harness/proxy';
 import { serverView, useServer } from './setup';
-import { messageEvents, pageFetches, seed, sleep, storeFor, summaryFetches, uidsOf, until } from './store-setup';
+import { pageFetches, summaryFetches } from '../harness/command-log';
+import { messageEvents, seed, sleep, storeFor, uidsOf, until } from './store-setup';
 
 const ctx = useServer();
 let proxy: ImapProxy;
@@ -59,6 +60,25 @@ test('changes by another client arrive live and name exactly the messages they c
   await until('the expunge', () => messageEvents(events, 'Watched').some((e) => e.removed.length > 0));
   assert.deepEqual(messageEvents(events, 'Watched').flatMap((e) => e.removed), [{ mailbox: 'Watched', uidValidity: uv, uid: uids[1] }]);
   assert.deepEqual(store.folderState('Watched')!.messages.map((m) => m.subject), ['w3', 'w1']);
+});
+
+test('mail that arrives between a folder\'s listing and its live connection\'s SELECT is delivered, once', async () => {
+  await seed(ctx, 'Gap', ['listed']);
+  const { store } = storeFor(ctx, 'alice', { config: { port: proxy.port } });
+  await store.loadFolders();
+  proxy.setConnectDelay(1500); // the watcher's new connection logs in slowly; the command connection is up already
+  try {
+    const from = proxy.commands.length;
+    await store.open('Gap');
+    const [late] = await seed(ctx, 'Gap', ['in the gap']);
+    await liveOn(store, 'Gap');
+    await until('the mail from the gap', () => store.folderState('Gap')!.messages.some((m) => m.subject === 'in the gap'));
+    await sleep(500);
+    assert.deepEqual(store.folderState('Gap')!.messages.map((m) => m.subject), ['in the gap', 'listed']);
+    assert.equal(summaryFetches(proxy, 'Gap', late!, from), 1);
+  } finally {
+    proxy.setConnectDelay(0);
+  }
 });
 
 test('a message shown outside the loaded pages (a search result, the reader\'s) hears its changes too', async () => {

@@ -14,7 +14,8 @@ import { Flag } from '../../src/shared/flags';
 import { buildMessage } from '../harness/fixtures';
 import { type ImapProxy, startProxy } from '../harness/proxy';
 import { serverView, useServer } from './setup';
-import { messageEvents, pageFetches, seed, storeFor, tempDir, uidsOf, until } from './store-setup';
+import { pageFetches } from '../harness/command-log';
+import { messageEvents, seed, storeFor, tempDir, uidsOf, until } from './store-setup';
 
 const ctx = useServer();
 let proxy: ImapProxy;

@@ -219,10 +219,10 @@ export class MailAccount implements Disposable {
    * A live view of `path` on its own IDLE connection, not started yet (start() connects; the
    * watcher reconnects by itself from then on). Dispose it to stop and log out.
    */
-  watcher(path: string): MailboxWatcher {
+  watcher(path: string, since?: () => { uidValidity: string; uidNext: number } | undefined): MailboxWatcher {
     const conn = this.newConnection(`watch ${path}`, true);
     this.primeFolders(conn);
-    const watcher = new MailboxWatcher(conn, path, this.options.logger);
+    const watcher = new MailboxWatcher(conn, path, this.options.logger, since);
     const entry = { watcher, conn };
     this.watchers.add(entry);
     const dispose = watcher.dispose.bind(watcher);

@@ -32,7 +32,8 @@ export class LiveUpdates implements Disposable {
   /** A folder's live state changed (`stopped` when it is no longer watched). */
   readonly onDidChangeState: Event<{ path: string; state: WatchState }> = this.stateChanged.event;
 
-  constructor(private readonly account: MailAccount, private readonly logger: Logger) {
+  /** `since(path)`: where the caller's copy of a folder ends (see MailboxWatcher). */
+  constructor(private readonly account: MailAccount, private readonly logger: Logger, private readonly since?: (path: string) => { uidValidity: string; uidNext: number } | undefined) {
     // The command connection logging in again is the account recovering: what stopped may work now.
     this.subscriptions.push(account.onDidChangeState((s) => { if (s.status === 'connected') this.restartFailed(); }));
   }
@@ -52,7 +53,8 @@ export class LiveUpdates implements Disposable {
   }
 
   private add(path: string): void {
-    const watcher = this.account.watcher(path);
+    const since = this.since;
+    const watcher = this.account.watcher(path, since ? () => since(path) : undefined);
     const subscriptions = [
       watcher.onDidAddMessages((messages) => this.added.fire({ path, messages })),
       watcher.onDidChangeFlags((e) => this.flagsChanged.fire({ path, ...e })),

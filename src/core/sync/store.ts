@@ -134,7 +134,7 @@ export class AccountStore implements Disposable {
         return entry ? toCached(entry.snap) : undefined;
       }, options.writeBackDelayMs);
     }
-    const live = (this.live = new LiveUpdates(this.account, options.logger));
+    const live = (this.live = new LiveUpdates(this.account, options.logger, (path) => this.loadedUpTo(path)));
     this.subscriptions.push(
       this.account.onDidChangeState((s) => this.onConnection(s)),
       this.account.onDidChangeCounts((counts) => this.onCounts(counts)),
@@ -429,6 +429,7 @@ export class AccountStore implements Disposable {
   private round(entry: FolderEntry, work: () => Promise<void>): Promise<void> {
     const run = async () => {
       if (this.entries.get(entry.snap.path) !== entry || this.disposed) return;
+      const before = entry.snap;
       entry.snap = snapshot(entry.snap, { loading: true });
       let error: string | undefined;
       try {
@@ -438,7 +439,10 @@ export class AccountStore implements Disposable {
         error = this.fail(err).message;
       } finally {
         entry.snap = snapshot(entry.snap, { loading: false, error });
-        this.fire({ kind: 'folder', path: entry.snap.path });
+        // (Its messages were announced as they changed.)
+        if (before.error !== error || before.hasMore !== entry.snap.hasMore || before.uidValidity !== entry.snap.uidValidity) {
+          this.fire({ kind: 'folder', path: entry.snap.path });
+        }
       }
     };
     const next = entry.rounds.then(run, run);
@@ -738,6 +742,13 @@ export class AccountStore implements Disposable {
     return this.live.state(path);
   }
 
+  /** The UIDNEXT up to which a loaded folder's new mail is known (a new watcher delivers from there). */
+  private loadedUpTo(path: string): { uidValidity: string; uidNext: number } | undefined {
+    const snap = this.entries.get(path)?.snap;
+    if (!snap?.sync || snap.uidValidity === undefined) return undefined;
+    return { uidValidity: snap.uidValidity, uidNext: Math.max(snap.sync.uidNext, (snap.messages[0]?.uid ?? 0) + 1) };
+  }
+
   /** Whether the live connection reported the flags of `uid` after `start`. */
   private reportedSince(path: string, uid: number, start: number): boolean {
     return (this.liveMarks.get(path)?.get(uid) ?? 0) > start;
@@ -799,6 +810,9 @@ export class AccountStore implements Disposable {
   }
 
   private onLiveState(path: string, state: WatchState): void {
+    // Flags and expunges between the folder's listing and this connection's SELECT reached
+    // nobody: a look at what is loaded (the watcher delivers the arrivals itself).
+    if (state.status === 'live' && this.entries.has(path)) void this.refresh(path, { arrivals: false });
     if (state.status === 'failed') {
       this.options.logger.warn(`[${this.name}] live updates of ${path} stopped: ${state.error.message}`);
       // A live connection that logs in again is told the truth about the password first.

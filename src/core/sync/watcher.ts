@@ -68,7 +68,17 @@ export class MailboxWatcher implements Disposable {
   /** Whether changes are arriving right now, and if not why. */
   readonly onDidChangeState: Event<WatchState> = this.stateEmitter.event;
 
-  constructor(private readonly conn: ImapConnection, readonly path: string, private readonly logger: Logger) {
+  /**
+   * `since`: the UIDNEXT up to which the listener already has the folder's mail (e.g. from the
+   * page it listed just before). The first opening delivers what arrived from there, so mail that
+   * came between that listing and this connection's SELECT is not lost.
+   */
+  constructor(
+    private readonly conn: ImapConnection,
+    readonly path: string,
+    private readonly logger: Logger,
+    private readonly since?: () => { uidValidity: string; uidNext: number } | undefined,
+  ) {
     this.subscriptions.push(
       conn.onDidConnect((client) => this.attach(client)),
       conn.onDidChangeState((s) => this.onConnectionState(s)),
@@ -126,8 +136,13 @@ export class MailboxWatcher implements Disposable {
       this.uidValidity = uv;
       this.openedOn = client;
       if (before === undefined || before !== uv) this.uidNext = mailbox.uidNext;
+      const since = before === undefined ? this.since?.() : undefined;
+      if (since && since.uidValidity === uv && since.uidNext > 0 && since.uidNext < this.uidNext) this.uidNext = since.uidNext;
       this.setState({ status: 'live' });
-      if (before === undefined) return;
+      if (before === undefined) {
+        if (this.uidNext < mailbox.uidNext) await this.fetchNew(client, MAX_CAUGHT_UP);
+        return;
+      }
       this.resync.fire({ reason: before === uv ? 'reconnected' : 'uidValidityChanged' });
       if (before === uv) await this.fetchNew(client, MAX_CAUGHT_UP);
     });
