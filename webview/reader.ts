@@ -5,17 +5,19 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-divider/index.js';
-import type { HostToReader, ReaderAction, ReaderAddress, ReaderMessage, ReaderRelated, ReaderToHost } from '../src/shared/protocol';
+import { Flag } from '../src/shared/flags';
+import type { HostToReader, ReaderAction, ReaderAddress, ReaderCommand, ReaderMessage, ReaderRelated, ReaderRequest, ReaderState } from '../src/shared/reader-protocol';
+import type { Reply } from '../src/shared/webview-protocol';
+import { connectToHost } from './host-client';
 
-interface VsCodeApi {
-  postMessage(message: ReaderToHost): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-
-const vscode = acquireVsCodeApi();
+const host = connectToHost<ReaderCommand, ReaderRequest, Exclude<HostToReader, Reply>, ReaderState>();
 const app = document.getElementById('app')!;
 let current: ReaderMessage | undefined;
 let related: ReaderRelated[] = [];
+/** Set when the message left its folder elsewhere: what to say about it. */
+let gone: string | undefined;
+/** An action is under way: the toolbar waits for the host's reply (one click, one action). */
+let acting = false;
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K];
 function el(tag: string, attrs?: Record<string, string>, ...children: Array<Node | string>): HTMLElement;
@@ -36,7 +38,15 @@ const address = (a: ReaderAddress) => (a.name && a.address ? `${a.name} <${a.add
 const addresses = (list: ReaderAddress[]) => list.map(address).join(', ');
 
 function act(action: ReaderAction): void {
-  if (current) vscode.postMessage({ type: 'action', key: current.key, action });
+  if (!current || acting) return;
+  acting = true;
+  const toolbar = app.querySelector('.toolbar');
+  toolbar?.setAttribute('aria-busy', 'true');
+  // Errors are shown by the host; the toolbar only waits.
+  host.request({ type: 'action', key: current.key, action }).catch(() => undefined).finally(() => {
+    acting = false;
+    app.querySelector('.toolbar')?.removeAttribute('aria-busy');
+  });
 }
 
 function formatSize(bytes: number): string {
@@ -46,8 +56,8 @@ function formatSize(bytes: number): string {
 }
 
 function toolbar(m: ReaderMessage): HTMLElement {
-  const unread = !m.flags.includes('\\Seen');
-  const flagged = m.flags.includes('\\Flagged');
+  const unread = !m.flags.includes(Flag.Seen);
+  const flagged = m.flags.includes(Flag.Flagged);
   return el('nav', { class: 'toolbar', 'aria-label': 'Message actions' },
     button('Archive', 'archive', 'Archive (A)', () => act('archive')),
     button('Delete', 'trash', 'Delete (Del or #)', () => act('delete')),
@@ -64,8 +74,8 @@ function headerBlock(m: ReaderMessage): HTMLElement {
   const dl = el('dl', { class: 'headers' });
   for (const [k, v] of rows) dl.append(el('dt', {}, k), el('dd', {}, v));
   const badges = el('span', { class: 'badges' });
-  if (m.flags.includes('\\Flagged')) badges.append(el('vscode-badge', { variant: 'counter' }, 'Flagged'));
-  if (!m.flags.includes('\\Seen')) badges.append(el('vscode-badge', { variant: 'counter' }, 'Unread'));
+  if (m.flags.includes(Flag.Flagged)) badges.append(el('vscode-badge', { variant: 'counter' }, 'Flagged'));
+  if (!m.flags.includes(Flag.Seen)) badges.append(el('vscode-badge', { variant: 'counter' }, 'Unread'));
   return el('header', { class: 'message-header' }, el('h1', { class: 'subject' }, m.subject.trim() || '(no subject)', badges), dl);
 }
 
@@ -74,8 +84,18 @@ function remoteBanner(m: ReaderMessage): HTMLElement | undefined {
   return el('div', { class: 'banner', role: 'status' },
     el('span', { class: 'codicon codicon-shield' }),
     el('span', {}, `Remote content blocked (${m.remoteBlocked}) to protect your privacy.`),
-    button('Load remote content', 'cloud-download', 'Load remote images and styles for this message', () => vscode.postMessage({ type: 'loadRemote', key: m.key, always: false })),
-    button('Always for this sender', 'check-all', 'Always load remote content from this sender', () => vscode.postMessage({ type: 'loadRemote', key: m.key, always: true })),
+    button('Load remote content', 'cloud-download', 'Load remote images and styles for this message', () => host.send({ type: 'loadRemote', key: m.key, always: false })),
+    button('Always for this sender', 'check-all', 'Always load remote content from this sender', () => host.send({ type: 'loadRemote', key: m.key, always: true })),
+  );
+}
+
+/** The message is no longer where it was (moved or deleted on another device, or its folder rebuilt). */
+function goneBanner(m: ReaderMessage): HTMLElement | undefined {
+  if (gone === undefined) return undefined;
+  return el('div', { class: 'banner gone', role: 'alert' },
+    el('span', { class: 'codicon codicon-info' }),
+    el('span', {}, gone),
+    button('Close', 'close', 'Close the reader', () => host.send({ type: 'close', key: m.key }), false),
   );
 }
 
@@ -123,8 +143,8 @@ function attachmentList(m: ReaderMessage): HTMLElement | undefined {
         el('span', { class: 'codicon codicon-file' }),
         el('span', { class: 'name', title: a.type }, a.filename),
         el('span', { class: 'size' }, formatSize(a.size)),
-        button('Save…', 'save', `Save ${a.filename}`, () => vscode.postMessage({ type: 'saveAttachment', key: m.key, part: a.part, open: false })),
-        button('Open', 'go-to-file', `Open ${a.filename} in VS Code`, () => vscode.postMessage({ type: 'saveAttachment', key: m.key, part: a.part, open: true })),
+        button('Save…', 'save', `Save ${a.filename}`, () => host.send({ type: 'saveAttachment', key: m.key, part: a.part, open: false })),
+        button('Open', 'go-to-file', `Open ${a.filename} in VS Code`, () => host.send({ type: 'saveAttachment', key: m.key, part: a.part, open: true })),
       ));
     }
   };
@@ -151,7 +171,7 @@ function relatedSection(m: ReaderMessage): HTMLElement | undefined {
     link.addEventListener('click', (e) => {
       e.preventDefault();
       e.stopPropagation();
-      vscode.postMessage({ type: 'openRelated', key: m.key, id: r.id });
+      host.send({ type: 'openRelated', key: m.key, id: r.id });
     });
     list.append(el('li', { 'data-kind': r.kind }, el('span', { class: `codicon codicon-${RELATED_ICONS[r.kind]}` }), link, el('span', { class: 'detail' }, r.detail)));
   }
@@ -159,10 +179,14 @@ function relatedSection(m: ReaderMessage): HTMLElement | undefined {
 }
 
 function render(m: ReaderMessage): void {
-  if (m.key !== current?.key) related = [];
+  if (m.key !== current?.key) {
+    related = [];
+    gone = undefined;
+  }
   current = m;
   const parts: Array<HTMLElement | undefined> = [
     toolbar(m),
+    goneBanner(m),
     headerBlock(m),
     remoteBanner(m),
     ...m.warnings.map((w) => el('div', { class: 'warning', role: 'note' }, el('span', { class: 'codicon codicon-warning' }), w)),
@@ -180,7 +204,7 @@ function onLinkClick(event: Event): void {
   if (!anchor) return;
   event.preventDefault();
   const href = anchor.getAttribute('href');
-  if (href) vscode.postMessage({ type: 'openLink', href });
+  if (href) host.send({ type: 'openLink', href });
 }
 
 document.addEventListener('click', onLinkClick);
@@ -188,21 +212,51 @@ document.addEventListener('click', onLinkClick);
 document.addEventListener('keydown', (e) => {
   if (e.ctrlKey || e.metaKey || e.altKey || !current) return;
   const keys: Record<string, ReaderAction> = { a: 'archive', Delete: 'delete', '#': 'delete', s: 'toggleFlag', m: 'move' };
-  if (e.key === 'u') act(current.flags.includes('\\Seen') ? 'markUnread' : 'markRead');
+  if (e.key === 'u') act(current.flags.includes(Flag.Seen) ? 'markUnread' : 'markRead');
   else if (keys[e.key]) act(keys[e.key]!);
   else return;
   e.preventDefault();
 });
 
-window.addEventListener('message', (event: MessageEvent<HostToReader>) => {
-  const msg = event.data;
+/** New flags: only the toolbar and the header change (the body, its images and its scroll position stay). */
+function updateFlags(m: ReaderMessage): void {
+  current = m;
+  const oldToolbar = app.querySelector('.toolbar');
+  const oldHeader = app.querySelector('.message-header');
+  if (!oldToolbar || !oldHeader) return render(m);
+  oldToolbar.replaceWith(toolbar(m));
+  oldHeader.replaceWith(headerBlock(m));
+}
+
+/** Shows a message; when it is the one this page showed before it was hidden or reloaded, where it was scrolled to. */
+function show(m: ReaderMessage, state: ReaderState | undefined): void {
+  const saved = host.state;
+  render(m);
+  if (!state) return;
+  const same = saved && saved.account === state.account && saved.ref.mailbox === state.ref.mailbox
+    && saved.ref.uidValidity === state.ref.uidValidity && saved.ref.uid === state.ref.uid;
+  host.setState(same && saved.scrollY !== undefined ? { ...state, scrollY: saved.scrollY } : state);
+  if (same && saved.scrollY) window.scrollTo(0, saved.scrollY);
+}
+
+let scrollTimer: number | undefined;
+window.addEventListener('scroll', () => {
+  window.clearTimeout(scrollTimer);
+  scrollTimer = window.setTimeout(() => {
+    const saved = host.state;
+    if (saved) host.setState({ ...saved, scrollY: Math.round(window.scrollY) });
+  }, 150);
+});
+
+host.onNotification((msg) => {
   switch (msg.type) {
-    case 'show': render(msg.message); break;
-    case 'flags': if (current && current.key === msg.key) render({ ...current, flags: msg.flags }); break;
+    case 'show': show(msg.message, msg.state); break;
+    case 'flags': if (current && current.key === msg.key) updateFlags({ ...current, flags: msg.flags }); break;
     case 'related': if (current && current.key === msg.key) { related = msg.items; render(current); } break;
+    case 'gone': if (current && current.key === msg.key) { gone = msg.text; render(current); } break;
     case 'busy': app.replaceChildren(el('p', { class: 'placeholder' }, msg.text)); break;
     case 'error': app.replaceChildren(el('div', { class: 'error', role: 'alert' }, el('span', { class: 'codicon codicon-error' }), msg.text)); break;
   }
 });
 
-vscode.postMessage({ type: 'ready' });
+host.ready();

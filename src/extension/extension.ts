@@ -1,19 +1,20 @@
 // Composition root: builds the services and registers the UI. Nothing connects to a server until
-// the Mailboxes view asks for folders.
+// the Mailboxes view asks for folders (or VS Code restores a reader tab).
 import * as vscode from 'vscode';
 import { bareMessageId } from '../core/links/links';
-import { messageText } from '../core/reading/reader';
+import { messageText, type MessageContent } from '../core/reading/reader';
 import { registerAccountCommands } from './commands/accountCommands';
 import type { CommandContext } from './commands/context';
+import { Command } from './commands/ids';
 import { registerMessageCommands } from './commands/messageCommands';
 import { registerSearch } from './commands/search';
 import { registerTriage } from './commands/triage';
 import { MessageLinks } from './links/messageLinks';
 import { findWorkspaceRefs } from './links/workspaceRefs';
 import { createLogChannel, tracing } from './logChannel';
-import * as actions from './mailActions';
+import { MailActions, type MessageTarget } from './mailActions';
 import { MailModel } from './model';
-import { ReaderPanel } from './reader/readerPanel';
+import { ReaderPanel, type RelatedProvider } from './reader/readerPanel';
 import { PasswordStore } from './secrets';
 import { UnreadIndicators } from './statusBar';
 import { MailTreeProvider } from './tree';
@@ -23,33 +24,12 @@ export function activate(context: vscode.ExtensionContext): void {
   const { channel, logger } = createLogChannel();
   const passwords = new PasswordStore(context.secrets);
   const model = new MailModel(passwords, logger, () => tracing(channel), vscode.Uri.joinPath(context.globalStorageUri, 'cache').fsPath);
+  const actions = new MailActions(model);
   const provider = new MailTreeProvider(model);
   const tree = vscode.window.createTreeView('mailroom.mailboxes', { treeDataProvider: provider, canSelectMany: true, showCollapseAll: true });
   let links: MessageLinks | undefined;
-  const reader = new ReaderPanel(
-    context,
-    (action, target) => vscode.commands.executeCommand(COMMAND_FOR[action], undefined, [treeNodeFor(target)]) as Promise<void>,
-    async (target, content) => {
-      const tasks = content.messageId && links ? await links.tasksLinkingTo(target.account.name, bareMessageId(content.messageId)) : [];
-      const refs = await findWorkspaceRefs(`${content.subject}\n${messageText(content)}`);
-      return [
-        ...tasks.map((t, i) => ({
-          item: { id: `t${i}`, kind: 'task' as const, label: t.text || 'Task', detail: `${vscode.workspace.asRelativePath(t.uri)}:${t.line + 1}` },
-          open: async () => { await vscode.window.showTextDocument(t.uri, { selection: new vscode.Range(t.line, 0, t.line, 0), preview: false }); },
-        })),
-        ...refs.map((r, i) => ({
-          item: { id: `w${i}`, kind: r.kind, label: r.label, detail: r.detail },
-          open: async () => {
-            if (r.kind === 'file') {
-              const line = Math.max(0, (r.line ?? 1) - 1);
-              await vscode.window.showTextDocument(r.uri, { selection: new vscode.Range(line, 0, line, 0), preview: false });
-            } else await vscode.env.openExternal(r.uri);
-          },
-        })),
-      ];
-    },
-  );
-  const ctx: CommandContext = { extension: context, model, tree, reader, passwords };
+  const reader = new ReaderPanel(context, model, actions, (target, content) => related(target, content, links));
+  const ctx: CommandContext = { extension: context, model, actions, tree, reader, passwords };
   links = new MessageLinks(ctx);
   context.subscriptions.push(
     channel, model, provider, tree, reader,
@@ -59,7 +39,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerTriage(ctx),
     ...registerSearch(ctx),
     ...links.register(),
-    vscode.commands.registerCommand('mailroom.clearCache', async () => {
+    vscode.commands.registerCommand(Command.clearCache, async () => {
       await model.clearCache();
       void notify.info(message`Mailroom: the local cache was cleared; folders reload from the server.`);
     }),
@@ -67,18 +47,25 @@ export function activate(context: vscode.ExtensionContext): void {
   logger.info(`Mailroom activated with ${model.accounts.length} account(s)`);
 }
 
-const COMMAND_FOR = {
-  markRead: 'mailroom.markRead',
-  markUnread: 'mailroom.markUnread',
-  toggleFlag: 'mailroom.toggleFlag',
-  archive: 'mailroom.archiveMessage',
-  delete: 'mailroom.deleteMessage',
-  move: 'mailroom.moveMessage',
-} as const;
-
-function treeNodeFor(target: actions.MessageTarget) {
-  const message = target.account.findSummary(target.ref) ?? { ...target.ref, flags: [], date: '', from: [], to: [], cc: [], subject: '', size: 0, hasAttachments: false };
-  return { kind: 'message' as const, account: target.account, message };
+/** What the reader lists under "In this workspace": tasks linking to the message, files and issues it names. */
+async function related(target: MessageTarget, content: MessageContent, links: MessageLinks | undefined): ReturnType<RelatedProvider> {
+  const tasks = content.messageId && links ? await links.tasksLinkingTo(target.account.name, bareMessageId(content.messageId)) : [];
+  const refs = await findWorkspaceRefs(`${content.subject}\n${messageText(content)}`);
+  return [
+    ...tasks.map((t, i) => ({
+      item: { id: `t${i}`, kind: 'task' as const, label: t.text || 'Task', detail: `${vscode.workspace.asRelativePath(t.uri)}:${t.line + 1}` },
+      open: async () => { await vscode.window.showTextDocument(t.uri, { selection: new vscode.Range(t.line, 0, t.line, 0), preview: false }); },
+    })),
+    ...refs.map((r, i) => ({
+      item: { id: `w${i}`, kind: r.kind, label: r.label, detail: r.detail },
+      open: async () => {
+        if (r.kind === 'file') {
+          const line = Math.max(0, (r.line ?? 1) - 1);
+          await vscode.window.showTextDocument(r.uri, { selection: new vscode.Range(line, 0, line, 0), preview: false });
+        } else await vscode.env.openExternal(r.uri);
+      },
+    })),
+  ];
 }
 
 export function deactivate(): void {}

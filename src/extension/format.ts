@@ -1,17 +1,17 @@
 // How mail data reads in the UI.
 import type { Address } from '../core/mailbox/messages';
 
-export function formatAddress(a: Address | undefined): string {
+export function formatAddress(a: Readonly<Address> | undefined): string {
   if (!a) return '';
   return a.name && a.address ? `${a.name} <${a.address}>` : a.name ?? a.address ?? '';
 }
 
-export function senderName(list: Address[]): string {
+export function senderName(list: readonly Readonly<Address>[]): string {
   const a = list[0];
   return a ? a.name || a.address || '' : '(unknown sender)';
 }
 
-export function formatAddresses(list: Address[]): string {
+export function formatAddresses(list: readonly Readonly<Address>[]): string {
   return list.map(formatAddress).join(', ');
 }
 

@@ -1,9 +1,11 @@
 // Unread count in the status bar and on the Mailboxes view badge; optional new-mail notifications.
+// It listens to the stores: counts, statuses and new mail.
 import * as vscode from 'vscode';
-import type { MessageSummary } from '../core/mailbox/messages';
+import type { ReadonlySummary } from '../core/mailbox/messages';
+import { WorkbenchCommand } from './commands/ids';
 import { Disposable } from './disposable';
 import { senderName, subjectOf } from './format';
-import type { AccountModel, MailModel } from './model';
+import type { Account, MailModel } from './model';
 import type { ReaderPanel } from './reader/readerPanel';
 import { settings } from './settings';
 import type { TreeNode } from './tree';
@@ -15,17 +17,19 @@ export class UnreadIndicators extends Disposable {
   constructor(private readonly model: MailModel, private readonly tree: vscode.TreeView<TreeNode>, private readonly reader: ReaderPanel) {
     super();
     this.item.name = 'Mailroom Unread';
-    this.item.command = 'mailroom.mailboxes.focus';
-    this._register(model.onDidChange((c) => {
-      if (c.kind === 'newMail' && c.messages.length && c.path === 'INBOX') this.notify(c.account, c.messages);
-      this.update();
+    this.item.command = WorkbenchCommand.focusMailboxes;
+    this._register(model.onDidChange((e) => {
+      if (e.kind === 'accounts') return this.update();
+      const ev = e.event;
+      if (ev.kind === 'newMail' && ev.path === 'INBOX') this.notify(e.account, ev.messages);
+      if (ev.kind === 'status' || ev.kind === 'folders' || (ev.kind === 'counts' && ev.paths.includes('INBOX'))) this.update();
     }));
     this.update();
   }
 
   private update(): void {
     const accounts = this.model.accounts;
-    const unread = accounts.reduce((n, a) => n + a.inboxUnread, 0);
+    const unread = accounts.reduce((n, a) => n + (a.store?.folder('INBOX')?.counts?.unseen ?? 0), 0);
     const errors = accounts.filter((a) => a.status.kind === 'error');
     this.tree.badge = unread ? { value: unread, tooltip: `${unread} unread in Inbox` } : undefined;
     if (!accounts.length) { this.item.hide(); return; }
@@ -36,7 +40,7 @@ export class UnreadIndicators extends Disposable {
     this.item.show();
   }
 
-  private notify(account: AccountModel, messages: MessageSummary[]): void {
+  private notify(account: Account, messages: readonly ReadonlySummary[]): void {
     if (!settings.notifications()) return;
     const first = messages[0]!;
     const text = messages.length === 1

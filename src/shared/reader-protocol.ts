@@ -1,5 +1,6 @@
-// The typed message protocol between the extension host and the reader webview. The webview is a
-// trust boundary: everything it sends is parsed by `parseReaderRequest` before the host acts on it.
+// The reader's messages (inside the shared envelope of webview-protocol.ts). The webview only
+// renders; everything it asks for is parsed here on the host before the host acts on it.
+import { isRecord, type QueuePolicy, type ReadyMessage, type Reply, type ViewProtocol, type WithRequestId } from './webview-protocol';
 
 export interface ReaderAddress {
   name?: string;
@@ -41,61 +42,89 @@ export interface ReaderRelated {
   detail: string;
 }
 
+/** What the page keeps (setState) so that a hidden tab or a reloaded window shows the same message again. */
+export interface ReaderState {
+  account: string;
+  ref: { mailbox: string; uidValidity: string; uid: number };
+  scrollY?: number;
+}
+
 export type HostToReader =
-  | { type: 'show'; message: ReaderMessage }
+  | { type: 'show'; message: ReaderMessage; state?: ReaderState }
   | { type: 'related'; key: string; items: ReaderRelated[] }
   | { type: 'flags'; key: string; flags: string[] }
+  /** The message left its folder elsewhere (another device, a rebuilt folder): say so, offer to close. */
+  | { type: 'gone'; key: string; text: string }
   | { type: 'busy'; text: string }
-  | { type: 'error'; text: string };
+  | { type: 'error'; text: string }
+  | Reply;
+
+/** Until the page is there again: a new message replaces everything queued; flags, only the flags queued before. */
+export const READER_QUEUE: Record<Exclude<HostToReader, Reply>['type'], QueuePolicy> = {
+  show: 'reset', busy: 'reset', error: 'reset', related: 'latest', flags: 'latest', gone: 'latest',
+};
 
 export type ReaderAction = 'markRead' | 'markUnread' | 'toggleFlag' | 'archive' | 'delete' | 'move';
 
-export type ReaderToHost =
-  | { type: 'ready' }
-  | { type: 'action'; key: string; action: ReaderAction }
+/** Fire and forget. */
+export type ReaderCommand =
   | { type: 'openLink'; href: string }
   | { type: 'saveAttachment'; key: string; part: string; open: boolean }
   | { type: 'loadRemote'; key: string; always: boolean }
-  | { type: 'openRelated'; key: string; id: string };
+  | { type: 'openRelated'; key: string; id: string }
+  | { type: 'close'; key: string };
+
+/** Answered with one reply, once the host is done with it (the toolbar waits for it). */
+export type ReaderRequest = { type: 'action'; key: string; action: ReaderAction };
+
+export type ReaderToHost = ReadyMessage<ReaderState> | ReaderCommand | WithRequestId<ReaderRequest>;
 
 const ACTIONS: readonly ReaderAction[] = ['markRead', 'markUnread', 'toggleFlag', 'archive', 'delete', 'move'];
 const KEY = /^[\w.:@%+=/-]{1,512}$/;
 const PART = /^\d+(\.\d+)*$/;
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 const str = (v: unknown, max = 4096): v is string => typeof v === 'string' && v.length <= max;
+const key = (v: unknown): v is string => str(v) && KEY.test(v);
 
-/** Returns the request if it is well-formed, otherwise undefined (and the host ignores it). */
-export function parseReaderRequest(raw: unknown): ReaderToHost | undefined {
-  if (!isRecord(raw) || typeof raw.type !== 'string') return undefined;
+function parseCommand(raw: Record<string, unknown>): ReaderCommand | undefined {
   switch (raw.type) {
-    case 'ready':
-      return { type: 'ready' };
-    case 'action':
-      return str(raw.key) && KEY.test(raw.key) && ACTIONS.includes(raw.action as ReaderAction)
-        ? { type: 'action', key: raw.key, action: raw.action as ReaderAction }
-        : undefined;
     case 'openLink':
       return str(raw.href, 8192) ? { type: 'openLink', href: raw.href } : undefined;
     case 'saveAttachment':
-      return str(raw.key) && KEY.test(raw.key) && str(raw.part, 64) && PART.test(raw.part) && typeof raw.open === 'boolean'
+      return key(raw.key) && str(raw.part, 64) && PART.test(raw.part) && typeof raw.open === 'boolean'
         ? { type: 'saveAttachment', key: raw.key, part: raw.part, open: raw.open }
         : undefined;
     case 'openRelated':
-      return str(raw.key) && KEY.test(raw.key) && str(raw.id, 16) && /^[a-z]\d{1,5}$/.test(raw.id)
-        ? { type: 'openRelated', key: raw.key, id: raw.id }
-        : undefined;
+      return key(raw.key) && str(raw.id, 16) && /^[a-z]\d{1,5}$/.test(raw.id) ? { type: 'openRelated', key: raw.key, id: raw.id } : undefined;
     case 'loadRemote':
-      return str(raw.key) && KEY.test(raw.key) && typeof raw.always === 'boolean'
-        ? { type: 'loadRemote', key: raw.key, always: raw.always }
-        : undefined;
+      return key(raw.key) && typeof raw.always === 'boolean' ? { type: 'loadRemote', key: raw.key, always: raw.always } : undefined;
+    case 'close':
+      return key(raw.key) ? { type: 'close', key: raw.key } : undefined;
     default:
       return undefined;
   }
 }
+
+function parseRequest(raw: Record<string, unknown>): ReaderRequest | undefined {
+  return raw.type === 'action' && key(raw.key) && ACTIONS.includes(raw.action as ReaderAction)
+    ? { type: 'action', key: raw.key, action: raw.action as ReaderAction }
+    : undefined;
+}
+
+function parseState(raw: unknown): ReaderState | undefined {
+  if (!isRecord(raw) || !isRecord(raw.ref) || !str(raw.account, 256)) return undefined;
+  const { mailbox, uidValidity, uid } = raw.ref;
+  if (!str(mailbox, 1024) || !str(uidValidity, 20) || !/^\d+$/.test(uidValidity) || typeof uid !== 'number' || !Number.isSafeInteger(uid) || uid < 1) return undefined;
+  const scrollY = typeof raw.scrollY === 'number' && Number.isFinite(raw.scrollY) && raw.scrollY >= 0 ? { scrollY: raw.scrollY } : {};
+  return { account: raw.account, ref: { mailbox, uidValidity, uid }, ...scrollY };
+}
+
+export const READER_PROTOCOL: ViewProtocol<ReaderCommand, ReaderRequest, ReaderState> = {
+  view: 'reader',
+  parseCommand,
+  parseRequest,
+  parseState,
+};
 
 // A mailto: link opens the user's mail program, and some honour fields beyond RFC 6068's
 // (attach=/etc/passwd, x-headers): only these survive.

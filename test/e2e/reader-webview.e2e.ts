@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { ReaderMessage, ReaderToHost } from '../../src/shared/protocol';
+import type { ReaderMessage, ReaderToHost } from '../../src/shared/reader-protocol';
 import { sanitizeHtml } from '../../src/core/reading/sanitize';
 import { REPO_ROOT } from './harness/code-server';
 import { CHROMIUM, CHROMIUM_ARGS } from './harness/workbench';
@@ -27,7 +27,7 @@ before(async () => {
   const url = (...p: string[]) => pathToFileURL(join(REPO_ROOT, ...p)).href;
   writeFileSync(join(dir, 'reader.html'), `<!DOCTYPE html><html><head><meta charset="utf-8">
 <link rel="stylesheet" href="${url('dist', 'webview', 'codicon.css')}"><link rel="stylesheet" href="${url('media', 'reader.css')}">
-<script>window.posted = []; window.acquireVsCodeApi = () => ({ postMessage: (m) => window.posted.push(m) });</script>
+<script>window.posted = []; window.acquireVsCodeApi = () => ({ postMessage: (m) => window.posted.push(m), getState: () => window.saved, setState: (s) => { window.saved = s; } });</script>
 </head><body><main id="app"></main><script src="${url('dist', 'webview', 'reader.js')}"></script></body></html>`);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, `--crash-dumps-dir=${dir}`], env: { ...process.env, XDG_CONFIG_HOME: dir, XDG_CACHE_HOME: dir } });
 });

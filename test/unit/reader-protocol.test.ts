@@ -1,16 +1,25 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseReaderRequest, safeExternalLink } from '../../src/shared/protocol';
+import { READER_PROTOCOL, safeExternalLink } from '../../src/shared/reader-protocol';
+import { parsePageMessage } from '../../src/shared/webview-protocol';
 
-test('well-formed reader requests pass; anything else is dropped', () => {
-  assert.deepEqual(parseReaderRequest({ type: 'ready' }), { type: 'ready' });
-  assert.deepEqual(parseReaderRequest({ type: 'action', key: 'm3', action: 'archive', extra: 'ignored' }), { type: 'action', key: 'm3', action: 'archive' });
-  assert.deepEqual(parseReaderRequest({ type: 'saveAttachment', key: 'm3', part: '2.1', open: false }), { type: 'saveAttachment', key: 'm3', part: '2.1', open: false });
-  assert.deepEqual(parseReaderRequest({ type: 'openRelated', key: 'm3', id: 't0' }), { type: 'openRelated', key: 'm3', id: 't0' });
+const parse = (raw: unknown) => parsePageMessage(READER_PROTOCOL, raw);
+
+test('well-formed messages from the reader pass the envelope and the reader\'s parsers; anything else is dropped', () => {
+  assert.deepEqual(parse({ type: 'ready' }), { kind: 'ready' });
+  assert.deepEqual(parse({ type: 'action', key: 'm3', action: 'archive', requestId: 7, extra: 'ignored' }), { kind: 'request', requestId: 7, request: { type: 'action', key: 'm3', action: 'archive' } });
+  assert.deepEqual(parse({ type: 'saveAttachment', key: 'm3', part: '2.1', open: false }), { kind: 'command', command: { type: 'saveAttachment', key: 'm3', part: '2.1', open: false } });
+  assert.deepEqual(parse({ type: 'openRelated', key: 'm3', id: 't0' }), { kind: 'command', command: { type: 'openRelated', key: 'm3', id: 't0' } });
+  assert.deepEqual(parse({ type: 'close', key: 'm3' }), { kind: 'command', command: { type: 'close', key: 'm3' } });
   for (const bad of [
     null, 'ready', [], {}, { type: 'exec', command: 'rm -rf /' },
-    { type: 'action', key: 'm3', action: 'expungeAll' },
-    { type: 'action', key: '../../x y', action: 'archive' },
+    { type: 'action', key: 'm3', action: 'expungeAll', requestId: 1 },
+    { type: 'action', key: '../../x y', action: 'archive', requestId: 1 },
+    { type: 'action', key: 'm3', action: 'archive' }, // a request without its id
+    { type: 'action', key: 'm3', action: 'archive', requestId: 0 },
+    { type: 'action', key: 'm3', action: 'archive', requestId: 1.5 },
+    { type: 'action', key: 'm3', action: 'archive', requestId: '1' },
+    { type: 'openLink', href: 'https://example.com', requestId: 1 }, // a command is not a request
     { type: 'saveAttachment', key: 'm3', part: '../../etc/passwd', open: true },
     { type: 'saveAttachment', key: 'm3', part: '1', open: 'yes' },
     { type: 'loadRemote', key: 'm3' },
@@ -18,8 +27,20 @@ test('well-formed reader requests pass; anything else is dropped', () => {
     { type: 'openLink', href: 42 },
     { type: 'openLink', href: 'x'.repeat(10_000) },
   ]) {
-    assert.equal(parseReaderRequest(bad), undefined, JSON.stringify(bad)?.slice(0, 80));
+    assert.equal(parse(bad), undefined, JSON.stringify(bad)?.slice(0, 80));
   }
+});
+
+test('the state a page saved is checked before a restored panel uses it', () => {
+  const ref = { mailbox: 'INBOX', uidValidity: '1700000000', uid: 42 };
+  assert.deepEqual(parse({ type: 'ready', state: { account: 'Work', ref, scrollY: 120 } }), { kind: 'ready', state: { account: 'Work', ref, scrollY: 120 } });
+  for (const state of [
+    'Work', { account: 'Work' }, { account: 7, ref }, { account: 'Work', ref: { ...ref, uid: -1 } },
+    { account: 'Work', ref: { ...ref, uidValidity: '1; DROP' } }, { account: 'Work', ref: { ...ref, mailbox: 'x'.repeat(5000) } },
+  ]) {
+    assert.deepEqual(parse({ type: 'ready', state }), { kind: 'ready' }, JSON.stringify(state).slice(0, 80));
+  }
+  assert.equal(READER_PROTOCOL.parseState({ account: 'Work', ref, scrollY: -5 })?.scrollY, undefined);
 });
 
 test('links from mail open only as http, https or mailto', () => {

@@ -96,7 +96,7 @@ export function sortMailboxes<T extends MailboxInfo>(list: T[]): T[] {
   return [...list].sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name, undefined, { sensitivity: 'base' }));
 }
 
-export function buildTree(list: MailboxInfo[]): MailboxNode[] {
+export function buildTree(list: readonly MailboxInfo[]): MailboxNode[] {
   const nodes = new Map<string, MailboxNode>();
   for (const m of list) nodes.set(m.path, { ...m, children: [] });
   const roots: MailboxNode[] = [];
@@ -121,7 +121,7 @@ export async function listMailboxes(conn: ImapConnection, opts: { counts?: boole
   }, { idempotent: true });
 }
 
-export function findSpecialUse(list: MailboxInfo[], role: SpecialUse): MailboxInfo | undefined {
+export function findSpecialUse(list: readonly MailboxInfo[], role: SpecialUse): MailboxInfo | undefined {
   return list.find((m) => m.specialUse === role && m.selectable);
 }
 

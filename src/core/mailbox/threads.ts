@@ -3,10 +3,10 @@
 // messages it has not covered yet, Message-ID and In-Reply-To of the loaded summaries do. Either
 // way the list is grouped after the first page is shown, never before.
 import { bareId } from '../ids';
-import type { MessageSummary } from './messages';
+import type { ReadonlySummary } from './messages';
 
 export interface ThreadNode {
-  message: MessageSummary;
+  message: ReadonlySummary;
   replies: ThreadNode[];
   /** Newest date in the thread (threads sort by latest activity). */
   latest: string;
@@ -17,8 +17,8 @@ const norm = (id: string | undefined) => (id === undefined ? undefined : bareId(
 /** UID → parent UID, from the server's thread tree (see parentsFromThreadResponse). */
 export type ThreadParents = ReadonlyMap<number, number>;
 
-export function buildThreads(messages: MessageSummary[], serverParents?: ThreadParents): ThreadNode[] {
-  const nodes = new Map<MessageSummary, ThreadNode>();
+export function buildThreads(messages: readonly ReadonlySummary[], serverParents?: ThreadParents): ThreadNode[] {
+  const nodes = new Map<ReadonlySummary, ThreadNode>();
   const byId = new Map<string, ThreadNode>();
   const byUid = new Map<number, ThreadNode>();
   for (const m of messages) {

@@ -7,6 +7,7 @@ import { readAccounts, writeAccounts } from '../settings';
 import type { TreeNode } from '../tree';
 import { ask, input, label, message, notificationProgress, notify, pick, quietProgress } from '../ui';
 import { command, type CommandContext, resolveAccount, resolveTargets } from './context';
+import { Command } from './ids';
 
 interface Provider { host: string; port: number; security: Security; note?: string }
 
@@ -86,43 +87,40 @@ async function addAccount(ctx: CommandContext): Promise<void> {
 
 export function registerAccountCommands(ctx: CommandContext): vscode.Disposable[] {
   return [
-    command('mailroom.addAccount', 'Add Account', () => addAccount(ctx)),
-    command('mailroom.removeAccount', 'Remove Account', async (node) => {
+    command(Command.addAccount, 'Add Account', () => addAccount(ctx)),
+    command(Command.removeAccount, 'Remove Account', async (node) => {
       const account = await resolveAccount(ctx, node) ?? ctx.model.accounts[0];
       if (!account) return;
       const ok = await ask(message`Remove the account "${account.name}" from Mailroom?`, { detail: message`Mail on the server is not touched; the saved password and the cached mail are deleted.` }, 'Remove');
       if (ok !== 'Remove') return;
+      const store = account.store;
       await ctx.passwords.delete({ name: account.name });
       await writeAccounts(readAccounts().filter((a) => a.name !== account.name).map((a) => a.raw));
       // Its cached folders, message lists and bodies go with it.
-      await account.cache?.destroy();
+      await store?.destroyCache();
     }),
-    command('mailroom.refresh', 'Refresh', async (node) => {
+    command(Command.refresh, 'Refresh', async (node) => {
       const accounts = node && (node as TreeNode).kind === 'account' ? [(node as Extract<TreeNode, { kind: 'account' }>).account] : ctx.model.accounts;
       await quietProgress({ viewId: 'mailroom.mailboxes' }, label`Refreshing`, async () => {
-        for (const account of accounts) {
-          if (account.status.kind === 'error') { await account.retry(); continue; }
-          await account.loadFolders(true).catch(() => undefined);
-          for (const f of account.folders ?? []) if (account.state(f.path)) await account.loadMessages(f.path);
-        }
+        for (const account of accounts) await account.store?.refreshAll();
       });
     }),
-    command('mailroom.retryAccount', 'Retry', async (node) => {
+    command(Command.retryAccount, 'Retry', async (node) => {
       const account = await resolveAccount(ctx, node);
       if (!account) return;
-      if (!account.mail) {
+      if (!account.store) {
         void notify.error(message`${account.name}: ${account.entry.problem}`, 'Open Settings').then((c) => {
           if (c) void vscode.commands.executeCommand('workbench.action.openSettingsJson');
         });
         return;
       }
-      await account.retry();
+      await account.store.retry();
     }),
-    command('mailroom.loadMore', 'Load More', async (node) => {
+    command(Command.loadMore, 'Load More', async (node) => {
       const n = node as Extract<TreeNode, { kind: 'loadMore' }>;
-      if (n?.kind === 'loadMore') await n.account.loadMessages(n.path, true);
+      if (n?.kind === 'loadMore') await n.account.requireStore().loadMore(n.path);
     }),
-    command('mailroom.openMessage', 'Open Message', async (node, nodes) => {
+    command(Command.openMessage, 'Open Message', async (node, nodes) => {
       const [target] = resolveTargets(ctx, node, nodes);
       if (target) await ctx.reader.show(target);
     }),

@@ -1,16 +1,18 @@
 // What every command module gets, and how a command finds the messages it acts on.
 import * as vscode from 'vscode';
 import { MailError } from '../../core/errors';
-import { type MessageTarget, reportError } from '../mailActions';
-import type { AccountModel, MailModel } from '../model';
+import { type MailActions, type MessageTarget, reportError } from '../mailActions';
+import type { Account, MailModel } from '../model';
 import type { ReaderPanel } from '../reader/readerPanel';
 import type { PasswordStore } from '../secrets';
 import type { TreeNode } from '../tree';
 import { label, pick } from '../ui';
+import type { CommandId } from './ids';
 
 export interface CommandContext {
   extension: vscode.ExtensionContext;
   model: MailModel;
+  actions: MailActions;
   tree: vscode.TreeView<TreeNode>;
   reader: ReaderPanel;
   passwords: PasswordStore;
@@ -33,23 +35,18 @@ export function resolveTargets(ctx: CommandContext, node?: unknown, nodes?: unkn
   throw new MailError('unsupported', 'Select a message in the Mailboxes view or open one in the reader first.');
 }
 
-/** Whether the loaded page shows the message flagged. */
-export function isFlagged(t: MessageTarget): boolean {
-  return t.account.findSummary(t.ref)?.flags.includes('\\Flagged') ?? false;
-}
-
 /** The account a command means: the node's, the only one, or the one the user picks. */
-export async function resolveAccount(ctx: CommandContext, node?: unknown): Promise<AccountModel | undefined> {
+export async function resolveAccount(ctx: CommandContext, node?: unknown): Promise<Account | undefined> {
   const n = node as TreeNode | undefined;
   if (n && 'account' in n) return n.account;
-  const usable = ctx.model.accounts.filter((a) => a.mail);
+  const usable = ctx.model.accounts.filter((a) => a.store);
   if (usable.length <= 1) return usable[0];
   const chosen = await pick(usable.map((a) => ({ label: label`${a.name}`, account: a })), { title: label`Which account?` });
   return chosen?.account;
 }
 
 /** Registers a command whose failures become precise notifications instead of generic dialogs. */
-export function command(id: string, title: string, run: (...args: unknown[]) => Promise<unknown> | unknown): vscode.Disposable {
+export function command(id: CommandId, title: string, run: (...args: unknown[]) => Promise<unknown> | unknown): vscode.Disposable {
   return vscode.commands.registerCommand(id, async (...args: unknown[]) => {
     try {
       return await run(...args);

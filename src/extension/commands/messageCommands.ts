@@ -1,55 +1,46 @@
 // Read/unread, flag, move, archive, delete, undo: thin wrappers that resolve targets and call
-// mailActions, with progress for what touches the server.
+// the action service, with progress for what touches the server. No view is touched here: the
+// tree, the reader and triage hear the change from the account's store.
 import type * as vscode from 'vscode';
-import * as actions from '../mailActions';
-import { settings } from '../settings';
 import { label, type LabelText, notify, quietProgress } from '../ui';
-import { command, type CommandContext, isFlagged, resolveTargets } from './context';
+import { command, type CommandContext, resolveTargets } from './context';
+import { Command } from './ids';
 
 const progress = <T>(title: LabelText, task: () => Promise<T>) => quietProgress({ viewId: 'mailroom.mailboxes' }, title, task);
 
 export function registerMessageCommands(ctx: CommandContext): vscode.Disposable[] {
-  const leaving = (targets: actions.MessageTarget[]) => ctx.reader.closeIf(targets.map((t) => t.ref));
-  const patch = (targets: actions.MessageTarget[], change: { add?: string; remove?: string }) =>
-    ctx.reader.patchFlags(targets.map((t) => t.ref), change);
-  const flagged = (t: actions.MessageTarget) => isFlagged(t) || (ctx.reader.flagsOf(t.ref)?.includes('\\Flagged') ?? false);
+  const { actions } = ctx;
   return [
-    command('mailroom.markRead', 'Mark as Read', async (node, nodes) => {
+    command(Command.markRead, 'Mark as Read', async (node, nodes) => {
       const targets = resolveTargets(ctx, node, nodes);
       await progress(label`Marking as read`, () => actions.setRead(targets, true));
-      patch(targets, { add: '\\Seen' });
     }),
-    command('mailroom.markUnread', 'Mark as Unread', async (node, nodes) => {
+    command(Command.markUnread, 'Mark as Unread', async (node, nodes) => {
       const targets = resolveTargets(ctx, node, nodes);
       await progress(label`Marking as unread`, () => actions.setRead(targets, false));
-      patch(targets, { remove: '\\Seen' });
     }),
-    command('mailroom.toggleFlag', 'Toggle Flag', async (node, nodes) => {
+    command(Command.toggleFlag, 'Toggle Flag', async (node, nodes) => {
       const targets = resolveTargets(ctx, node, nodes);
-      const on = await progress(label`Flagging`, () => actions.toggleFlag(targets, flagged));
-      patch(targets, on ? { add: '\\Flagged' } : { remove: '\\Flagged' });
+      await progress(label`Flagging`, () => actions.toggleFlag(targets));
     }),
-    command('mailroom.archiveMessage', 'Archive Message', async (node, nodes) => {
+    command(Command.archiveMessage, 'Archive Message', async (node, nodes) => {
       const targets = resolveTargets(ctx, node, nodes);
       await progress(label`Archiving`, () => actions.archive(targets));
-      leaving(targets);
     }),
-    command('mailroom.deleteMessage', 'Delete Message', async (node, nodes) => {
+    command(Command.deleteMessage, 'Delete Message', async (node, nodes) => {
       const targets = resolveTargets(ctx, node, nodes);
-      await progress(label`Deleting`, () => actions.remove(targets, settings.confirmDelete()));
-      leaving(targets);
+      await progress(label`Deleting`, () => actions.delete(targets));
     }),
-    command('mailroom.moveMessage', 'Move Message…', async (node, nodes) => {
+    command(Command.moveMessage, 'Move Message…', async (node, nodes) => {
       const targets = resolveTargets(ctx, node, nodes);
       const account = targets[0]!.account;
       if (targets.some((t) => t.account !== account)) throw new Error('Move messages of one account at a time.');
       const destination = await actions.pickFolder(account, targets[0]!.ref.mailbox);
       if (!destination) return;
       await progress(label`Moving to ${destination}`, () => actions.move(targets, destination));
-      leaving(targets);
     }),
-    command('mailroom.undo', 'Undo Last Action', async () => {
-      const text = await progress(label`Undoing`, () => actions.undoLast());
+    command(Command.undo, 'Undo Last Action', async () => {
+      const text = await progress(label`Undoing`, () => actions.undo());
       void notify.info(text);
     }),
   ];

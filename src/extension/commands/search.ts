@@ -8,6 +8,8 @@ import type { MessageTarget } from '../mailActions';
 import type { TreeNode } from '../tree';
 import { input, label, message, notificationProgress, notify, pick } from '../ui';
 import { command, type CommandContext, resolveAccount } from './context';
+import { Command } from './ids';
+import { Flag } from '../../shared/flags';
 
 async function search(ctx: CommandContext, node?: unknown): Promise<void> {
   const account = await resolveAccount(ctx, node);
@@ -24,11 +26,14 @@ async function search(ctx: CommandContext, node?: unknown): Promise<void> {
   });
   if (!text?.trim()) return;
   const query = parseSearchText(text);
-  const result = await notificationProgress(message`Searching ${folder}…`, () => account.requireMail().search(folder, query, { limit: 200 }));
+  const store = account.requireStore();
+  const result = await notificationProgress(message`Searching ${folder}…`, () => store.mail.search(folder, query, { limit: 200 }));
+  // The results are shown outside the loaded pages: the store keeps their flags up to date.
+  store.track(result.messages);
   const items = result.messages.map((m) => ({
     label: label`${subjectOf(m.subject)}`,
     description: label`${senderName(m.from)}`,
-    detail: label`${[shortDate(m.date), !m.flags.includes('\\Seen') && 'unread', m.flags.includes('\\Flagged') && 'flagged'].filter(Boolean).join(' · ')}`,
+    detail: label`${[shortDate(m.date), !m.flags.includes(Flag.Seen) && 'unread', m.flags.includes(Flag.Flagged) && 'flagged'].filter(Boolean).join(' · ')}`,
     target: { account, ref: m } as MessageTarget,
   }));
   const title = result.uids.length > items.length
@@ -44,5 +49,5 @@ async function search(ctx: CommandContext, node?: unknown): Promise<void> {
 }
 
 export function registerSearch(ctx: CommandContext): vscode.Disposable[] {
-  return [command('mailroom.search', 'Search Mail…', (node) => search(ctx, node))];
+  return [command(Command.search, 'Search Mail…', (node) => search(ctx, node))];
 }

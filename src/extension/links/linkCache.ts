@@ -23,6 +23,12 @@ export class LinkCache {
     return this.state.get<Record<string, LinkInfo>>(KEY, {})[this.key(account, messageId)];
   }
 
+  /** A linked message was moved: hovers say where it is now. */
+  async moved(account: string, messageId: string, mailbox: string): Promise<void> {
+    const info = this.get(account, messageId);
+    if (info && info.mailbox !== mailbox) await this.set(account, messageId, { ...info, mailbox });
+  }
+
   async set(account: string, messageId: string, info: LinkInfo): Promise<void> {
     const all = { ...this.state.get<Record<string, LinkInfo>>(KEY, {}) };
     const k = this.key(account, messageId);

@@ -2,28 +2,29 @@
 // any file (DocumentLinkProvider), from outside VS Code (URI handler) and describe them on hover.
 import * as vscode from 'vscode';
 import { bareMessageId, findMessageLinks, formatMessageLink, type MessageLink, messageIdProblem, parseMessageLink } from '../../core/links/links';
-import type { MessageRef, MessageSummary } from '../../core/mailbox/messages';
+import type { MessageRef, ReadonlySummary } from '../../core/mailbox/messages';
 import { MailError } from '../../core/errors';
 import { appendTaskLine, taskLine } from '../../core/links/tasks';
 import { plainText } from '../../core/text/untrusted-text';
 import { writableFileInside } from '../../core/links/workspace-paths';
 import { command, type CommandContext, resolveTargets } from '../commands/context';
 import { senderName, subjectOf } from '../format';
-import type { MessageTarget } from '../mailActions';
-import * as actions from '../mailActions';
-import type { AccountModel } from '../model';
+import { type MessageTarget, reportError } from '../mailActions';
+import type { Account } from '../model';
+import { Command } from '../commands/ids';
 import { hover, input, label, markdown, type MarkdownText, message, notify, pick, quietProgress, statusMessage } from '../ui';
 import { LinkCache, type LinkInfo } from './linkCache';
 
 /** Everything a link needs about a message: from the loaded page, else from the server. */
-async function describe(target: MessageTarget): Promise<{ summary: Pick<MessageSummary, 'subject' | 'from' | 'date' | 'messageId'> }> {
-  const known = target.account.findSummary(target.ref);
+async function describe(target: MessageTarget): Promise<{ summary: Pick<ReadonlySummary, 'subject' | 'from' | 'date' | 'messageId'> }> {
+  const store = target.account.requireStore();
+  const known = store.message(target.ref);
   if (known) return { summary: known };
-  const content = await target.account.requireMail().readMessage(target.ref, { maxTextBytes: 1 });
+  const content = await store.readMessage(target.ref, { maxTextBytes: 1 });
   return { summary: { subject: content.subject, from: content.from, date: content.date ?? '', ...(content.messageId ? { messageId: content.messageId } : {}) } };
 }
 
-export function linkFor(account: AccountModel, ref: MessageRef, messageId: string): string {
+export function linkFor(account: Account, ref: MessageRef, messageId: string): string {
   const config = account.entry.config!;
   return formatMessageLink({
     account: account.name,
@@ -54,6 +55,15 @@ export class MessageLinks {
     this.cache = new LinkCache(ctx.extension.globalState);
   }
 
+  /** Hovers follow the messages they describe: a move (or undo) in any account updates "last seen in". */
+  private listen(): vscode.Disposable {
+    return this.ctx.model.onDidChange((e) => {
+      if (e.kind !== 'store' || e.event.kind !== 'moved') return;
+      const { to, messageIds } = e.event;
+      for (const id of messageIds) void this.cache.moved(e.account.name, bareMessageId(id), to);
+    });
+  }
+
   async copyLink(target: MessageTarget): Promise<string> {
     const { summary } = await describe(target);
     const messageId = requireMessageId(summary);
@@ -64,7 +74,7 @@ export class MessageLinks {
     return text;
   }
 
-  private remember(account: string, messageId: string, s: Pick<MessageSummary, 'subject' | 'from' | 'date'>, mailbox: string): Promise<void> {
+  private remember(account: string, messageId: string, s: Pick<ReadonlySummary, 'subject' | 'from' | 'date'>, mailbox: string): Promise<void> {
     return this.cache.set(account, messageId, { subject: subjectOf(s.subject), from: senderName(s.from), ...(s.date ? { date: s.date } : {}), mailbox });
   }
 
@@ -78,7 +88,8 @@ export class MessageLinks {
     if (!account) {
       throw new MailError('config', `The link belongs to the account "${link.account}", which is not configured in Mailroom (accounts: ${this.ctx.model.accounts.map((a) => a.name).join(', ') || 'none'}).`);
     }
-    const resolution = await quietProgress('window', label`Finding the linked message…`, () => account.requireMail().resolveLink(link));
+    const store = account.requireStore();
+    const resolution = await quietProgress('window', label`Finding the linked message…`, () => store.mail.resolveLink(link));
     let ref = resolution.refs[0]!;
     if (resolution.refs.length > 1) {
       const chosen = await pick(resolution.refs.map((r) => ({ label: label`${r.mailbox} (UID ${r.uid})`, ref: r })), {
@@ -109,8 +120,7 @@ export class MessageLinks {
     const editor = await vscode.window.showTextDocument(file, { selection: new vscode.Range(lineNo, 0, lineNo, 0), preview: false });
     editor.revealRange(new vscode.Range(lineNo, 0, lineNo, 0));
     if (vscode.workspace.getConfiguration('mailroom').get<boolean>('flagMessageOnTask', true)) {
-      await actions.toggleFlag([target], () => false);
-      this.ctx.reader.patchFlags([target.ref], { add: '\\Flagged' });
+      await this.ctx.actions.setFlagged([target], true);
     }
   }
 
@@ -147,30 +157,31 @@ export class MessageLinks {
   register(): vscode.Disposable[] {
     const selector: vscode.DocumentSelector = [{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-userdata' }];
     return [
-      command('mailroom.copyMessageLink', 'Copy Message Link', async (node, nodes) => {
+      this.listen(),
+      command(Command.copyMessageLink, 'Copy Message Link', async (node, nodes) => {
         const [target] = resolveTargets(this.ctx, node, nodes);
         const text = await this.copyLink(target!);
         statusMessage(label`Copied ${text.length > 60 ? `${text.slice(0, 60)}…` : text}`, 4000);
       }),
-      command('mailroom.createTaskFromMessage', 'Create Task from Message', async (node, nodes) => {
+      command(Command.createTaskFromMessage, 'Create Task from Message', async (node, nodes) => {
         const [target] = resolveTargets(this.ctx, node, nodes);
         await this.createTask(target!);
       }),
-      command('mailroom.openMessageLink', 'Open Message Link', async (url?: unknown) => {
+      command(Command.openMessageLink, 'Open Message Link', async (url?: unknown) => {
         const text = typeof url === 'string' ? url : await input({ title: label`Open Message Link`, prompt: label`Paste a Mailroom message link`, ignoreFocusOut: true });
         if (text) await this.open(text);
       }),
       vscode.window.registerUriHandler({
         handleUri: (uri) => {
           if (uri.path !== '/message') return;
-          this.open(`vscode://mailroom.mailroom/message?${uri.query}`, 'outside').catch((err: Error) => actions.reportError('Open Message Link', err));
+          this.open(`vscode://mailroom.mailroom/message?${uri.query}`, 'outside').catch((err: Error) => reportError('Open Message Link', err));
         },
       }),
       vscode.languages.registerDocumentLinkProvider(selector, {
         provideDocumentLinks: (doc) => findMessageLinks(doc.getText()).map((l) => {
           const link = new vscode.DocumentLink(
             new vscode.Range(doc.positionAt(l.start), doc.positionAt(l.end)),
-            vscode.Uri.parse(`command:mailroom.openMessageLink?${encodeURIComponent(JSON.stringify([l.url]))}`),
+            vscode.Uri.parse(`command:${Command.openMessageLink}?${encodeURIComponent(JSON.stringify([l.url]))}`),
           );
           link.tooltip = 'Open the message in Mailroom';
           return link;

@@ -1,20 +1,32 @@
-// The reader: one webview panel that shows the selected message. It receives only sanitized HTML
-// from the core, validates every request from the webview, and opens links outside after checking
-// them. Remote content stays blocked until the user allows it (once, or always for a sender whose
-// mail the receiving server authenticates).
+// The reader: one webview panel (a client of the webview host) that shows a message. It receives
+// only sanitized HTML from the core, validates every request from the webview, and opens links
+// outside after checking them. Remote content stays blocked until the user allows it (once, or
+// always for a sender whose mail the receiving server authenticates). It listens to the store of
+// the message's account: flags changed anywhere show on its buttons, and a message that left its
+// folder elsewhere is said to be gone. Its toolbar runs the same actions as the commands.
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type MessageContent, renderContent } from '../../core/reading/reader';
-import type { MessageRef } from '../../core/mailbox/messages';
+import { refOf, sameRef } from '../../core/mailbox/messages';
 import { verifySender } from '../../core/reading/sender-auth';
-import { type HostToReader, parseReaderRequest, type ReaderAction, type ReaderMessage, type ReaderRelated, type ReaderToHost, safeExternalLink } from '../../shared/protocol';
+import type { StoreEvent } from '../../core/sync/store-events';
+import { Flag } from '../../shared/flags';
+import {
+  type HostToReader, READER_PROTOCOL, READER_QUEUE, type ReaderCommand, type ReaderMessage, type ReaderRelated, type ReaderRequest,
+  type ReaderState, safeExternalLink,
+} from '../../shared/reader-protocol';
+import type { Reply } from '../../shared/webview-protocol';
+import { READER_VIEW_TYPE } from '../commands/ids';
 import { Disposable } from '../disposable';
-import { reportError, setRead, type MessageTarget } from '../mailActions';
+import { type MailActions, type MessageTarget, reportError } from '../mailActions';
+import type { Account, MailModel } from '../model';
 import { settings } from '../settings';
 import { label, message, notificationProgress, notify, plain, quietProgress } from '../ui';
+import { WebviewHost } from '../webview/host';
 import { AttachmentViews } from './attachmentViews';
-import { readerHtml } from './readerHtml';
+
+type Notification = Exclude<HostToReader, Reply>;
 
 /**
  * "Always for this sender": account + address pairs, honoured only for a message the receiving
@@ -36,6 +48,8 @@ interface Shown {
   remoteNote?: string;
   related: Map<string, () => Promise<void>>;
   relatedItems: ReaderRelated[];
+  /** Why the message is not where it was any more, once it is not. */
+  gone?: string;
 }
 
 /** Workspace things related to a message, each with how to open it. */
@@ -44,23 +58,40 @@ export type RelatedProvider = (target: MessageTarget, content: MessageContent) =
 const senderKey = (target: MessageTarget, address: string) => `${target.account.name}\u0000${address}`;
 
 export class ReaderPanel extends Disposable {
-  static readonly viewType = 'mailroom.reader';
-  private panel: vscode.WebviewPanel | undefined;
+  private readonly host: WebviewHost<Notification, ReaderCommand, ReaderRequest, ReaderState>;
   private shown: Shown | undefined;
   private counter = 0;
-  private ready = false;
-  private queued: HostToReader[] = [];
-  private panelAllowsRemote = false;
   private readonly attachments: AttachmentViews;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
-    private readonly runAction: (action: ReaderAction, target: MessageTarget) => Promise<void>,
+    private readonly model: MailModel,
+    private readonly actions: MailActions,
     private readonly related?: RelatedProvider,
   ) {
     super();
     this.attachments = this._register(new AttachmentViews(path.join(context.globalStorageUri.fsPath, 'attachments')));
     if (context.globalState.get(OLD_REMOTE_SENDERS_KEY) !== undefined) void context.globalState.update(OLD_REMOTE_SENDERS_KEY, undefined);
+    this.host = this._register(new WebviewHost<Notification, ReaderCommand, ReaderRequest, ReaderState>(context.extensionUri, {
+      viewType: READER_VIEW_TYPE,
+      title: 'Mail',
+      protocol: READER_PROTOCOL,
+      queue: (m) => READER_QUEUE[m.type],
+      shell: { script: ['dist', 'webview', 'reader.js'], styles: [['media', 'reader.css']], codicons: true },
+      icon: { light: ['media', 'mail-light.svg'], dark: ['media', 'mail-dark.svg'] },
+      resourceRoots: [['dist', 'webview'], ['media']],
+    }));
+    this.host.connect({
+      onReady: (state) => this.onReady(state),
+      onCommand: (command) => this.onCommand(command),
+      onRequest: (request) => this.onRequest(request),
+      onRestore: (state) => this.restore(state),
+      onDidDispose: () => {
+        this.shown = undefined;
+        this.attachments.clear();
+      },
+    });
+    this._register(model.onDidChange((e) => { if (e.kind === 'store') this.onStore(e.account, e.event); }));
   }
 
   /** The message on screen, for palette commands. */
@@ -72,100 +103,74 @@ export class ReaderPanel extends Disposable {
    * Shows a message. `fromOutside`: asked for by something outside VS Code (a link in a browser):
    * the folder is opened read-only (EXAMINE), the message is not marked read and remote content
    * stays blocked, so that nothing but the user's own click changes the mailbox or tells the sender.
+   * `restored`: shown again in a panel VS Code restored after a window reload (it was read then).
    */
-  async show(target: MessageTarget, opts: { fromOutside?: boolean } = {}): Promise<void> {
-    const panel = this.ensurePanel();
-    panel.reveal(panel.viewColumn ?? vscode.ViewColumn.Active, false);
-    this.post({ type: 'busy', text: 'Loading message…' });
+  async show(target: MessageTarget, opts: { fromOutside?: boolean; restored?: boolean } = {}): Promise<void> {
+    this.host.reveal();
+    this.host.post({ type: 'busy', text: 'Loading message…' });
     try {
+      const store = target.account.requireStore();
       const content = await quietProgress({ viewId: 'mailroom.mailboxes' }, label`Opening message`,
-        () => target.account.readMessage(target.ref, opts.fromOutside ? { readOnly: true } : {}));
-      const remote = opts.fromOutside ? { allow: false } : this.alwaysAllowed(target, content);
+        () => store.readMessage(target.ref, opts.fromOutside ? { readOnly: true } : {}));
+      const remote = opts.fromOutside || opts.restored ? { allow: false } : this.alwaysAllowed(target, content);
       const notes = opts.fromOutside ? ['Opened from a link outside VS Code: Mailroom did not mark it read and did not load remote content.'] : [];
-      const shown: Shown = { key: `m${++this.counter}`, target, content, allowRemote: remote.allow, notes, related: new Map(), relatedItems: [] };
+      const shown: Shown = { key: `m${++this.counter}`, target: { account: target.account, ref: refOf(target.ref) }, content, allowRemote: remote.allow, notes, related: new Map(), relatedItems: [] };
       if (remote.note) shown.remoteNote = remote.note;
       this.shown = shown;
-      panel.title = plain`${content.subject.trim() || '(no subject)'}`;
+      this.host.title = plain`${content.subject.trim() || '(no subject)'}`;
       this.display();
       void this.showRelated(shown);
-      if (!opts.fromOutside && settings.markReadOnOpen() && !content.flags.includes('\\Seen')) {
-        await setRead([target], true);
-        this.patchFlags([target.ref], { add: '\\Seen' });
+      if (!opts.fromOutside && !opts.restored && settings.markReadOnOpen() && !content.flags.includes(Flag.Seen)) {
+        await this.actions.setRead([shown.target], true);
       }
     } catch (err) {
-      this.post({ type: 'error', text: (err as Error).message });
+      this.host.post({ type: 'error', text: (err as Error).message });
       reportError('Open Message', err);
     }
   }
 
-  private isShown(ref: MessageRef): boolean {
-    const r = this.shown?.target.ref;
-    return !!r && r.uid === ref.uid && r.mailbox === ref.mailbox && r.uidValidity === ref.uidValidity;
+  /** The flags of the message on screen, as its store knows them now. */
+  private flags(s: Shown): string[] {
+    return [...(s.target.account.store?.flags(s.target.ref) ?? s.content.flags)];
   }
 
-  /** Flags of the message on screen (the reader may show mail that is in no loaded page). */
-  flagsOf(ref: MessageRef): string[] | undefined {
-    return this.isShown(ref) ? this.shown!.content.flags : undefined;
-  }
-
-  /** Re-renders after a flag change made elsewhere (tree, palette, triage). */
-  patchFlags(refs: MessageRef[], change: { add?: string; remove?: string }): void {
+  /** The reader hears what happens to the message it shows, whoever did it. */
+  private onStore(account: Account, e: StoreEvent): void {
     const s = this.shown;
-    if (!s || !refs.some((r) => this.isShown(r))) return;
-    const flags = s.content.flags.filter((f) => f !== change.remove);
-    if (change.add && !flags.includes(change.add)) flags.push(change.add);
-    s.content.flags = flags;
-    this.post({ type: 'flags', key: s.key, flags });
-  }
-
-  /** The message left its folder (archived, moved, deleted): the reader closes on it. */
-  closeIf(refs: MessageRef[]): void {
-    const s = this.shown;
-    if (s && refs.some((r) => r.uid === s.target.ref.uid && r.mailbox === s.target.ref.mailbox)) {
-      this.shown = undefined;
-      this.panel?.dispose();
+    if (!s || e.kind !== 'messages' || s.target.account !== account || e.path !== s.target.ref.mailbox) return;
+    if (e.removed.some((r) => sameRef(r, s.target.ref))) {
+      if (e.origin === 'operation') {
+        // Archived, moved or deleted here: the reader has done its job.
+        this.host.close();
+        return;
+      }
+      s.gone = `This message is no longer in "${s.target.ref.mailbox}": it was moved or deleted elsewhere, or the folder was rebuilt on the server.`;
+      this.host.post({ type: 'gone', key: s.key, text: s.gone });
+      return;
     }
+    if (e.changed.some((r) => sameRef(r, s.target.ref))) this.host.post({ type: 'flags', key: s.key, flags: this.flags(s) });
   }
 
-  private ensurePanel(): vscode.WebviewPanel {
-    if (this.panel) return this.panel;
-    const panel = vscode.window.createWebviewPanel(ReaderPanel.viewType, 'Mail', vscode.ViewColumn.Active, {
-      enableScripts: true,
-      enableForms: false,
-      retainContextWhenHidden: false,
-      localResourceRoots: [vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(this.context.extensionUri, 'media')],
-    });
-    panel.iconPath = {
-      light: vscode.Uri.joinPath(this.context.extensionUri, 'media', 'mail-light.svg'),
-      dark: vscode.Uri.joinPath(this.context.extensionUri, 'media', 'mail-dark.svg'),
-    };
-    this.panel = panel;
-    this.setHtml(false);
-    panel.webview.onDidReceiveMessage((raw: unknown) => this.onRequest(raw));
-    panel.onDidDispose(() => {
-      this.panel = undefined;
-      this.ready = false;
-      this.shown = undefined;
-      this.attachments.clear();
-    });
-    panel.onDidChangeViewState(() => {
-      if (!panel.visible) this.ready = false; // its page is gone until it is shown again
-      void vscode.commands.executeCommand('setContext', 'mailroom.readerActive', panel.active);
-    });
-    return panel;
+  /** A window reload: the panel is back with what its page saved; show that message again. */
+  private async restore(state: ReaderState | undefined): Promise<void> {
+    const account = state && this.model.account(state.account);
+    if (!state || !account?.store) {
+      this.host.post({ type: 'error', text: 'The message shown here before the window was reloaded cannot be found: its account is not configured any more.' });
+      return;
+    }
+    await this.show({ account, ref: state.ref }, { restored: true });
   }
 
-  private setHtml(allowRemote: boolean): void {
-    if (!this.panel) return;
-    this.ready = false;
-    this.panelAllowsRemote = allowRemote;
-    this.panel.webview.html = readerHtml(this.panel.webview, this.context.extensionUri, allowRemote);
+  private onReady(state: ReaderState | undefined): void {
+    // A hidden webview is destroyed and rebuilt when shown again: it gets everything it shows.
+    if (this.shown) this.display();
+    else if (state) void this.restore(state);
   }
 
   private display(): void {
     const s = this.shown;
     if (!s) return;
-    if (s.allowRemote !== this.panelAllowsRemote) this.setHtml(s.allowRemote); // the CSP must change too
+    this.host.allowRemote(s.allowRemote); // the CSP must change too
     const view = renderContent(s.content, { allowRemote: s.allowRemote });
     const message: ReaderMessage = {
       key: s.key,
@@ -173,7 +178,7 @@ export class ReaderPanel extends Disposable {
       from: view.from,
       to: view.to,
       cc: view.cc,
-      flags: view.flags,
+      flags: this.flags(s),
       remoteBlocked: view.remoteBlocked,
       remoteAllowed: s.allowRemote,
       attachments: view.attachments.map((a) => ({ part: a.part, filename: a.filename, type: a.type, size: a.size })),
@@ -182,8 +187,10 @@ export class ReaderPanel extends Disposable {
       body: view.body,
       ...(view.date ? { date: view.date } : {}),
     };
-    this.post({ type: 'show', message });
-    if (s.relatedItems.length) this.post({ type: 'related', key: s.key, items: s.relatedItems });
+    const { account, ref } = s.target;
+    this.host.post({ type: 'show', message, state: { account: account.name, ref: { mailbox: ref.mailbox, uidValidity: ref.uidValidity, uid: ref.uid } } });
+    if (s.relatedItems.length) this.host.post({ type: 'related', key: s.key, items: s.relatedItems });
+    if (s.gone) this.host.post({ type: 'gone', key: s.key, text: s.gone });
   }
 
   private async showRelated(s: Shown): Promise<void> {
@@ -193,73 +200,68 @@ export class ReaderPanel extends Disposable {
       if (this.shown !== s || !found.length) return;
       for (const f of found) s.related.set(f.item.id, f.open);
       s.relatedItems = found.map((f) => f.item);
-      this.post({ type: 'related', key: s.key, items: s.relatedItems });
+      this.host.post({ type: 'related', key: s.key, items: s.relatedItems });
     } catch {
       // related items are a convenience; the message itself is on screen
     }
   }
 
-  private post(message: HostToReader): void {
-    if (!this.panel) return;
-    if (!this.ready) {
-      // A newer 'show' or 'busy' replaces everything queued before it.
-      if (message.type === 'show' || message.type === 'busy' || message.type === 'error') this.queued = [];
-      this.queued.push(message);
-      return;
-    }
-    void this.panel.webview.postMessage(message);
-  }
-
-  private async onRequest(raw: unknown): Promise<void> {
-    const request = parseReaderRequest(raw);
-    if (!request) return; // malformed or unknown: ignored, never trusted
-    if (request.type === 'ready') {
-      // A hidden webview is destroyed and rebuilt when shown again: every 'ready' gets the
-      // current state, not only what was queued meanwhile.
-      this.ready = true;
-      const queued = this.queued.splice(0);
-      if (queued.some((m) => m.type === 'show' || m.type === 'busy' || m.type === 'error') || !this.shown) {
-        for (const m of queued) void this.panel?.webview.postMessage(m);
-      } else {
-        this.display();
-      }
-      return;
-    }
+  /** The toolbar: the same actions as the commands, on the message on screen. */
+  private async onRequest(request: ReaderRequest): Promise<void> {
     const s = this.shown;
-    if (request.type === 'openLink') return this.openLink(request.href);
     if (!s || request.key !== s.key) return; // a stale page cannot act on another message
+    const target = [s.target];
     try {
-      await this.handle(request, s);
+      switch (request.action) {
+        case 'markRead': return await this.actions.setRead(target, true);
+        case 'markUnread': return await this.actions.setRead(target, false);
+        case 'toggleFlag': await this.actions.toggleFlag(target); return;
+        case 'archive': return await this.actions.archive(target);
+        case 'delete': return await this.actions.delete(target);
+        case 'move': {
+          const destination = await this.actions.pickFolder(s.target.account, s.target.ref.mailbox);
+          if (destination) await this.actions.move(target, destination);
+          return;
+        }
+      }
     } catch (err) {
       reportError('Mailroom', err);
+      throw err;
     }
   }
 
-  private async handle(request: Exclude<ReaderToHost, { type: 'ready' } | { type: 'openLink' }>, s: Shown): Promise<void> {
-    switch (request.type) {
-      case 'action':
-        await this.runAction(request.action, s.target);
-        return;
-      case 'loadRemote': {
-        if (request.always) {
-          const verdict = this.verdict(s.content);
-          if (verdict.verified) {
-            const list = this.context.globalState.get<string[]>(REMOTE_SENDERS_KEY, []);
-            await this.context.globalState.update(REMOTE_SENDERS_KEY, [...new Set([...list, senderKey(s.target, verdict.address)])]);
-          } else {
-            s.notes.push(`Remote content was loaded for this message only. "Always for this sender" was not remembered: ${verdict.why}, so anyone could send mail in ${verdict.address ?? 'this sender'}'s name.`);
+  private async onCommand(command: ReaderCommand): Promise<void> {
+    if (command.type === 'openLink') return this.openLink(command.href);
+    const s = this.shown;
+    if (!s || command.key !== s.key) return; // a stale page cannot act on another message
+    try {
+      switch (command.type) {
+        case 'close':
+          this.host.close();
+          return;
+        case 'loadRemote': {
+          if (command.always) {
+            const verdict = this.verdict(s.content);
+            if (verdict.verified) {
+              const list = this.context.globalState.get<string[]>(REMOTE_SENDERS_KEY, []);
+              await this.context.globalState.update(REMOTE_SENDERS_KEY, [...new Set([...list, senderKey(s.target, verdict.address)])]);
+            } else {
+              s.notes.push(`Remote content was loaded for this message only. "Always for this sender" was not remembered: ${verdict.why}, so anyone could send mail in ${verdict.address ?? 'this sender'}'s name.`);
+            }
           }
+          s.allowRemote = true;
+          this.display();
+          return;
         }
-        s.allowRemote = true;
-        this.display();
-        return;
+        case 'saveAttachment':
+          await this.saveAttachment(s, command.part, command.open);
+          return;
+        case 'openRelated':
+          await s.related.get(command.id)?.();
+          return;
       }
-      case 'saveAttachment':
-        await this.saveAttachment(s, request.part, request.open);
-        return;
-      case 'openRelated':
-        await s.related.get(request.id)?.();
-        return;
+    } catch (err) {
+      reportError('Mailroom', err);
     }
   }
 
@@ -288,7 +290,7 @@ export class ReaderPanel extends Disposable {
   private async saveAttachment(s: Shown, part: string, open: boolean): Promise<void> {
     const attachment = s.content.attachments.find((a) => a.part === part);
     if (!attachment) return;
-    const mail = s.target.account.requireMail();
+    const mail = s.target.account.requireStore().mail;
     if (open) {
       await this.attachments.open(attachment, (dir) => notificationProgress(message`Opening ${attachment.filename}…`,
         () => mail.saveAttachment(s.target.ref, { part, filename: attachment.filename }, dir)));
@@ -302,8 +304,4 @@ export class ReaderPanel extends Disposable {
     void notify.info(message`Saved ${path.basename(saved.path)} to ${path.dirname(saved.path)}.`);
   }
 
-  override dispose(): void {
-    this.panel?.dispose();
-    super.dispose();
-  }
 }
