@@ -78,11 +78,6 @@ export class MailModel extends Disposable {
     return this.models.find((a) => a.name === name);
   }
 
-  /** The account whose store this is. */
-  accountOf(store: AccountStore): Account | undefined {
-    return this.models.find((a) => a.store === store);
-  }
-
   /** Rebuilds accounts whose settings changed; keeps the others (and their connections). */
   reload(): void {
     const next: Account[] = [];

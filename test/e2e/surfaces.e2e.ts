@@ -74,7 +74,6 @@ const serverFlags = (subject: string) => elsewhere(async (c) => {
 });
 
 const row = (label: string | RegExp) => wb!.treeRow(VIEW, label);
-const description = async (label: string | RegExp) => (await row(label).locator('.label-description').first().textContent())?.trim() ?? '';
 const reader = () => wb!.webviewFrame();
 const toolbarButton = (label: RegExp) => reader().locator('.toolbar vscode-button', { hasText: label });
 

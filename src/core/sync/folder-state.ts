@@ -92,10 +92,6 @@ export interface ListChange {
 
 export const NO_CHANGE: ListChange = Object.freeze({ added: [], removed: [], changed: [] });
 
-export function isEmpty(c: ListChange): boolean {
-  return c.added.length === 0 && c.removed.length === 0 && c.changed.length === 0;
-}
-
 const sameFlags = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((f) => b.includes(f));
 
 /** Applies `edit` to `list` (newest first); the result is newest first again. */
@@ -138,16 +134,6 @@ export function inverse(change: ListChange): ListEdit {
     add: change.removed,
     remove: change.added,
     flags: change.changed.map((c) => ({ ref: c.before, flags: c.before.flags })),
-  };
-}
-
-/** The edit from `list` to exactly `next` (a reloaded page, a resync that started over). */
-export function replacement(list: readonly ReadonlySummary[], next: readonly (MessageSummary | ReadonlySummary)[]): ListEdit {
-  const keep = new Set(next.map(refKey));
-  return {
-    remove: list.filter((m) => !keep.has(refKey(m))),
-    add: next.map(freezeSummary),
-    flags: next.map((m) => ({ ref: m, flags: m.flags })),
   };
 }
 

@@ -41,8 +41,6 @@ export type Operation =
 
 export type MoveKind = 'move' | 'archive' | 'delete';
 
-export type OperationKind = Operation['kind'];
-
 /** What needs a person before (or to finish) an operation, and what to apply once they agree. */
 export type Confirmation =
   /** Nothing was done yet: these messages would be removed for good. */

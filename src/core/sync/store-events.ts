@@ -51,5 +51,3 @@ export type StoreEvent =
   | { readonly kind: 'live'; readonly path: string; readonly state: WatchState }
   /** Unread mail arrived live (IDLE) in `path`. */
   | { readonly kind: 'newMail'; readonly path: string; readonly messages: readonly ReadonlySummary[] };
-
-export type StoreEventKind = StoreEvent['kind'];
