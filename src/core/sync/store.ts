@@ -72,8 +72,8 @@ interface FolderEntry {
   snap: FolderSnapshot;
   /** Server rounds on the folder run one after the other. */
   rounds: Promise<void>;
-  /** A refresh is queued and not started yet (another request joins it). */
-  refreshQueued?: Promise<void>;
+  /** A refresh is queued and not started yet: another request joins it (asking for arrivals if it needs them). */
+  refreshQueued?: { arrivals: boolean; done: Promise<void> };
 }
 
 /** A message a surface shows although it is in no loaded page (a search result, the reader's). */
@@ -378,8 +378,13 @@ export class AccountStore implements Disposable {
   refresh(path: string, opts: { arrivals?: boolean } = {}): Promise<void> {
     const entry = this.entries.get(path);
     if (!entry) return Promise.resolve();
-    if (entry.refreshQueued) return entry.refreshQueued;
-    const queued = this.round(entry, async () => {
+    const arrivals = opts.arrivals ?? true;
+    if (entry.refreshQueued) {
+      entry.refreshQueued.arrivals ||= arrivals;
+      return entry.refreshQueued.done;
+    }
+    const queued = { arrivals, done: Promise.resolve() };
+    queued.done = this.round(entry, async () => {
       entry.refreshQueued = undefined;
       const cached = toCached(entry.snap);
       const start = this.seq;
@@ -389,7 +394,7 @@ export class AccountStore implements Disposable {
           { uidValidity: page.uidValidity, hasMore: page.hasMore, sync: syncPointOf(page) });
         return;
       }
-      const result = await this.account.resync(cached, { pageSize: this.settings.pageSize, arrivals: opts.arrivals ?? true });
+      const result = await this.account.resync(cached, { pageSize: this.settings.pageSize, arrivals: queued.arrivals });
       const m = result.mailbox;
       if (result.method === 'reset') {
         this.edit(path, this.replacement(entry, m.messages, m.uidNext, m.uidValidity, start), 'server',
@@ -407,7 +412,7 @@ export class AccountStore implements Disposable {
       this.options.logger.debug(`[${this.name}] ${path}: resync by ${result.method}: ${result.vanished.length} gone, ${result.changedFlags} flag changes, ${result.added.length} new`);
     });
     entry.refreshQueued = queued;
-    return queued;
+    return queued.done;
   }
 
   /**
