@@ -149,11 +149,13 @@ export async function openWorkbench(server: Pick<CodeServer, 'url' | 'runDir'>, 
       async runCommand(title: string) {
         const deadline = Date.now() + 30_000;
         for (;;) {
-          await openPalette(page);
-          await quickBox().fill(`>${title}`);
           const rows = quickInput().locator('.monaco-list-row');
           const match = rows.filter({ has: page.locator('.label-name', { hasText: title }) });
           try {
+            await openPalette(page);
+            // An editor that finishes loading (an image preview, a webview) may take the focus
+            // and close the palette while it is being typed into: then it is opened again.
+            await quickBox().fill(`>${title}`, { timeout: 5000 });
             await match.first().waitFor({ timeout: 5000 });
           } catch (e) {
             await page.keyboard.press('Escape');
