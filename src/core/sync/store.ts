@@ -66,7 +66,7 @@ export interface AccountStoreOptions {
 }
 
 /** What surfaces may ask the server directly: reads that change no local state. */
-export type MailReads = Pick<MailAccount, 'connect' | 'search' | 'resolveLink' | 'saveAttachment' | 'specialFolder' | 'config'>;
+export type MailReads = Pick<MailAccount, 'search' | 'resolveLink' | 'saveAttachment'>;
 
 interface FolderEntry {
   snap: FolderSnapshot;
@@ -642,8 +642,10 @@ export class AccountStore implements Disposable {
     const messageIds = op.refs.map((r) => this.message(r)?.messageId).filter((id): id is string => !!id);
     const result = await this.account.move([...op.refs], to);
     const confirm = this.afterRemoval(op.refs, result.pendingExpunge, start);
-    this.undoLog.record({ target: this, op: { kind: 'undo', move: result, what } });
-    this.fire({ kind: 'moved', from, to, refs: op.refs.map(refOf), messageIds: messageIds.length ? messageIds : result.messageIds });
+    // The Message-IDs go with the undo too: a fallback to find the copies, and what link hovers follow.
+    const moved: MoveResult = result.messageIds.length ? result : { ...result, messageIds };
+    this.undoLog.record({ target: this, op: { kind: 'undo', move: moved, what } });
+    this.fire({ kind: 'moved', from, to, refs: op.refs.map(refOf), messageIds: moved.messageIds });
     this.followServer(to);
     void this.refreshCounts([from, to]);
     return { op, done: true, undoable: true, ...(confirm ? { confirm } : {}) };
