@@ -84,6 +84,12 @@ export interface ImapProxy {
    * as on a slow link. Other connections are not affected.
    */
   delayRepliesTo(command: string, ms: number): void;
+  /**
+   * The next time a client sends `command`, it (and whatever that connection sends after it)
+   * reaches the server only `ms` later: what other clients do meanwhile has happened when the
+   * server runs it, and the server reports those changes inside its reply.
+   */
+  delayCommandsTo(command: string, ms: number): void;
   close(): Promise<void>;
 }
 
@@ -130,6 +136,7 @@ export async function startProxy(server: TestServer, opts: ProxyOptions = {}): P
   const commands: Array<{ connection: number; command: string }> = [];
   let pairCount = 0;
   const delays: Array<{ command: string; ms: number }> = [];
+  const commandDelays: Array<{ command: string; ms: number }> = [];
 
   const filterCaps = (list: string): string =>
     [...list.split(' ').filter((c) => c !== '' && !hidden.has(c.toUpperCase())), ...(opts.addCapabilities ?? [])].join(' ');
@@ -178,6 +185,9 @@ export async function startProxy(server: TestServer, opts: ProxyOptions = {}): P
     commands,
     delayRepliesTo(command: string, ms: number): void {
       delays.push({ command: command.toUpperCase().trim(), ms });
+    },
+    delayCommandsTo(command: string, ms: number): void {
+      commandDelays.push({ command: command.toUpperCase().trim(), ms });
     },
     cutAll(): void {
       for (const p of [...pairs]) p.kill();
@@ -303,10 +313,24 @@ export async function startProxy(server: TestServer, opts: ProxyOptions = {}): P
     let discarding = false;
 
     const writeServer = writerWithBackpressure(upstream, client);
+    /** While set, what the client sends waits here (in order) for the timer of delayCommandsTo. */
+    let heldUp: Buffer[] | undefined;
     const toServer = (data: Buffer): void => {
       if (pair.dead || pair.dark || data.length === 0) return;
+      if (heldUp) {
+        heldUp.push(data);
+        return;
+      }
       proxy.bytesClientToServer += data.length;
       writeServer(data);
+    };
+    const holdUp = (ms: number): void => {
+      heldUp ??= [];
+      setTimeout(() => {
+        const held = heldUp ?? [];
+        heldUp = undefined;
+        for (const d of held) toServer(d);
+      }, ms).unref();
     };
 
     client.on('data', (chunk: Buffer) => {
@@ -318,6 +342,8 @@ export async function startProxy(server: TestServer, opts: ProxyOptions = {}): P
           let name = (w[1] ?? '').toUpperCase();
           if (name === 'UID' && w[2]) name += ' ' + w[2].toUpperCase();
           if (w.length >= 2) commands.push({ connection, command: name === 'LOGIN' || name === 'AUTHENTICATE' ? name : w.slice(1).join(' ') });
+          const held = commandDelays.findIndex((d) => d.command === name);
+          if (held >= 0) holdUp(commandDelays.splice(held, 1)[0]!.ms);
           const delay = delays.findIndex((d) => d.command === name);
           if (delay >= 0) {
             const { ms } = delays.splice(delay, 1)[0]!;

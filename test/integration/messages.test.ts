@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { MailError } from '../../src/core/errors';
 import { nextEvent } from '../../src/core/events';
 import { buildMessage, ENCODED_EXPECT, FIXTURES, uidOf } from '../harness/fixtures';
+import { startProxy } from '../harness/proxy';
 import { useServer } from './setup';
 
 const ctx = useServer();
@@ -117,4 +118,24 @@ test('switching between read-only and read-write never expunges other clients\' 
   await account.listMessages('Switching');                     // SELECT again
   const status = await other.status('Switching', { messages: true });
   assert.equal(status && status.messages, 2);
+});
+
+test('a page read while another client changes a message outside it holds only the page: the server\'s report about the other one is no summary', async () => {
+  await fill('Reported', 5);
+  const proxy = await startProxy(await ctx.ready);
+  try {
+    const account = ctx.mailAccount('alice', { port: proxy.port });
+    await account.listMessages('Reported', { pageSize: 2 }); // the folder is open on the connection
+    const other = await ctx.otherClient();
+    await other.mailboxOpen('Reported');
+    const from = proxy.commands.length;
+    proxy.delayCommandsTo('FETCH', 800);
+    const reading = account.listMessages('Reported', { pageSize: 2 });
+    for (let i = 0; i < 200 && !proxy.commands.slice(from).some((c) => c.command.startsWith('FETCH ')); i++) await new Promise((r) => setTimeout(r, 10));
+    await other.messageFlagsAdd('1', ['\\Flagged'], { uid: true }); // the oldest: not in the page
+    const page = await reading;
+    assert.deepEqual(page.messages.map((m) => m.subject), ['Message 5', 'Message 4']);
+  } finally {
+    await proxy.close();
+  }
 });

@@ -101,6 +101,26 @@ test('a message shown outside the loaded pages (a search result, the reader\'s) 
   assert.equal(store.flags(ref), undefined);
 });
 
+test('a flag change the server reports inside the live connection\'s own FETCH is not lost', async () => {
+  const [old] = await seed(ctx, 'Stray', ['old']);
+  const { store } = storeFor(ctx, 'alice', { config: { port: proxy.port } });
+  const snap = await openLive(store, 'Stray');
+  await sleep(300); // the look at the folder after it went live is done
+  const ref: MessageRef = { mailbox: 'Stray', uidValidity: snap.uidValidity!, uid: old! };
+  // New mail makes the watcher leave IDLE and FETCH; before that FETCH reaches the server, another
+  // client flags the old message, so the server reports the flag inside the FETCH's own response.
+  const other = await ctx.otherClient();
+  await other.mailboxOpen('Stray');
+  const from = proxy.commands.length;
+  proxy.delayCommandsTo('UID FETCH', 1000);
+  await seed(ctx, 'Stray', ['new']);
+  await until('the watcher\'s FETCH on its way', () => proxy.commands.slice(from).some((c) => c.command.startsWith('UID FETCH')));
+  await other.messageFlagsAdd(String(old), [Flag.Flagged], { uid: true });
+  await until('the new mail', () => store.folderState('Stray')!.messages.some((m) => m.subject === 'new'));
+  await until('the flag', () => store.flags(ref)?.includes(Flag.Flagged) === true);
+  assert.deepEqual(store.folderState('Stray')!.messages.map((m) => m.subject), ['new', 'old'], 'the report is not taken for a message');
+});
+
 test('an operation racing a live update ends where the server is: what another client did after it is not overwritten', async () => {
   const [uid] = await seed(ctx, 'Race', ['race']);
   const { store } = storeFor(ctx, 'alice', { config: { port: proxy.port } });

@@ -126,11 +126,26 @@ export function assertUidValidity(mailbox: MailboxObject, ref: { mailbox: string
   }
 }
 
-/** Summaries of the messages a FETCH of SUMMARY_QUERY returns, newest first; their structures are kept for the reader. */
-async function collectSummaries(fetched: AsyncIterable<FetchMessageObject>, mailbox: MailboxObject, structures: StructureMemo | undefined): Promise<MessageSummary[]> {
+/**
+ * What a server reports, inside the answer to one of our FETCHes, about a message another
+ * session changed (RFC 3501 7.4.2: untagged FETCH responses may come at any time). imapflow hands
+ * such responses to the FETCH under way, so they have to be told apart there.
+ */
+export type StrayFetch = (update: { uid: number; flags: string[] }) => void;
+
+/**
+ * Summaries of the messages a FETCH of SUMMARY_QUERY returns, newest first; their structures are
+ * kept for the reader. A response without the ENVELOPE asked for is no summary but a report
+ * about another message: it goes to `stray` (when it says flags), never into the list.
+ */
+async function collectSummaries(fetched: AsyncIterable<FetchMessageObject>, mailbox: MailboxObject, structures: StructureMemo | undefined, stray?: StrayFetch): Promise<MessageSummary[]> {
   const out: MessageSummary[] = [];
   const uidValidity = uidValidityOf(mailbox);
   for await (const msg of fetched) {
+    if (!msg.envelope) {
+      if (msg.flags && msg.uid) stray?.({ uid: msg.uid, flags: withoutRecent(msg.flags) });
+      continue;
+    }
     const summary = toSummary(msg, mailbox.path, uidValidity);
     structures?.remember(summary, msg.bodyStructure);
     out.push(summary);
@@ -139,9 +154,9 @@ async function collectSummaries(fetched: AsyncIterable<FetchMessageObject>, mail
 }
 
 /** Summaries of `uids` (any order in, newest first out). The caller holds the mailbox lock. */
-export async function fetchSummaries(client: ImapFlow, mailbox: MailboxObject, uids: number[], structures?: StructureMemo): Promise<MessageSummary[]> {
+export async function fetchSummaries(client: ImapFlow, mailbox: MailboxObject, uids: number[], structures?: StructureMemo, stray?: StrayFetch): Promise<MessageSummary[]> {
   if (uids.length === 0) return [];
-  return collectSummaries(client.fetch(uids, SUMMARY_QUERY, { uid: true }), mailbox, structures);
+  return collectSummaries(client.fetch(uids, SUMMARY_QUERY, { uid: true }), mailbox, structures, stray);
 }
 
 /**

@@ -166,13 +166,17 @@ export class MailboxWatcher implements Disposable {
   private async fetchNew(client: ImapFlow, limit = Infinity): Promise<void> {
     if (this.openedOn !== client || !client.mailbox || client.mailbox.path !== this.path) return;
     const uids: number[] = [];
+    // Changes other sessions made meanwhile may be reported inside these FETCHes' answers
+    // (imapflow gives them to the FETCH, not to its 'flags' event): they are flag reports too.
+    const stray = ({ uid, flags }: { uid: number; flags: string[] }) => this.reportFlags(uid, flags);
     for await (const m of client.fetch(`${Math.max(1, this.uidNext)}:*`, { uid: true }, { uid: true })) {
       if (m.uid >= this.uidNext) uids.push(m.uid);
+      else if (m.flags) stray({ uid: m.uid, flags: withoutRecent(m.flags) });
     }
     if (!uids.length) return;
     uids.sort((a, b) => a - b);
     this.uidNext = uids[uids.length - 1]! + 1;
-    const summaries = await fetchSummaries(client, client.mailbox, uids.slice(-limit), this.conn.structures);
+    const summaries = await fetchSummaries(client, client.mailbox, uids.slice(-limit), this.conn.structures, stray);
     if (summaries.length) this.added.fire(summaries);
     if (uids.length > limit) this.resync.fire({ reason: 'missedArrivals' });
   }
@@ -186,10 +190,17 @@ export class MailboxWatcher implements Disposable {
   private async onFlags(client: ImapFlow, e: FlagsEvent): Promise<void> {
     let uid = e.uid;
     if (uid === undefined && client.mailbox && client.mailbox.path === this.path) {
-      const m = await client.fetchOne(String(e.seq), { uid: true });
-      uid = m ? m.uid : undefined;
+      // The answer may carry reports about other messages too: only the one asked for names this UID.
+      for await (const m of client.fetch(String(e.seq), { uid: true })) {
+        if (m.seq === e.seq) uid = m.uid;
+        else if (m.flags) this.reportFlags(m.uid, withoutRecent(m.flags));
+      }
     }
-    if (uid !== undefined && this.uidValidity !== undefined) this.flagsChanged.fire({ uidValidity: this.uidValidity, uid, flags: withoutRecent(e.flags) });
+    if (uid !== undefined) this.reportFlags(uid, withoutRecent(e.flags));
+  }
+
+  private reportFlags(uid: number, flags: string[]): void {
+    if (this.uidValidity !== undefined) this.flagsChanged.fire({ uidValidity: this.uidValidity, uid, flags });
   }
 
   private setState(state: WatchState): void {
