@@ -121,6 +121,19 @@ test('a flag change the server reports inside the live connection\'s own FETCH i
   assert.deepEqual(store.folderState('Stray')!.messages.map((m) => m.subject), ['new', 'old'], 'the report is not taken for a message');
 });
 
+test('the folder opened last is the live one; a look at another loaded folder in the background leaves it so', async () => {
+  await seed(ctx, 'First', ['first']);
+  await seed(ctx, 'Second', ['second']);
+  const { store } = storeFor(ctx);
+  await openLive(store, 'First');
+  await openLive(store, 'Second');
+  assert.equal(store.liveState('First'), undefined, 'First is not watched any more');
+  await store.refresh('First'); // as Refresh, an undo or a move into it would
+  await sleep(300);
+  assert.equal(store.liveState('Second')?.status, 'live');
+  assert.equal(store.liveState('First'), undefined);
+});
+
 test('an operation racing a live update ends where the server is: what another client did after it is not overwritten', async () => {
   const [uid] = await seed(ctx, 'Race', ['race']);
   const { store } = storeFor(ctx, 'alice', { config: { port: proxy.port } });

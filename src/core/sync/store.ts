@@ -322,6 +322,7 @@ export class AccountStore implements Disposable {
       if (cached && !this.entries.has(path)) {
         const entry = this.entry(path, { uidValidity: cached.uidValidity, sync: syncPointOf(cached), hasMore: cached.hasMore });
         this.edit(path, { add: cached.messages }, 'cache');
+        this.watch(path);
         void this.refresh(path);
         return entry.snap;
       }
@@ -353,7 +354,7 @@ export class AccountStore implements Disposable {
         return;
       }
       this.edit(path, { add: page.messages }, 'server', { hasMore: page.hasMore });
-    });
+    }, true);
     return entry.snap;
   }
 
@@ -366,7 +367,7 @@ export class AccountStore implements Disposable {
       this.edit(path, this.replacement(entry, page.messages, page.uidNext, page.uidValidity, start), 'server',
         { uidValidity: page.uidValidity, hasMore: page.hasMore, sync: syncPointOf(page) });
       void this.writeBack?.mailbox(toCachedMailbox(page));
-    });
+    }, true);
     return entry.snap;
   }
 
@@ -430,8 +431,12 @@ export class AccountStore implements Disposable {
     };
   }
 
-  /** Runs a server round on a folder after the ones before it: loading flag, error kept in the folder, one event after. */
-  private round(entry: FolderEntry, work: () => Promise<void>): Promise<void> {
+  /**
+   * Runs a server round on a folder after the ones before it: loading flag, error kept in the
+   * folder, one event after. `opened`: the person opened (or paged) the folder, which makes it the
+   * live one next to INBOX; a look in the background (a refresh, a resync) leaves that alone.
+   */
+  private round(entry: FolderEntry, work: () => Promise<void>, opened = false): Promise<void> {
     const run = async () => {
       if (this.entries.get(entry.snap.path) !== entry || this.disposed) return;
       const before = entry.snap;
@@ -439,7 +444,7 @@ export class AccountStore implements Disposable {
       let error: string | undefined;
       try {
         await work();
-        if (entry.snap.path !== 'INBOX') this.watch(entry.snap.path);
+        if (opened) this.watch(entry.snap.path);
       } catch (err) {
         error = this.fail(err).message;
       } finally {
@@ -779,7 +784,7 @@ export class AccountStore implements Disposable {
 
   /** `path` becomes the live folder next to INBOX. */
   private watch(path: string): void {
-    if (!this.disposed) this.live.watch(['INBOX', path]);
+    if (!this.disposed && path !== 'INBOX') this.live.watch(['INBOX', path]);
   }
 
   private onAdded(path: string, added: MessageSummary[]): void {
