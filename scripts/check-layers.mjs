@@ -20,7 +20,8 @@ const rules = [
   },
 ];
 
-const importRe = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|require\(\s*['"]([^'"]+)['"]\s*\)|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const importRe =
+  /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|require\(\s*['"]([^'"]+)['"]\s*\)|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 function* files(dir) {
   for (const name of readdirSync(dir)) {
@@ -30,7 +31,8 @@ function* files(dir) {
   }
 }
 
-const SINKS = /\b(show(?:Information|Warning|Error)Message|withProgress|showQuickPick|createQuickPick|showInputBox|createInputBox|setStatusBarMessage)\s*[<(]|\bnew\s+vscode\.(MarkdownString|Hover)\s*\(/g;
+const SINKS =
+  /\b(show(?:Information|Warning|Error)Message|withProgress|showQuickPick|createQuickPick|showInputBox|createInputBox|setStatusBarMessage)\s*[<(]|\bnew\s+vscode\.(MarkdownString|Hover)\s*\(/g;
 const SINK_GATE = join('src', 'extension', 'ui.ts');
 
 let failures = 0;
@@ -40,7 +42,9 @@ if (existsSync('src/extension')) {
     const text = readFileSync(file, 'utf8');
     for (const m of text.matchAll(SINKS)) {
       const line = text.slice(0, m.index).split('\n').length;
-      console.error(`${relative('.', file)}:${line}: calls ${m[1] ?? `new vscode.${m[2]}`} directly (use src/extension/ui.ts, which makes untrusted text inert)`);
+      console.error(
+        `${relative('.', file)}:${line}: calls ${m[1] ?? `new vscode.${m[2]}`} directly (use src/extension/ui.ts, which makes untrusted text inert)`,
+      );
       failures++;
     }
   }

@@ -11,17 +11,41 @@ const root = resolve(__dirname, '..');
 const vsix = process.argv[2] ?? join(root, 'mailroom.vsix');
 
 const SAMPLES = [
-  { from: 'Grace Hopper <grace@example.test>', subject: 'Welcome to Mailroom', text: 'This is your demo mailbox.\n\nOpen messages from the Mailboxes view, triage with "Mail: Triage Inbox", search with "Mail: Search Mail…".\n\nhttps://example.com/docs' },
-  { from: 'Release Bot <releases@example.test>', subject: 'v2.3.0 is out', text: 'Changelog:\n- faster sync\n- fewer bugs', html: '<h2>v2.3.0 is out</h2><p>Faster sync, fewer bugs.</p><p><img src="https://example.com/banner.png" alt="banner (remote, blocked until you allow it)"></p>' },
-  { from: 'Linus <linus@example.test>', subject: 'Re: patch review', text: 'Looks good to me. Please rebase on main and resend.' },
+  {
+    from: 'Grace Hopper <grace@example.test>',
+    subject: 'Welcome to Mailroom',
+    text: 'This is your demo mailbox.\n\nOpen messages from the Mailboxes view, triage with "Mail: Triage Inbox", search with "Mail: Search Mail…".\n\nhttps://example.com/docs',
+  },
+  {
+    from: 'Release Bot <releases@example.test>',
+    subject: 'v2.3.0 is out',
+    text: 'Changelog:\n- faster sync\n- fewer bugs',
+    html: '<h2>v2.3.0 is out</h2><p>Faster sync, fewer bugs.</p><p><img src="https://example.com/banner.png" alt="banner (remote, blocked until you allow it)"></p>',
+  },
+  {
+    from: 'Linus <linus@example.test>',
+    subject: 'Re: patch review',
+    text: 'Looks good to me. Please rebase on main and resend.',
+  },
 ];
 
 async function main(): Promise<void> {
   const server = await startDovecot();
-  const client = new ImapFlow({ host: server.host, port: server.imapsPort, secure: true, tls: { ca: [server.ca] }, auth: server.users.alice, logger: false });
+  const client = new ImapFlow({
+    host: server.host,
+    port: server.imapsPort,
+    secure: true,
+    tls: { ca: [server.ca] },
+    auth: server.users.alice,
+    logger: false,
+  });
   await client.connect();
   for (const [i, s] of SAMPLES.entries()) {
-    await client.append('INBOX', buildMessage({ ...s, to: 'alice@example.test', date: new Date(Date.now() - (SAMPLES.length - i) * 3600_000) }), []);
+    await client.append(
+      'INBOX',
+      buildMessage({ ...s, to: 'alice@example.test', date: new Date(Date.now() - (SAMPLES.length - i) * 3600_000) }),
+      [],
+    );
   }
   await client.logout();
 
@@ -33,18 +57,29 @@ async function main(): Promise<void> {
     workspace,
     ...(process.env.MAILROOM_DEMO_PORT ? { port: Number(process.env.MAILROOM_DEMO_PORT) } : {}),
     userSettings: {
-      'mailroom.accounts': [{ name: 'Demo (alice)', host: server.host, port: server.imapsPort, security: 'tls', user: server.users.alice.user, caFile: server.caFile }],
+      'mailroom.accounts': [
+        {
+          name: 'Demo (alice)',
+          host: server.host,
+          port: server.imapsPort,
+          security: 'tls',
+          user: server.users.alice.user,
+          caFile: server.caFile,
+        },
+      ],
     },
   });
-  process.stdout.write([
-    '',
-    'Mailroom demo is running.',
-    `  Open:      ${codeServer.url}`,
-    `  Password:  ${server.users.alice.pass}   (asked once, then kept in VS Code's secret storage)`,
-    `  IMAP:      ${server.host}:${server.imapsPort} (TLS, self-signed demo CA at ${server.caFile})`,
-    'Press Ctrl+C to stop.',
-    '',
-  ].join('\n'));
+  process.stdout.write(
+    [
+      '',
+      'Mailroom demo is running.',
+      `  Open:      ${codeServer.url}`,
+      `  Password:  ${server.users.alice.pass}   (asked once, then kept in VS Code's secret storage)`,
+      `  IMAP:      ${server.host}:${server.imapsPort} (TLS, self-signed demo CA at ${server.caFile})`,
+      'Press Ctrl+C to stop.',
+      '',
+    ].join('\n'),
+  );
   const stop = async () => {
     await codeServer.stop().catch(() => undefined);
     await server.dispose().catch(() => undefined);

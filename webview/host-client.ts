@@ -22,7 +22,12 @@ export interface HostClient<Command, Request, Notification, State> {
   ready(): void;
 }
 
-export function connectToHost<Command extends object, Request extends object, Notification extends { type: string }, State>(): HostClient<Command, Request, Notification, State> {
+export function connectToHost<
+  Command extends object,
+  Request extends object,
+  Notification extends { type: string },
+  State,
+>(): HostClient<Command, Request, Notification, State> {
   const api = acquireVsCodeApi<State>();
   const pending = new Map<number, { resolve(): void; reject(err: Error): void }>();
   let nextId = 1;
@@ -43,13 +48,18 @@ export function connectToHost<Command extends object, Request extends object, No
 
   return {
     send: (command) => api.postMessage(command),
-    request: (request) => new Promise<void>((resolve, reject) => {
-      const requestId = nextId++;
-      pending.set(requestId, { resolve, reject });
-      api.postMessage({ ...request, requestId });
-    }),
-    onNotification: (h) => { handler = h; },
-    get state() { return api.getState(); },
+    request: (request) =>
+      new Promise<void>((resolve, reject) => {
+        const requestId = nextId++;
+        pending.set(requestId, { resolve, reject });
+        api.postMessage({ ...request, requestId });
+      }),
+    onNotification: (h) => {
+      handler = h;
+    },
+    get state() {
+      return api.getState();
+    },
     setState: (state) => api.setState(state),
     ready: () => {
       const state = api.getState();

@@ -6,7 +6,16 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-divider/index.js';
 import { Flag } from '../src/shared/flags';
-import type { HostToReader, ReaderAction, ReaderAddress, ReaderCommand, ReaderMessage, ReaderRelated, ReaderRequest, ReaderState } from '../src/shared/reader-protocol';
+import type {
+  HostToReader,
+  ReaderAction,
+  ReaderAddress,
+  ReaderCommand,
+  ReaderMessage,
+  ReaderRelated,
+  ReaderRequest,
+  ReaderState,
+} from '../src/shared/reader-protocol';
 import type { Reply } from '../src/shared/webview-protocol';
 import { connectToHost } from './host-client';
 
@@ -19,7 +28,11 @@ let gone: string | undefined;
 /** An action is under way: the toolbar waits for the host's reply (one click, one action). */
 let acting = false;
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K];
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  ...children: Array<Node | string>
+): HTMLElementTagNameMap[K];
 function el(tag: string, attrs?: Record<string, string>, ...children: Array<Node | string>): HTMLElement;
 function el(tag: string, attrs: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElement {
   const node = document.createElement(tag);
@@ -34,7 +47,7 @@ function button(label: string, icon: string, title: string, onClick: () => void,
   return b;
 }
 
-const address = (a: ReaderAddress) => (a.name && a.address ? `${a.name} <${a.address}>` : a.name ?? a.address ?? '');
+const address = (a: ReaderAddress) => (a.name && a.address ? `${a.name} <${a.address}>` : (a.name ?? a.address ?? ''));
 const addresses = (list: ReaderAddress[]) => list.map(address).join(', ');
 
 function act(action: ReaderAction): void {
@@ -43,10 +56,13 @@ function act(action: ReaderAction): void {
   const toolbar = app.querySelector('.toolbar');
   toolbar?.setAttribute('aria-busy', 'true');
   // Errors are shown by the host; the toolbar only waits.
-  host.request({ type: 'action', key: current.key, action }).catch(() => undefined).finally(() => {
-    acting = false;
-    app.querySelector('.toolbar')?.removeAttribute('aria-busy');
-  });
+  host
+    .request({ type: 'action', key: current.key, action })
+    .catch(() => undefined)
+    .finally(() => {
+      acting = false;
+      app.querySelector('.toolbar')?.removeAttribute('aria-busy');
+    });
 }
 
 function formatSize(bytes: number): string {
@@ -58,17 +74,26 @@ function formatSize(bytes: number): string {
 function toolbar(m: ReaderMessage): HTMLElement {
   const unread = !m.flags.includes(Flag.Seen);
   const flagged = m.flags.includes(Flag.Flagged);
-  return el('nav', { class: 'toolbar', 'aria-label': 'Message actions' },
+  return el(
+    'nav',
+    { class: 'toolbar', 'aria-label': 'Message actions' },
     button('Archive', 'archive', 'Archive (A)', () => act('archive')),
     button('Delete', 'trash', 'Delete (Del or #)', () => act('delete')),
-    button(flagged ? 'Unflag' : 'Flag', flagged ? 'star-full' : 'star-empty', 'Toggle flag (S)', () => act('toggleFlag')),
-    button(unread ? 'Mark Read' : 'Mark Unread', unread ? 'mail-read' : 'mail', 'Toggle read (U)', () => act(unread ? 'markRead' : 'markUnread')),
+    button(flagged ? 'Unflag' : 'Flag', flagged ? 'star-full' : 'star-empty', 'Toggle flag (S)', () =>
+      act('toggleFlag'),
+    ),
+    button(unread ? 'Mark Read' : 'Mark Unread', unread ? 'mail-read' : 'mail', 'Toggle read (U)', () =>
+      act(unread ? 'markRead' : 'markUnread'),
+    ),
     button('Move…', 'folder-opened', 'Move to folder (M)', () => act('move')),
   );
 }
 
 function headerBlock(m: ReaderMessage): HTMLElement {
-  const rows: Array<[string, string]> = [['From', addresses(m.from)], ['To', addresses(m.to)]];
+  const rows: Array<[string, string]> = [
+    ['From', addresses(m.from)],
+    ['To', addresses(m.to)],
+  ];
   if (m.cc.length) rows.push(['Cc', addresses(m.cc)]);
   if (m.date) rows.push(['Date', new Date(m.date).toLocaleString()]);
   const dl = el('dl', { class: 'headers' });
@@ -76,23 +101,36 @@ function headerBlock(m: ReaderMessage): HTMLElement {
   const badges = el('span', { class: 'badges' });
   if (m.flags.includes(Flag.Flagged)) badges.append(el('vscode-badge', { variant: 'counter' }, 'Flagged'));
   if (!m.flags.includes(Flag.Seen)) badges.append(el('vscode-badge', { variant: 'counter' }, 'Unread'));
-  return el('header', { class: 'message-header' }, el('h1', { class: 'subject' }, m.subject.trim() || '(no subject)', badges), dl);
+  return el(
+    'header',
+    { class: 'message-header' },
+    el('h1', { class: 'subject' }, m.subject.trim() || '(no subject)', badges),
+    dl,
+  );
 }
 
 function remoteBanner(m: ReaderMessage): HTMLElement | undefined {
   if (m.remoteAllowed || m.remoteBlocked === 0) return undefined;
-  return el('div', { class: 'banner', role: 'status' },
+  return el(
+    'div',
+    { class: 'banner', role: 'status' },
     el('span', { class: 'codicon codicon-shield' }),
     el('span', {}, `Remote content blocked (${m.remoteBlocked}) to protect your privacy.`),
-    button('Load remote content', 'cloud-download', 'Load remote images and styles for this message', () => host.send({ type: 'loadRemote', key: m.key, always: false })),
-    button('Always for this sender', 'check-all', 'Always load remote content from this sender', () => host.send({ type: 'loadRemote', key: m.key, always: true })),
+    button('Load remote content', 'cloud-download', 'Load remote images and styles for this message', () =>
+      host.send({ type: 'loadRemote', key: m.key, always: false }),
+    ),
+    button('Always for this sender', 'check-all', 'Always load remote content from this sender', () =>
+      host.send({ type: 'loadRemote', key: m.key, always: true }),
+    ),
   );
 }
 
 /** The message is no longer where it was (moved or deleted on another device, or its folder rebuilt). */
 function goneBanner(m: ReaderMessage): HTMLElement | undefined {
   if (gone === undefined) return undefined;
-  return el('div', { class: 'banner gone', role: 'alert' },
+  return el(
+    'div',
+    { class: 'banner gone', role: 'alert' },
     el('span', { class: 'codicon codicon-info' }),
     el('span', {}, gone),
     button('Close', 'close', 'Close the reader', () => host.send({ type: 'close', key: m.key }), false),
@@ -139,17 +177,30 @@ function attachmentList(m: ReaderMessage): HTMLElement | undefined {
   const list = el('ul', { class: 'attachments', 'aria-label': 'Attachments' });
   const add = (from: number, to: number) => {
     for (const a of m.attachments.slice(from, to)) {
-      list.append(el('li', {},
-        el('span', { class: 'codicon codicon-file' }),
-        el('span', { class: 'name', title: a.type }, a.filename),
-        el('span', { class: 'size' }, formatSize(a.size)),
-        button('Save…', 'save', `Save ${a.filename}`, () => host.send({ type: 'saveAttachment', key: m.key, part: a.part, open: false })),
-        button('Open', 'go-to-file', `Open ${a.filename} in VS Code`, () => host.send({ type: 'saveAttachment', key: m.key, part: a.part, open: true })),
-      ));
+      list.append(
+        el(
+          'li',
+          {},
+          el('span', { class: 'codicon codicon-file' }),
+          el('span', { class: 'name', title: a.type }, a.filename),
+          el('span', { class: 'size' }, formatSize(a.size)),
+          button('Save…', 'save', `Save ${a.filename}`, () =>
+            host.send({ type: 'saveAttachment', key: m.key, part: a.part, open: false }),
+          ),
+          button('Open', 'go-to-file', `Open ${a.filename} in VS Code`, () =>
+            host.send({ type: 'saveAttachment', key: m.key, part: a.part, open: true }),
+          ),
+        ),
+      );
     }
   };
   add(0, ATTACHMENTS_SHOWN);
-  const section = el('section', { class: 'attachment-section' }, el('h2', {}, `Attachments (${m.attachments.length})`), list);
+  const section = el(
+    'section',
+    { class: 'attachment-section' },
+    el('h2', {}, `Attachments (${m.attachments.length})`),
+    list,
+  );
   const more = m.attachments.length - ATTACHMENTS_SHOWN;
   if (more > 0) {
     const showAll = button(`Show ${more} more`, 'unfold', `List all ${m.attachments.length} attachments`, () => {
@@ -161,7 +212,12 @@ function attachmentList(m: ReaderMessage): HTMLElement | undefined {
   return section;
 }
 
-const RELATED_ICONS: Record<ReaderRelated['kind'], string> = { task: 'checklist', file: 'go-to-file', issue: 'issues', pull: 'git-pull-request' };
+const RELATED_ICONS: Record<ReaderRelated['kind'], string> = {
+  task: 'checklist',
+  file: 'go-to-file',
+  issue: 'issues',
+  pull: 'git-pull-request',
+};
 
 function relatedSection(m: ReaderMessage): HTMLElement | undefined {
   if (!related.length) return undefined;
@@ -173,9 +229,22 @@ function relatedSection(m: ReaderMessage): HTMLElement | undefined {
       e.stopPropagation();
       host.send({ type: 'openRelated', key: m.key, id: r.id });
     });
-    list.append(el('li', { 'data-kind': r.kind }, el('span', { class: `codicon codicon-${RELATED_ICONS[r.kind]}` }), link, el('span', { class: 'detail' }, r.detail)));
+    list.append(
+      el(
+        'li',
+        { 'data-kind': r.kind },
+        el('span', { class: `codicon codicon-${RELATED_ICONS[r.kind]}` }),
+        link,
+        el('span', { class: 'detail' }, r.detail),
+      ),
+    );
   }
-  return el('section', { class: 'related-section', 'aria-label': 'In this workspace' }, el('h2', {}, 'In this workspace'), list);
+  return el(
+    'section',
+    { class: 'related-section', 'aria-label': 'In this workspace' },
+    el('h2', {}, 'In this workspace'),
+    list,
+  );
 }
 
 function render(m: ReaderMessage): void {
@@ -189,7 +258,9 @@ function render(m: ReaderMessage): void {
     goneBanner(m),
     headerBlock(m),
     remoteBanner(m),
-    ...m.warnings.map((w) => el('div', { class: 'warning', role: 'note' }, el('span', { class: 'codicon codicon-warning' }), w)),
+    ...m.warnings.map((w) =>
+      el('div', { class: 'warning', role: 'note' }, el('span', { class: 'codicon codicon-warning' }), w),
+    ),
     relatedSection(m),
     body(m),
     attachmentList(m),
@@ -200,7 +271,7 @@ function render(m: ReaderMessage): void {
 // One listener for every link: a click inside a mail's (open) shadow root reaches the document
 // with the anchor in its composed path.
 function onLinkClick(event: Event): void {
-  const anchor = (event.composedPath().find((n) => n instanceof HTMLAnchorElement) as HTMLAnchorElement | undefined);
+  const anchor = event.composedPath().find((n) => n instanceof HTMLAnchorElement) as HTMLAnchorElement | undefined;
   if (!anchor) return;
   event.preventDefault();
   const href = anchor.getAttribute('href');
@@ -211,7 +282,13 @@ document.addEventListener('click', onLinkClick);
 
 document.addEventListener('keydown', (e) => {
   if (e.ctrlKey || e.metaKey || e.altKey || !current) return;
-  const keys: Record<string, ReaderAction> = { a: 'archive', Delete: 'delete', '#': 'delete', s: 'toggleFlag', m: 'move' };
+  const keys: Record<string, ReaderAction> = {
+    a: 'archive',
+    Delete: 'delete',
+    '#': 'delete',
+    s: 'toggleFlag',
+    m: 'move',
+  };
   if (e.key === 'u') act(current.flags.includes(Flag.Seen) ? 'markUnread' : 'markRead');
   else if (keys[e.key]) act(keys[e.key]!);
   else return;
@@ -233,8 +310,12 @@ function show(m: ReaderMessage, state: ReaderState | undefined): void {
   const saved = host.state;
   render(m);
   if (!state) return;
-  const same = saved && saved.account === state.account && saved.ref.mailbox === state.ref.mailbox
-    && saved.ref.uidValidity === state.ref.uidValidity && saved.ref.uid === state.ref.uid;
+  const same =
+    saved &&
+    saved.account === state.account &&
+    saved.ref.mailbox === state.ref.mailbox &&
+    saved.ref.uidValidity === state.ref.uidValidity &&
+    saved.ref.uid === state.ref.uid;
   host.setState(same && saved.scrollY !== undefined ? { ...state, scrollY: saved.scrollY } : state);
   if (same && saved.scrollY) window.scrollTo(0, saved.scrollY);
 }
@@ -250,12 +331,32 @@ window.addEventListener('scroll', () => {
 
 host.onNotification((msg) => {
   switch (msg.type) {
-    case 'show': show(msg.message, msg.state); break;
-    case 'flags': if (current && current.key === msg.key) updateFlags({ ...current, flags: msg.flags }); break;
-    case 'related': if (current && current.key === msg.key) { related = msg.items; render(current); } break;
-    case 'gone': if (current && current.key === msg.key) { gone = msg.text; render(current); } break;
-    case 'busy': app.replaceChildren(el('p', { class: 'placeholder' }, msg.text)); break;
-    case 'error': app.replaceChildren(el('div', { class: 'error', role: 'alert' }, el('span', { class: 'codicon codicon-error' }), msg.text)); break;
+    case 'show':
+      show(msg.message, msg.state);
+      break;
+    case 'flags':
+      if (current && current.key === msg.key) updateFlags({ ...current, flags: msg.flags });
+      break;
+    case 'related':
+      if (current && current.key === msg.key) {
+        related = msg.items;
+        render(current);
+      }
+      break;
+    case 'gone':
+      if (current && current.key === msg.key) {
+        gone = msg.text;
+        render(current);
+      }
+      break;
+    case 'busy':
+      app.replaceChildren(el('p', { class: 'placeholder' }, msg.text));
+      break;
+    case 'error':
+      app.replaceChildren(
+        el('div', { class: 'error', role: 'alert' }, el('span', { class: 'codicon codicon-error' }), msg.text),
+      );
+      break;
   }
 });
 

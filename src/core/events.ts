@@ -31,7 +31,11 @@ export class Emitter<T> implements Disposable {
 }
 
 /** Resolves with the next value of `event` (optionally the first matching `filter`). */
-export function nextEvent<T>(event: Event<T>, filter: (value: T) => boolean = () => true, timeoutMs = 10_000): Promise<T> {
+export function nextEvent<T>(
+  event: Event<T>,
+  filter: (value: T) => boolean = () => true,
+  timeoutMs = 10_000,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       sub.dispose();

@@ -53,13 +53,26 @@ export class SecretRedactor {
 }
 
 export class RedactingLogger implements Logger {
-  constructor(private readonly sink: Logger, readonly redactor: SecretRedactor) {}
+  constructor(
+    private readonly sink: Logger,
+    readonly redactor: SecretRedactor,
+  ) {}
 
-  trace(message: string): void { this.sink.trace(this.redactor.redact(message)); }
-  debug(message: string): void { this.sink.debug(this.redactor.redact(message)); }
-  info(message: string): void { this.sink.info(this.redactor.redact(message)); }
-  warn(message: string): void { this.sink.warn(this.redactor.redact(message)); }
-  error(message: string): void { this.sink.error(this.redactor.redact(message)); }
+  trace(message: string): void {
+    this.sink.trace(this.redactor.redact(message));
+  }
+  debug(message: string): void {
+    this.sink.debug(this.redactor.redact(message));
+  }
+  info(message: string): void {
+    this.sink.info(this.redactor.redact(message));
+  }
+  warn(message: string): void {
+    this.sink.warn(this.redactor.redact(message));
+  }
+  error(message: string): void {
+    this.sink.error(this.redactor.redact(message));
+  }
 }
 
 /** Turns one of imapflow's structured log entries into a single readable line. */
@@ -73,7 +86,9 @@ export function formatImapLogEntry(entry: unknown): string {
   const err = e.err;
   if (err instanceof Error) {
     const ie = err as Error & { responseText?: string; code?: string };
-    parts.push(`error: ${ie.message}${ie.code ? ` [${ie.code}]` : ''}${ie.responseText ? ` — ${ie.responseText}` : ''}`);
+    parts.push(
+      `error: ${ie.message}${ie.code ? ` [${ie.code}]` : ''}${ie.responseText ? ` — ${ie.responseText}` : ''}`,
+    );
   }
   return parts.join(' ');
 }

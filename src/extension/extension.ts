@@ -23,16 +23,29 @@ import { message, notify } from './ui';
 export function activate(context: vscode.ExtensionContext): void {
   const { channel, logger } = createLogChannel();
   const passwords = new PasswordStore(context.secrets);
-  const model = new MailModel(passwords, logger, () => tracing(channel), vscode.Uri.joinPath(context.globalStorageUri, 'cache').fsPath);
+  const model = new MailModel(
+    passwords,
+    logger,
+    () => tracing(channel),
+    vscode.Uri.joinPath(context.globalStorageUri, 'cache').fsPath,
+  );
   const actions = new MailActions(model);
   const provider = new MailTreeProvider(model);
-  const tree = vscode.window.createTreeView('mailroom.mailboxes', { treeDataProvider: provider, canSelectMany: true, showCollapseAll: true });
+  const tree = vscode.window.createTreeView('mailroom.mailboxes', {
+    treeDataProvider: provider,
+    canSelectMany: true,
+    showCollapseAll: true,
+  });
   let links: MessageLinks | undefined;
   const reader = new ReaderPanel(context, model, actions, (target, content) => related(target, content, links));
   const ctx: CommandContext = { extension: context, model, actions, tree, reader, passwords };
   links = new MessageLinks(ctx);
   context.subscriptions.push(
-    channel, model, provider, tree, reader,
+    channel,
+    model,
+    provider,
+    tree,
+    reader,
     new UnreadIndicators(model, tree, reader),
     ...registerAccountCommands(ctx),
     ...registerMessageCommands(ctx),
@@ -48,20 +61,38 @@ export function activate(context: vscode.ExtensionContext): void {
 }
 
 /** What the reader lists under "In this workspace": tasks linking to the message, files and issues it names. */
-async function related(target: MessageTarget, content: MessageContent, links: MessageLinks | undefined): ReturnType<RelatedProvider> {
-  const tasks = content.messageId && links ? await links.tasksLinkingTo(target.account.name, bareMessageId(content.messageId)) : [];
+async function related(
+  target: MessageTarget,
+  content: MessageContent,
+  links: MessageLinks | undefined,
+): ReturnType<RelatedProvider> {
+  const tasks =
+    content.messageId && links ? await links.tasksLinkingTo(target.account.name, bareMessageId(content.messageId)) : [];
   const refs = await findWorkspaceRefs(`${content.subject}\n${messageText(content)}`);
   return [
     ...tasks.map((t, i) => ({
-      item: { id: `t${i}`, kind: 'task' as const, label: t.text || 'Task', detail: `${vscode.workspace.asRelativePath(t.uri)}:${t.line + 1}` },
-      open: async () => { await vscode.window.showTextDocument(t.uri, { selection: new vscode.Range(t.line, 0, t.line, 0), preview: false }); },
+      item: {
+        id: `t${i}`,
+        kind: 'task' as const,
+        label: t.text || 'Task',
+        detail: `${vscode.workspace.asRelativePath(t.uri)}:${t.line + 1}`,
+      },
+      open: async () => {
+        await vscode.window.showTextDocument(t.uri, {
+          selection: new vscode.Range(t.line, 0, t.line, 0),
+          preview: false,
+        });
+      },
     })),
     ...refs.map((r, i) => ({
       item: { id: `w${i}`, kind: r.kind, label: r.label, detail: r.detail },
       open: async () => {
         if (r.kind === 'file') {
           const line = Math.max(0, (r.line ?? 1) - 1);
-          await vscode.window.showTextDocument(r.uri, { selection: new vscode.Range(line, 0, line, 0), preview: false });
+          await vscode.window.showTextDocument(r.uri, {
+            selection: new vscode.Range(line, 0, line, 0),
+            preview: false,
+          });
         } else await vscode.env.openExternal(r.uri);
       },
     })),

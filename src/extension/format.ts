@@ -3,7 +3,7 @@ import type { Address } from '../core/mailbox/messages';
 
 export function formatAddress(a: Readonly<Address> | undefined): string {
   if (!a) return '';
-  return a.name && a.address ? `${a.name} <${a.address}>` : a.name ?? a.address ?? '';
+  return a.name && a.address ? `${a.name} <${a.address}>` : (a.name ?? a.address ?? '');
 }
 
 export function senderName(list: readonly Readonly<Address>[]): string {

@@ -17,12 +17,14 @@ export interface MessageTarget {
 
 /** Shows a MailError (or any error) as a precise notification. */
 export function reportError(what: string, err: unknown): void {
-  const text = isMailError(err) ? err.message : (err as Error)?.message ?? String(err);
+  const text = isMailError(err) ? err.message : ((err as Error)?.message ?? String(err));
   void notify.error(message`${what}: ${text}`);
 }
 
 /** Targets grouped by account (a multi-selection may span accounts), then by folder. */
-function grouped(targets: readonly MessageTarget[]): Array<{ store: AccountStore; refs: MessageRef[]; byFolder: MessageRef[][] }> {
+function grouped(
+  targets: readonly MessageTarget[],
+): Array<{ store: AccountStore; refs: MessageRef[]; byFolder: MessageRef[][] }> {
   const accounts = new Map<Account, MessageRef[]>();
   for (const t of targets) (accounts.get(t.account) ?? accounts.set(t.account, []).get(t.account)!).push(t.ref);
   return [...accounts].map(([account, refs]) => {
@@ -71,7 +73,11 @@ export class MailActions {
     return this.perFolder(targets, (refs) => ({ kind: 'delete', refs }), 'Delete');
   }
 
-  private async perFolder(targets: readonly MessageTarget[], op: (refs: MessageRef[]) => Operation, what: string): Promise<void> {
+  private async perFolder(
+    targets: readonly MessageTarget[],
+    op: (refs: MessageRef[]) => Operation,
+    what: string,
+  ): Promise<void> {
     for (const { store, byFolder } of grouped(targets)) {
       for (const refs of byFolder) await this.settle(store, await store.apply(op(refs)), what);
     }
@@ -86,12 +92,23 @@ export class MailActions {
 
   private async agree(c: Confirmation, outcome: Outcome, what: string): Promise<boolean> {
     if (c.kind === 'permanentDelete') {
-      return (await ask(message`Delete ${c.count} message(s) from "${c.mailbox}" for good?`, { detail: message`This cannot be undone.` }, 'Delete')) === 'Delete';
+      return (
+        (await ask(
+          message`Delete ${c.count} message(s) from "${c.mailbox}" for good?`,
+          { detail: message`This cannot be undone.` },
+          'Delete',
+        )) === 'Delete'
+      );
     }
-    const state = outcome.op.kind === 'delete' && !outcome.undoable
-      ? message`${what}: the messages are marked deleted, but still in "${c.mailbox}" because ${c.reason}.`
-      : message`${what}: the messages were copied, but the originals are still in "${c.mailbox}" (marked deleted) because ${c.reason}.`;
-    const choice = await ask(state, { detail: message`Expunging now also removes the ${c.otherDeleted} other message(s) marked deleted there.` }, 'Expunge Folder Now');
+    const state =
+      outcome.op.kind === 'delete' && !outcome.undoable
+        ? message`${what}: the messages are marked deleted, but still in "${c.mailbox}" because ${c.reason}.`
+        : message`${what}: the messages were copied, but the originals are still in "${c.mailbox}" (marked deleted) because ${c.reason}.`;
+    const choice = await ask(
+      state,
+      { detail: message`Expunging now also removes the ${c.otherDeleted} other message(s) marked deleted there.` },
+      'Expunge Folder Now',
+    );
     return choice === 'Expunge Folder Now';
   }
 
@@ -107,7 +124,11 @@ export class MailActions {
   async pickFolder(account: Account, exclude?: string): Promise<string | undefined> {
     const folders = (await account.requireStore().loadFolders()).filter((f) => f.selectable && f.path !== exclude);
     const choice = await pick(
-      folders.map((f) => ({ label: f.path === 'INBOX' ? label`Inbox` : label`${f.path}`, description: label`${f.specialUse ?? ''}`, path: f.path })),
+      folders.map((f) => ({
+        label: f.path === 'INBOX' ? label`Inbox` : label`${f.path}`,
+        description: label`${f.specialUse ?? ''}`,
+        path: f.path,
+      })),
       { title: label`Move to… (${account.name})`, placeHolder: label`Folder`, matchOnDescription: true },
     );
     return choice?.path;

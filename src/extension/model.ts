@@ -16,11 +16,16 @@ import { type AccountEntry, readAccounts, settings } from './settings';
 export class Account {
   readonly store: AccountStore | undefined;
 
-  constructor(readonly entry: AccountEntry, store: AccountStore | undefined) {
+  constructor(
+    readonly entry: AccountEntry,
+    store: AccountStore | undefined,
+  ) {
     this.store = store;
   }
 
-  get name(): string { return this.entry.name; }
+  get name(): string {
+    return this.entry.name;
+  }
 
   get status(): AccountStatus {
     return this.store?.status ?? { kind: 'error', error: this.configProblem() };
@@ -37,9 +42,7 @@ export class Account {
   }
 }
 
-export type ModelEvent =
-  | { kind: 'accounts' }
-  | { kind: 'store'; account: Account; event: StoreEvent };
+export type ModelEvent = { kind: 'accounts' } | { kind: 'store'; account: Account; event: StoreEvent };
 
 /** The store's settings, read from VS Code each time the store asks. */
 function storeSettings(): StoreSettings {
@@ -67,12 +70,16 @@ export class MailModel extends Disposable {
   ) {
     super();
     this.reload();
-    this._register(vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('mailroom.accounts')) this.reload();
-    }));
+    this._register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('mailroom.accounts')) this.reload();
+      }),
+    );
   }
 
-  get accounts(): readonly Account[] { return this.models; }
+  get accounts(): readonly Account[] {
+    return this.models;
+  }
 
   account(name: string): Account | undefined {
     return this.models.find((a) => a.name === name);
@@ -112,7 +119,10 @@ export class MailModel extends Disposable {
       traceProtocol: this.traceProtocol(),
     });
     const account = new Account(entry, store);
-    this.subscriptions.set(account, store.onDidChange((event) => this.emitter.fire({ kind: 'store', account, event })));
+    this.subscriptions.set(
+      account,
+      store.onDidChange((event) => this.emitter.fire({ kind: 'store', account, event })),
+    );
     return account;
   }
 

@@ -18,10 +18,12 @@ export function readAccounts(): AccountEntry[] {
   const raw = section().get<unknown[]>('accounts', []);
   const seen = new Set<string>();
   return (Array.isArray(raw) ? raw : []).map((entry, i) => {
-    const name = typeof (entry as { name?: unknown })?.name === 'string' ? (entry as { name: string }).name : `Account ${i + 1}`;
+    const name =
+      typeof (entry as { name?: unknown })?.name === 'string' ? (entry as { name: string }).name : `Account ${i + 1}`;
     try {
       const config = validateAccount(entry);
-      if (seen.has(config.name)) return { raw: entry, name, problem: `Two accounts are named "${config.name}"; names must be unique.` };
+      if (seen.has(config.name))
+        return { raw: entry, name, problem: `Two accounts are named "${config.name}"; names must be unique.` };
       seen.add(config.name);
       return { raw: entry, name, config };
     } catch (err) {

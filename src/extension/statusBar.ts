@@ -12,18 +12,27 @@ import type { TreeNode } from './tree';
 import { message, notify, plain } from './ui';
 
 export class UnreadIndicators extends Disposable {
-  private readonly item = this._register(vscode.window.createStatusBarItem('mailroom.unread', vscode.StatusBarAlignment.Left, 50));
+  private readonly item = this._register(
+    vscode.window.createStatusBarItem('mailroom.unread', vscode.StatusBarAlignment.Left, 50),
+  );
 
-  constructor(private readonly model: MailModel, private readonly tree: vscode.TreeView<TreeNode>, private readonly reader: ReaderPanel) {
+  constructor(
+    private readonly model: MailModel,
+    private readonly tree: vscode.TreeView<TreeNode>,
+    private readonly reader: ReaderPanel,
+  ) {
     super();
     this.item.name = 'Mailroom Unread';
     this.item.command = WorkbenchCommand.focusMailboxes;
-    this._register(model.onDidChange((e) => {
-      if (e.kind === 'accounts') return this.update();
-      const ev = e.event;
-      if (ev.kind === 'newMail' && ev.path === 'INBOX') this.notify(e.account, ev.messages);
-      if (ev.kind === 'status' || ev.kind === 'folders' || (ev.kind === 'counts' && ev.paths.includes('INBOX'))) this.update();
-    }));
+    this._register(
+      model.onDidChange((e) => {
+        if (e.kind === 'accounts') return this.update();
+        const ev = e.event;
+        if (ev.kind === 'newMail' && ev.path === 'INBOX') this.notify(e.account, ev.messages);
+        if (ev.kind === 'status' || ev.kind === 'folders' || (ev.kind === 'counts' && ev.paths.includes('INBOX')))
+          this.update();
+      }),
+    );
     this.update();
   }
 
@@ -32,7 +41,10 @@ export class UnreadIndicators extends Disposable {
     const unread = accounts.reduce((n, a) => n + (a.store?.folder('INBOX')?.counts?.unseen ?? 0), 0);
     const errors = accounts.filter((a) => a.status.kind === 'error');
     this.tree.badge = unread ? { value: unread, tooltip: `${unread} unread in Inbox` } : undefined;
-    if (!accounts.length) { this.item.hide(); return; }
+    if (!accounts.length) {
+      this.item.hide();
+      return;
+    }
     this.item.text = `$(${errors.length ? 'warning' : 'mail'}) ${unread}`;
     this.item.tooltip = errors.length
       ? plain`Mailroom: ${errors.map((a) => a.name).join(', ')} need attention`
@@ -43,9 +55,10 @@ export class UnreadIndicators extends Disposable {
   private notify(account: Account, messages: readonly ReadonlySummary[]): void {
     if (!settings.notifications()) return;
     const first = messages[0]!;
-    const text = messages.length === 1
-      ? message`New mail from ${senderName(first.from)}: ${subjectOf(first.subject)}`
-      : message`${messages.length} new messages in ${account.name}`;
+    const text =
+      messages.length === 1
+        ? message`New mail from ${senderName(first.from)}: ${subjectOf(first.subject)}`
+        : message`${messages.length} new messages in ${account.name}`;
     void notify.info(text, 'Open').then((choice) => {
       if (choice === 'Open') void this.reader.show({ account, ref: first });
     });

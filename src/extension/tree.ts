@@ -23,7 +23,14 @@ export type TreeNode =
   | { kind: 'info'; id: string; label: PlainText; icon: string; tooltip?: PlainText };
 
 const FOLDER_ICONS: Record<SpecialUse, string> = {
-  inbox: 'inbox', drafts: 'notebook', sent: 'send', archive: 'archive', all: 'mail', flagged: 'star-full', junk: 'circle-slash', trash: 'trash',
+  inbox: 'inbox',
+  drafts: 'notebook',
+  sent: 'send',
+  archive: 'archive',
+  all: 'mail',
+  flagged: 'star-full',
+  junk: 'circle-slash',
+  trash: 'trash',
 };
 
 export function messageNodeId(account: string, m: MessageRef): string {
@@ -49,11 +56,17 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
 
   constructor(private readonly model: MailModel) {
     super();
-    this._register(model.onDidChange((e) => {
-      if (e.kind === 'accounts') this.refresh('all');
-      else this.onStore(e.account, e.event);
-    }));
-    this._register(vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('mailroom.threading')) this.refresh('all'); }));
+    this._register(
+      model.onDidChange((e) => {
+        if (e.kind === 'accounts') this.refresh('all');
+        else this.onStore(e.account, e.event);
+      }),
+    );
+    this._register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('mailroom.threading')) this.refresh('all');
+      }),
+    );
   }
 
   private onStore(account: Account, e: StoreEvent): void {
@@ -148,7 +161,14 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     const store = account.store;
     const status = account.status;
     if (!store || (status.kind === 'error' && !store.folders)) {
-      return [{ kind: 'info', id: `err\u0000${account.name}`, label: plain`${status.kind === 'error' ? status.error.message : ''}`, icon: 'error' }];
+      return [
+        {
+          kind: 'info',
+          id: `err\u0000${account.name}`,
+          label: plain`${status.kind === 'error' ? status.error.message : ''}`,
+          icon: 'error',
+        },
+      ];
     }
     try {
       const folders = await store.loadFolders();
@@ -163,15 +183,28 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     const store = account.store;
     if (!folder.selectable || !store) return subfolders;
     const state = await this.answer(folderKey(account, folder.path), () => store.open(folder.path));
-    for (const [id, n] of this.messageNodes) if (n.kind === 'message' && n.account === account && n.message.mailbox === folder.path) this.messageNodes.delete(id);
+    for (const [id, n] of this.messageNodes)
+      if (n.kind === 'message' && n.account === account && n.message.mailbox === folder.path)
+        this.messageNodes.delete(id);
     const messages: TreeNode[] = this.threading()
       ? buildThreads(state.messages, store.threadParents(folder.path)).map((t) => this.threadNode(account, t))
       : state.messages.map((message) => this.messageNode(account, message));
     const nodes: TreeNode[] = [...subfolders, ...messages];
-    if (state.error) nodes.push({ kind: 'info', id: `ferr\u0000${account.name}\u0000${folder.path}`, label: plain`${state.error}`, icon: 'error' });
+    if (state.error)
+      nodes.push({
+        kind: 'info',
+        id: `ferr\u0000${account.name}\u0000${folder.path}`,
+        label: plain`${state.error}`,
+        icon: 'error',
+      });
     else if (state.hasMore) nodes.push({ kind: 'loadMore', account, path: folder.path });
     else if (state.messages.length === 0 && subfolders.length === 0) {
-      nodes.push({ kind: 'info', id: `empty\u0000${account.name}\u0000${folder.path}`, label: plain`No messages`, icon: 'info' });
+      nodes.push({
+        kind: 'info',
+        id: `empty\u0000${account.name}\u0000${folder.path}`,
+        label: plain`No messages`,
+        icon: 'info',
+      });
     }
     return nodes;
   }
@@ -190,8 +223,10 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
     switch (node.kind) {
-      case 'account': return this.accountItem(node.account);
-      case 'folder': return this.folderItem(node.account, node.folder);
+      case 'account':
+        return this.accountItem(node.account);
+      case 'folder':
+        return this.folderItem(node.account, node.folder);
       case 'message': {
         const item = messageItem(node, this.current(node));
         if (node.replies?.length) {
@@ -224,12 +259,17 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     item.id = `acct\u0000${account.name}`;
     const s = account.status;
     const config = account.entry.config;
-    item.tooltip = config ? plain`${config.user} on ${config.host}:${config.port} (${config.security})` : plain`${account.entry.problem ?? ''}`;
+    item.tooltip = config
+      ? plain`${config.user} on ${config.host}:${config.port} (${config.security})`
+      : plain`${account.entry.problem ?? ''}`;
     item.contextValue = s.kind === 'error' ? 'account-error' : 'account';
     if (s.kind === 'error') {
-      const short = s.error.kind === 'auth' ? 'Wrong password — click to retry'
-        : s.error.kind === 'config' ? 'Settings problem — click for details'
-          : plain`${s.error.message} — click to retry`;
+      const short =
+        s.error.kind === 'auth'
+          ? 'Wrong password — click to retry'
+          : s.error.kind === 'config'
+            ? 'Settings problem — click for details'
+            : plain`${s.error.message} — click to retry`;
       item.description = short;
       item.tooltip = markdownString(markdown`**${account.name}**: ${s.error.message}`);
       item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
@@ -255,7 +295,8 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     const unseen = counts?.unseen ?? 0;
     const total = counts?.messages;
     item.description = unseen ? String(unseen) : '';
-    item.tooltip = total !== undefined ? plain`${folder.path} — ${total} messages, ${unseen} unread` : plain`${folder.path}`;
+    item.tooltip =
+      total !== undefined ? plain`${folder.path} — ${total} messages, ${unseen} unread` : plain`${folder.path}`;
     const live = folder.path === 'INBOX' ? undefined : liveProblem(account.store?.liveState(folder.path));
     if (live) {
       item.description = [item.description, live.short].filter(Boolean).join(' · ');
@@ -270,10 +311,16 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
 /** What to say when a watched folder's changes do not arrive right now (plain text: tooltips here are strings). */
 function liveProblem(state: WatchState | undefined): { short: string; detail: string } | undefined {
   if (state?.status === 'reconnecting') {
-    return { short: 'live updates paused — reconnecting…', detail: plain`Live updates paused: ${state.error.message} Next attempt in ${Math.max(1, Math.round(state.delayMs / 1000))} s.` };
+    return {
+      short: 'live updates paused — reconnecting…',
+      detail: plain`Live updates paused: ${state.error.message} Next attempt in ${Math.max(1, Math.round(state.delayMs / 1000))} s.`,
+    };
   }
   if (state?.status === 'failed') {
-    return { short: 'live updates stopped — Refresh to retry', detail: plain`Live updates stopped: ${state.error.message}` };
+    return {
+      short: 'live updates stopped — Refresh to retry',
+      detail: plain`Live updates stopped: ${state.error.message}`,
+    };
   }
   return undefined;
 }
@@ -290,8 +337,10 @@ export function messageItem(node: Extract<TreeNode, { kind: 'message' }>, m: Rea
   item.id = messageNodeId(node.account.name, m);
   item.description = plain`${senderName(m.from)} · ${shortDate(m.date)}`;
   // One icon per row, by what matters most for triage: flagged, unread, has attachments, read.
-  item.iconPath = flagged ? new vscode.ThemeIcon('star-full', new vscode.ThemeColor('charts.yellow'))
-    : unread ? new vscode.ThemeIcon('mail', new vscode.ThemeColor('charts.blue'))
+  item.iconPath = flagged
+    ? new vscode.ThemeIcon('star-full', new vscode.ThemeColor('charts.yellow'))
+    : unread
+      ? new vscode.ThemeIcon('mail', new vscode.ThemeColor('charts.blue'))
       : new vscode.ThemeIcon(m.hasAttachments ? 'attach' : 'mail-read');
   item.contextValue = `message${unread ? ' unread' : ' read'}${flagged ? ' flagged' : ''}`;
   item.command = { command: Command.openMessage, title: 'Open Message', arguments: [node] };
@@ -300,7 +349,13 @@ export function messageItem(node: Extract<TreeNode, { kind: 'message' }>, m: Rea
 
 /** Built on hover only (resolveTreeItem): a page of tooltips would travel to the renderer for nothing. */
 export function messageTooltip(m: ReadonlySummary): vscode.MarkdownString {
-  const state = [!m.flags.includes(Flag.Seen) && 'unread', m.flags.includes(Flag.Flagged) && 'flagged', m.hasAttachments && 'attachments'].filter(Boolean);
+  const state = [
+    !m.flags.includes(Flag.Seen) && 'unread',
+    m.flags.includes(Flag.Flagged) && 'flagged',
+    m.hasAttachments && 'attachments',
+  ].filter(Boolean);
   const date = new Date(m.date).toLocaleString();
-  return markdownString(markdown`**${subjectOf(m.subject)}**\n\nFrom: ${formatAddresses(m.from)}  \nTo: ${formatAddresses(m.to)}  \nDate: ${date}  \nSize: ${[formatSize(m.size), ...state].join(' · ')}`);
+  return markdownString(
+    markdown`**${subjectOf(m.subject)}**\n\nFrom: ${formatAddresses(m.from)}  \nTo: ${formatAddresses(m.to)}  \nDate: ${date}  \nSize: ${[formatSize(m.size), ...state].join(' · ')}`,
+  );
 }

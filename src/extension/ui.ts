@@ -15,14 +15,23 @@ export type MarkdownText = InertText<'markdown'>;
 export type PlainText = InertText<'plain'>;
 
 export const notify = {
-  info: <T extends string>(text: MessageText, ...actions: T[]) => vscode.window.showInformationMessage(text, ...actions),
+  info: <T extends string>(text: MessageText, ...actions: T[]) =>
+    vscode.window.showInformationMessage(text, ...actions),
   warn: <T extends string>(text: MessageText, ...actions: T[]) => vscode.window.showWarningMessage(text, ...actions),
   error: <T extends string>(text: MessageText, ...actions: T[]) => vscode.window.showErrorMessage(text, ...actions),
 };
 
 /** A modal question; undefined when dismissed. */
-export function ask<T extends string>(text: MessageText, opts: { detail?: MessageText }, ...buttons: T[]): Thenable<T | undefined> {
-  return vscode.window.showWarningMessage(text, { modal: true, ...(opts.detail !== undefined ? { detail: opts.detail } : {}) }, ...buttons);
+export function ask<T extends string>(
+  text: MessageText,
+  opts: { detail?: MessageText },
+  ...buttons: T[]
+): Thenable<T | undefined> {
+  return vscode.window.showWarningMessage(
+    text,
+    { modal: true, ...(opts.detail !== undefined ? { detail: opts.detail } : {}) },
+    ...buttons,
+  );
 }
 
 /** Progress as a notification (its title is notification text). */
@@ -31,8 +40,15 @@ export function notificationProgress<R>(title: MessageText, task: () => Thenable
 }
 
 /** Progress in a view or the status bar (the title is drawn with icons there). */
-export function quietProgress<R>(where: { viewId: string } | 'window', title: LabelText, task: () => Thenable<R>): Thenable<R> {
-  return vscode.window.withProgress({ location: where === 'window' ? vscode.ProgressLocation.Window : where, title }, task);
+export function quietProgress<R>(
+  where: { viewId: string } | 'window',
+  title: LabelText,
+  task: () => Thenable<R>,
+): Thenable<R> {
+  return vscode.window.withProgress(
+    { location: where === 'window' ? vscode.ProgressLocation.Window : where, title },
+    task,
+  );
 }
 
 export function statusMessage(text: LabelText, hideAfterMs: number): vscode.Disposable {
@@ -46,9 +62,15 @@ export interface PickItem extends vscode.QuickPickItem {
   detail?: LabelText;
 }
 
-type PickOptions = Omit<vscode.QuickPickOptions, 'title' | 'placeHolder' | 'canPickMany'> & { title?: LabelText; placeHolder?: LabelText };
+type PickOptions = Omit<vscode.QuickPickOptions, 'title' | 'placeHolder' | 'canPickMany'> & {
+  title?: LabelText;
+  placeHolder?: LabelText;
+};
 
-export function pick<T extends PickItem>(items: readonly T[] | Thenable<readonly T[]>, options: PickOptions): Thenable<T | undefined> {
+export function pick<T extends PickItem>(
+  items: readonly T[] | Thenable<readonly T[]>,
+  options: PickOptions,
+): Thenable<T | undefined> {
   return vscode.window.showQuickPick(items as T[] | Thenable<T[]>, options);
 }
 
@@ -62,7 +84,11 @@ export function createPick<T extends PickItem>(): SafeQuickPick<T> {
   return vscode.window.createQuickPick<T>() as SafeQuickPick<T>;
 }
 
-type InputOptions = Omit<vscode.InputBoxOptions, 'title' | 'prompt' | 'placeHolder'> & { title?: LabelText; prompt?: LabelText; placeHolder?: LabelText };
+type InputOptions = Omit<vscode.InputBoxOptions, 'title' | 'prompt' | 'placeHolder'> & {
+  title?: LabelText;
+  prompt?: LabelText;
+  placeHolder?: LabelText;
+};
 
 /** An input box; its prompt is drawn with icons and links, like a label. */
 export function input(options: InputOptions): Thenable<string | undefined> {

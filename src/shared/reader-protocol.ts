@@ -1,6 +1,13 @@
 // The reader's messages (inside the shared envelope of webview-protocol.ts). The webview only
 // renders; everything it asks for is parsed here on the host before the host acts on it.
-import { isRecord, type QueuePolicy, type ReadyMessage, type Reply, type ViewProtocol, type WithRequestId } from './webview-protocol';
+import {
+  isRecord,
+  type QueuePolicy,
+  type ReadyMessage,
+  type Reply,
+  type ViewProtocol,
+  type WithRequestId,
+} from './webview-protocol';
 
 export interface ReaderAddress {
   name?: string;
@@ -61,7 +68,12 @@ export type HostToReader =
 
 /** Until the page is there again: a new message replaces everything queued; flags, only the flags queued before. */
 export const READER_QUEUE: Record<Exclude<HostToReader, Reply>['type'], QueuePolicy> = {
-  show: 'reset', busy: 'reset', error: 'reset', related: 'latest', flags: 'latest', gone: 'latest',
+  show: 'reset',
+  busy: 'reset',
+  error: 'reset',
+  related: 'latest',
+  flags: 'latest',
+  gone: 'latest',
 };
 
 export type ReaderAction = 'markRead' | 'markUnread' | 'toggleFlag' | 'archive' | 'delete' | 'move';
@@ -95,9 +107,13 @@ function parseCommand(raw: Record<string, unknown>): ReaderCommand | undefined {
         ? { type: 'saveAttachment', key: raw.key, part: raw.part, open: raw.open }
         : undefined;
     case 'openRelated':
-      return key(raw.key) && str(raw.id, 16) && /^[a-z]\d{1,5}$/.test(raw.id) ? { type: 'openRelated', key: raw.key, id: raw.id } : undefined;
+      return key(raw.key) && str(raw.id, 16) && /^[a-z]\d{1,5}$/.test(raw.id)
+        ? { type: 'openRelated', key: raw.key, id: raw.id }
+        : undefined;
     case 'loadRemote':
-      return key(raw.key) && typeof raw.always === 'boolean' ? { type: 'loadRemote', key: raw.key, always: raw.always } : undefined;
+      return key(raw.key) && typeof raw.always === 'boolean'
+        ? { type: 'loadRemote', key: raw.key, always: raw.always }
+        : undefined;
     case 'close':
       return key(raw.key) ? { type: 'close', key: raw.key } : undefined;
     default:
@@ -114,8 +130,17 @@ function parseRequest(raw: Record<string, unknown>): ReaderRequest | undefined {
 function parseState(raw: unknown): ReaderState | undefined {
   if (!isRecord(raw) || !isRecord(raw.ref) || !str(raw.account, 256)) return undefined;
   const { mailbox, uidValidity, uid } = raw.ref;
-  if (!str(mailbox, 1024) || !str(uidValidity, 20) || !/^\d+$/.test(uidValidity) || typeof uid !== 'number' || !Number.isSafeInteger(uid) || uid < 1) return undefined;
-  const scrollY = typeof raw.scrollY === 'number' && Number.isFinite(raw.scrollY) && raw.scrollY >= 0 ? { scrollY: raw.scrollY } : {};
+  if (
+    !str(mailbox, 1024) ||
+    !str(uidValidity, 20) ||
+    !/^\d+$/.test(uidValidity) ||
+    typeof uid !== 'number' ||
+    !Number.isSafeInteger(uid) ||
+    uid < 1
+  )
+    return undefined;
+  const scrollY =
+    typeof raw.scrollY === 'number' && Number.isFinite(raw.scrollY) && raw.scrollY >= 0 ? { scrollY: raw.scrollY } : {};
   return { account: raw.account, ref: { mailbox, uidValidity, uid }, ...scrollY };
 }
 

@@ -13,7 +13,8 @@ export interface ReadyMessage<State> {
   state?: State;
 }
 
-export type Reply = { type: 'reply'; requestId: number; ok: true } | { type: 'reply'; requestId: number; ok: false; error: string };
+export type Reply =
+  { type: 'reply'; requestId: number; ok: true } | { type: 'reply'; requestId: number; ok: false; error: string };
 
 export type WithRequestId<R> = R & { requestId: number };
 
@@ -45,7 +46,10 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
 const MAX_REQUEST_ID = 2 ** 31;
 
 /** The envelope of a page's message, its payload parsed by the view; undefined when anything is off. */
-export function parsePageMessage<C, R, S>(protocol: ViewProtocol<C, R, S>, raw: unknown): PageMessage<C, R, S> | undefined {
+export function parsePageMessage<C, R, S>(
+  protocol: ViewProtocol<C, R, S>,
+  raw: unknown,
+): PageMessage<C, R, S> | undefined {
   if (!isRecord(raw) || typeof raw.type !== 'string') return undefined;
   if (raw.type === 'ready') {
     const state = raw.state === undefined ? undefined : protocol.parseState(raw.state);

@@ -23,7 +23,11 @@ let server: CodeServer | undefined;
 let wb: Workbench | undefined;
 let workspace: string;
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -33,50 +37,79 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined | 
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
 
 const row = (label: string | RegExp) => wb!.treeRow(VIEW, label);
-const description = async (label: string | RegExp) => (await row(label).locator('.label-description').first().textContent())?.trim() ?? '';
+const description = async (label: string | RegExp) =>
+  (await row(label).locator('.label-description').first().textContent())?.trim() ?? '';
 
 async function answerPassword(pass: string): Promise<void> {
   const box = wb!.quickInput();
   await box.locator('.quick-input-box input[type="password"]').waitFor({ state: 'visible', timeout: 60_000 });
   assert.match((await box.innerText()).toLowerCase(), /password for alice on/);
   await wb!.fillQuickInput(pass);
-  await box.locator('.quick-input-box input[type="password"]').waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+  await box
+    .locator('.quick-input-box input[type="password"]')
+    .waitFor({ state: 'hidden', timeout: 10_000 })
+    .catch(() => undefined);
 }
 
 /** Appends as another device would (straight to Dovecot, not through the proxy). */
 async function deliver(subject: string): Promise<void> {
-  const client = new ImapFlow({ host: dovecot.host, port: dovecot.imapsPort, secure: true, tls: { ca: [dovecot.ca] }, auth: dovecot.users.alice, logger: false, disableCompression: true });
+  const client = new ImapFlow({
+    host: dovecot.host,
+    port: dovecot.imapsPort,
+    secure: true,
+    tls: { ca: [dovecot.ca] },
+    auth: dovecot.users.alice,
+    logger: false,
+    disableCompression: true,
+  });
   await client.connect();
   try {
-    await client.append('INBOX', buildMessage({ from: 'Live <live@example.test>', to: 'alice@example.test', subject, text: subject }), []);
+    await client.append(
+      'INBOX',
+      buildMessage({ from: 'Live <live@example.test>', to: 'alice@example.test', subject, text: subject }),
+      [],
+    );
   } finally {
     await client.logout().catch(() => client.close());
   }
 }
 
-before(async () => {
-  await codeServerInstall();
-  dovecot = await startDovecot();
-  proxy = await startProxy(dovecot);
-  const vsix = join(REPO_ROOT, 'mailroom.vsix');
-  assert.ok(existsSync(vsix), 'run `npm run package` first (npm test does)');
-  workspace = mkdtempSync(join(tmpdir(), 'mailroom-e2e-live-'));
-  server = await startCodeServer({
-    vsix,
-    workspace,
-    userSettings: {
-      'mailroom.accounts': [{ name: 'Alice', host: dovecot.host, port: proxy.port, security: 'tls', user: 'alice', caFile: dovecot.caFile }],
-      'mailroom.notifications': false,
-    },
-  });
-  wb = await openWorkbench(server);
-}, { timeout: 15 * 60_000 });
+before(
+  async () => {
+    await codeServerInstall();
+    dovecot = await startDovecot();
+    proxy = await startProxy(dovecot);
+    const vsix = join(REPO_ROOT, 'mailroom.vsix');
+    assert.ok(existsSync(vsix), 'run `npm run package` first (npm test does)');
+    workspace = mkdtempSync(join(tmpdir(), 'mailroom-e2e-live-'));
+    server = await startCodeServer({
+      vsix,
+      workspace,
+      userSettings: {
+        'mailroom.accounts': [
+          {
+            name: 'Alice',
+            host: dovecot.host,
+            port: proxy.port,
+            security: 'tls',
+            user: 'alice',
+            caFile: dovecot.caFile,
+          },
+        ],
+        'mailroom.notifications': false,
+      },
+    });
+    wb = await openWorkbench(server);
+  },
+  { timeout: 15 * 60_000 },
+);
 
 after(async () => {
   await wb?.close();
@@ -95,50 +128,78 @@ async function step(name: string, body: () => Promise<void>): Promise<void> {
   }
 }
 
-test('a Refresh while live updates are still connecting leaves one IDLE connection, and new mail shows once', { timeout: 180_000 }, () => step('race', async () => {
-  // Every login takes 2 s: the Refresh below lands while the INBOX watcher is still logging in.
-  proxy.setConnectDelay(2000);
-  await wb!.openViewContainer('Mailroom');
-  await answerPassword(dovecot.users.alice.pass);
-  await row('Inbox').waitFor({ timeout: 30_000 });
-  await wb!.runCommand('Mail: Refresh');
-  await new Promise((r) => setTimeout(r, 5000));
-  proxy.setConnectDelay(0);
-  // The command connection and one watcher of INBOX, nothing more, for a while.
-  await eventually('two connections', async () => {
-    if (proxy.openConnections !== 2) throw new Error(`${proxy.openConnections} open`);
-    return true;
-  });
-  await new Promise((r) => setTimeout(r, 2000));
-  assert.equal(proxy.openConnections, 2, 'no duplicate IDLE connection');
+test(
+  'a Refresh while live updates are still connecting leaves one IDLE connection, and new mail shows once',
+  { timeout: 180_000 },
+  () =>
+    step('race', async () => {
+      // Every login takes 2 s: the Refresh below lands while the INBOX watcher is still logging in.
+      proxy.setConnectDelay(2000);
+      await wb!.openViewContainer('Mailroom');
+      await answerPassword(dovecot.users.alice.pass);
+      await row('Inbox').waitFor({ timeout: 30_000 });
+      await wb!.runCommand('Mail: Refresh');
+      await new Promise((r) => setTimeout(r, 5000));
+      proxy.setConnectDelay(0);
+      // The command connection and one watcher of INBOX, nothing more, for a while.
+      await eventually('two connections', async () => {
+        if (proxy.openConnections !== 2) throw new Error(`${proxy.openConnections} open`);
+        return true;
+      });
+      await new Promise((r) => setTimeout(r, 2000));
+      assert.equal(proxy.openConnections, 2, 'no duplicate IDLE connection');
 
-  await row('Inbox').click();
-  await deliver('Arrived once');
-  await row('Arrived once').waitFor({ timeout: 30_000 });
-  assert.equal(await row('Arrived once').count(), 1);
-}));
+      await row('Inbox').click();
+      await deliver('Arrived once');
+      await row('Arrived once').waitFor({ timeout: 30_000 });
+      assert.equal(await row('Arrived once').count(), 1);
+    }),
+);
 
-test('live updates that lose the server say so on the account, and catch up when it is back', { timeout: 120_000 }, () => step('paused', async () => {
-  proxy.setAccepting(false);
-  proxy.cutAll();
-  await eventually('the paused live updates on the account', async () => /live updates paused — reconnecting…/.test(await description('Alice')));
-  await wb!.screenshot('live-paused');
-  await deliver('Sent while paused');
-  proxy.setAccepting(true);
-  await row('Sent while paused').waitFor({ timeout: 60_000 });
-  await eventually('the account line without the pause', async () => !/live updates/.test(await description('Alice')));
-  await wb!.screenshot('live-caught-up');
-}));
+test(
+  'live updates that lose the server say so on the account, and catch up when it is back',
+  { timeout: 120_000 },
+  () =>
+    step('paused', async () => {
+      proxy.setAccepting(false);
+      proxy.cutAll();
+      await eventually('the paused live updates on the account', async () =>
+        /live updates paused — reconnecting…/.test(await description('Alice')),
+      );
+      await wb!.screenshot('live-paused');
+      await deliver('Sent while paused');
+      proxy.setAccepting(true);
+      await row('Sent while paused').waitFor({ timeout: 60_000 });
+      await eventually(
+        'the account line without the pause',
+        async () => !/live updates/.test(await description('Alice')),
+      );
+      await wb!.screenshot('live-caught-up');
+    }),
+);
 
-test('a password changed elsewhere: the account says so, Retry asks for the new one, and live updates start again', { timeout: 180_000 }, () => step('password', async () => {
-  await dovecot.setPassword('alice', 'changed-elsewhere');
-  proxy.cutAll(); // every connection has to log in again
-  await eventually('the wrong password on the account', async () => /Wrong password — click to retry/.test(await description('Alice')), 60_000);
-  await row('Alice').click();
-  await answerPassword('changed-elsewhere');
-  await eventually('the account line without the error', async () => !/Wrong password|live updates/.test(await description('Alice')), 60_000);
-  await row('Inbox').waitFor({ timeout: 30_000 });
-  if (!(await row('Arrived once').count())) await row('Inbox').click();
-  await deliver('After the new password');
-  await row('After the new password').waitFor({ timeout: 30_000 });
-}));
+test(
+  'a password changed elsewhere: the account says so, Retry asks for the new one, and live updates start again',
+  { timeout: 180_000 },
+  () =>
+    step('password', async () => {
+      await dovecot.setPassword('alice', 'changed-elsewhere');
+      proxy.cutAll(); // every connection has to log in again
+      await eventually(
+        'the wrong password on the account',
+        async () => /Wrong password — click to retry/.test(await description('Alice')),
+        60_000,
+      );
+      await row('Alice').click();
+      await answerPassword('changed-elsewhere');
+      await eventually(
+        'the account line without the error',
+        async () => !/Wrong password|live updates/.test(await description('Alice')),
+        60_000,
+      );
+      await row('Inbox').waitFor({ timeout: 30_000 });
+      if (!(await row('Arrived once').count())) await row('Inbox').click();
+      await deliver('After the new password');
+      await row('After the new password').waitFor({ timeout: 30_000 });
+    }),
+);

@@ -25,11 +25,18 @@ before(async () => {
   assert.ok(existsSync(bundle), 'run `npm run build` (or `npm run package`) first');
   dir = mkdtempSync(join(tmpdir(), 'mailroom-webview-'));
   const url = (...p: string[]) => pathToFileURL(join(REPO_ROOT, ...p)).href;
-  writeFileSync(join(dir, 'reader.html'), `<!DOCTYPE html><html><head><meta charset="utf-8">
+  writeFileSync(
+    join(dir, 'reader.html'),
+    `<!DOCTYPE html><html><head><meta charset="utf-8">
 <link rel="stylesheet" href="${url('dist', 'webview', 'codicon.css')}"><link rel="stylesheet" href="${url('media', 'reader.css')}">
 <script>window.posted = []; window.acquireVsCodeApi = () => ({ postMessage: (m) => window.posted.push(m), getState: () => window.saved, setState: (s) => { window.saved = s; } });</script>
-</head><body><main id="app"></main><script src="${url('dist', 'webview', 'reader.js')}"></script></body></html>`);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, `--crash-dumps-dir=${dir}`], env: { ...process.env, XDG_CONFIG_HOME: dir, XDG_CACHE_HOME: dir } });
+</head><body><main id="app"></main><script src="${url('dist', 'webview', 'reader.js')}"></script></body></html>`,
+  );
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [...CHROMIUM_ARGS, `--crash-dumps-dir=${dir}`],
+    env: { ...process.env, XDG_CONFIG_HOME: dir, XDG_CACHE_HOME: dir },
+  });
 });
 
 after(async () => {
@@ -39,15 +46,32 @@ after(async () => {
 
 function message(body: ReaderMessage['body'], attachments: ReaderMessage['attachments'] = []): ReaderMessage {
   return {
-    key: 'm1', subject: 'Hostile', from: [{ name: 'Mallory', address: 'mallory@example.test' }], to: [], cc: [], flags: ['\\Seen'],
-    body, remoteBlocked: 0, remoteAllowed: false, attachments, warnings: [], truncated: false,
+    key: 'm1',
+    subject: 'Hostile',
+    from: [{ name: 'Mallory', address: 'mallory@example.test' }],
+    to: [],
+    cc: [],
+    flags: ['\\Seen'],
+    body,
+    remoteBlocked: 0,
+    remoteAllowed: false,
+    attachments,
+    warnings: [],
+    truncated: false,
   };
 }
 
 async function show(m: ReaderMessage): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
   await page.goto(pathToFileURL(join(dir, 'reader.html')).href);
-  await page.evaluate((msg) => (globalThis as unknown as { postMessage(m: unknown, origin: string): void }).postMessage({ type: 'show', message: msg }, '*'), m);
+  await page.evaluate(
+    (msg) =>
+      (globalThis as unknown as { postMessage(m: unknown, origin: string): void }).postMessage(
+        { type: 'show', message: msg },
+        '*',
+      ),
+    m,
+  );
   await page.locator('h1.subject', { hasText: m.subject }).waitFor();
   return page;
 }
@@ -55,10 +79,20 @@ async function show(m: ReaderMessage): Promise<Page> {
 const posted = (page: Page) => page.evaluate(() => (globalThis as unknown as { posted: ReaderToHost[] }).posted);
 
 test('a click on a link in a mail sends one openLink, nothing else', async () => {
-  const page = await show(message([{ kind: 'html', html: sanitizeHtml('<p>Read <a href="https://example.com/x">the post</a></p>', { allowRemote: false }).html }]));
+  const page = await show(
+    message([
+      {
+        kind: 'html',
+        html: sanitizeHtml('<p>Read <a href="https://example.com/x">the post</a></p>', { allowRemote: false }).html,
+      },
+    ]),
+  );
   await page.locator('.mail-html a', { hasText: 'the post' }).click();
   await page.waitForTimeout(300);
-  assert.deepEqual((await posted(page)).filter((m) => m.type === 'openLink'), [{ type: 'openLink', href: 'https://example.com/x' }]);
+  assert.deepEqual(
+    (await posted(page)).filter((m) => m.type === 'openLink'),
+    [{ type: 'openLink', href: 'https://example.com/x' }],
+  );
   await page.close();
 });
 
@@ -66,7 +100,10 @@ test('a link in a plain-text part sends one openLink too', async () => {
   const page = await show(message([{ kind: 'text', text: 'See https://example.com/y for more' }]));
   await page.locator('.mail-text a').click();
   await page.waitForTimeout(300);
-  assert.deepEqual((await posted(page)).filter((m) => m.type === 'openLink'), [{ type: 'openLink', href: 'https://example.com/y' }]);
+  assert.deepEqual(
+    (await posted(page)).filter((m) => m.type === 'openLink'),
+    [{ type: 'openLink', href: 'https://example.com/y' }],
+  );
   await page.close();
 });
 
@@ -80,7 +117,7 @@ const ESCAPING_HTML = `<style>
 <div class="bar"><a href="https://evil.example/">Archive Delete Flag Mark Unread</a></div>
 <div class="veil">Verified sender</div><div class="up">up</div><p>Body text</p>`;
 
-test('whatever a mail\'s CSS says, it draws inside its box and under the reader\'s toolbar', async () => {
+test("whatever a mail's CSS says, it draws inside its box and under the reader's toolbar", async () => {
   const page = await show(message([{ kind: 'html', html: ESCAPING_HTML }]));
   const result = await page.locator('.mail-html').evaluate((host) => {
     const document = host.ownerDocument;
@@ -91,10 +128,17 @@ test('whatever a mail\'s CSS says, it draws inside its box and under the reader\
       const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
       return { label: b.textContent?.trim(), hitIsButton: !!hit && (hit === b || b.contains(hit)) };
     });
-    return { box: { top: box.top, bottom: box.bottom, left: box.left, right: box.right }, fixed: fixed.map((r) => ({ top: r.top, bottom: r.bottom, left: r.left, right: r.right })), buttons };
+    return {
+      box: { top: box.top, bottom: box.bottom, left: box.left, right: box.right },
+      fixed: fixed.map((r) => ({ top: r.top, bottom: r.bottom, left: r.left, right: r.right })),
+      buttons,
+    };
   });
   for (const r of result.fixed) {
-    assert.ok(r.top >= result.box.top - 1 && r.left >= result.box.left - 1 && r.right <= result.box.right + 1, `fixed element ${JSON.stringify(r)} inside the box ${JSON.stringify(result.box)}`);
+    assert.ok(
+      r.top >= result.box.top - 1 && r.left >= result.box.left - 1 && r.right <= result.box.right + 1,
+      `fixed element ${JSON.stringify(r)} inside the box ${JSON.stringify(result.box)}`,
+    );
   }
   assert.ok(result.buttons.length >= 5);
   for (const b of result.buttons) assert.ok(b.hitIsButton, `a click on "${b.label}" reaches the button, not the mail`);
@@ -102,14 +146,24 @@ test('whatever a mail\'s CSS says, it draws inside its box and under the reader\
 });
 
 test('thousands of attachments: the first 100 are listed at once, the others one click away', async () => {
-  const attachments = Array.from({ length: 4400 }, (_, i) => ({ part: `2.${i + 1}`, filename: `image${i}.png`, type: 'image/png', size: 70 }));
+  const attachments = Array.from({ length: 4400 }, (_, i) => ({
+    part: `2.${i + 1}`,
+    filename: `image${i}.png`,
+    type: 'image/png',
+    size: 70,
+  }));
   const page = await show(message([{ kind: 'text', text: 'Many parts' }], attachments));
   const rows = page.locator('ul.attachments > li');
   assert.equal(await rows.count(), 100);
   assert.match(await page.locator('.attachment-section h2').innerText(), /Attachments \(4400\)/);
   await page.locator('.attachment-section vscode-button', { hasText: 'Show 4300 more' }).click();
-  await page.waitForFunction("document.querySelectorAll('ul.attachments > li').length === 4400", undefined, { timeout: 60_000 });
+  await page.waitForFunction("document.querySelectorAll('ul.attachments > li').length === 4400", undefined, {
+    timeout: 60_000,
+  });
   await rows.last().locator('vscode-button', { hasText: 'Save' }).click();
-  assert.deepEqual((await posted(page)).filter((m) => m.type === 'saveAttachment'), [{ type: 'saveAttachment', key: 'm1', part: '2.4400', open: false }]);
+  assert.deepEqual(
+    (await posted(page)).filter((m) => m.type === 'saveAttachment'),
+    [{ type: 'saveAttachment', key: 'm1', part: '2.4400', open: false }],
+  );
   await page.close();
 });

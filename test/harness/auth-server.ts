@@ -19,7 +19,12 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type * as net from 'node:net';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import Provider, { type Adapter, type AdapterPayload, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, {
+  type Adapter,
+  type AdapterPayload,
+  type Configuration,
+  type KoaContextWithOIDC,
+} from 'oidc-provider';
 
 export interface AuthUser {
   login: string;
@@ -146,14 +151,22 @@ function memoryAdapterFactory(): (model: string) => Adapter {
         if (payload.uid) index.set(`${model}:uid:${payload.uid}`, key(id));
         if (payload.userCode) index.set(`${model}:userCode:${payload.userCode}`, key(id));
       },
-      async find(id) { return live(key(id)); },
-      async findByUid(uid) { return live(index.get(`${model}:uid:${uid}`)); },
-      async findByUserCode(userCode) { return live(index.get(`${model}:userCode:${userCode}`)); },
+      async find(id) {
+        return live(key(id));
+      },
+      async findByUid(uid) {
+        return live(index.get(`${model}:uid:${uid}`));
+      },
+      async findByUserCode(userCode) {
+        return live(index.get(`${model}:userCode:${userCode}`));
+      },
       async consume(id) {
         const payload = live(key(id));
         if (payload) payload.consumed = Math.floor(Date.now() / 1000);
       },
-      async destroy(id) { items.delete(key(id)); },
+      async destroy(id) {
+        items.delete(key(id));
+      },
       async revokeByGrantId(grantId) {
         for (const k of byGrant.get(grantId) ?? []) items.delete(k);
         byGrant.delete(grantId);
@@ -181,7 +194,9 @@ export async function startAuthServer(opts: StartAuthServerOptions): Promise<Aut
     res.statusCode = 503;
     res.end();
   };
-  const server = https.createServer({ cert: opts.cert, key: opts.key, minVersion: 'TLSv1.2' }, (req, res) => dispatch(req, res));
+  const server = https.createServer({ cert: opts.cert, key: opts.key, minVersion: 'TLSv1.2' }, (req, res) =>
+    dispatch(req, res),
+  );
   server.on('connection', (s: net.Socket) => {
     sockets.add(s);
     // Dovecot's HTTP client keeps connections alive: they must not keep the test process alive.
@@ -196,11 +211,13 @@ export async function startAuthServer(opts: StartAuthServerOptions): Promise<Aut
   const port = (server.address() as net.AddressInfo).port;
   const issuer = `https://127.0.0.1:${port}`;
 
-  const simplePage = (title: string, text: string) => async (ctx: KoaContextWithOIDC, ...rest: unknown[]) => {
-    const form = typeof rest[0] === 'string' ? rest[0] : '';
-    ctx.type = 'html';
-    ctx.body = page(title, `<p>${escapeHtml(text)}</p>${form}`);
-  };
+  const simplePage =
+    (title: string, text: string) =>
+    async (ctx: KoaContextWithOIDC, ...rest: unknown[]) => {
+      const form = typeof rest[0] === 'string' ? rest[0] : '';
+      ctx.type = 'html';
+      ctx.body = page(title, `<p>${escapeHtml(text)}</p>${form}`);
+    };
 
   const configuration: Configuration = {
     adapter: memoryAdapterFactory(),
@@ -250,7 +267,8 @@ export async function startAuthServer(opts: StartAuthServerOptions): Promise<Aut
       introspection: {
         enabled: true,
         // Dovecot (a confidential client) may ask about any token; a public client about its own.
-        allowedPolicy: async (ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId,
+        allowedPolicy: async (ctx, client, token) =>
+          client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId,
       },
       revocation: {
         enabled: true,
@@ -265,7 +283,10 @@ export async function startAuthServer(opts: StartAuthServerOptions): Promise<Aut
     },
     renderError: async (ctx, out) => {
       ctx.type = 'html';
-      ctx.body = page('Error', `<p id="error">${escapeHtml(String(out.error))}: ${escapeHtml(String(out.error_description ?? ''))}</p>`);
+      ctx.body = page(
+        'Error',
+        `<p id="error">${escapeHtml(String(out.error))}: ${escapeHtml(String(out.error_description ?? ''))}</p>`,
+      );
     },
   };
   const provider = new Provider(issuer, configuration);
@@ -274,12 +295,20 @@ export async function startAuthServer(opts: StartAuthServerOptions): Promise<Aut
   provider.use(async (ctx, next) => {
     await next();
     const route = ctx.oidc?.route;
-    if (route !== 'token' && route !== 'introspection' && route !== 'revocation' && route !== 'device_authorization') return;
+    if (route !== 'token' && route !== 'introspection' && route !== 'revocation' && route !== 'device_authorization')
+      return;
     const params: Record<string, string> = {};
     for (const [k, v] of Object.entries(ctx.oidc.params ?? {})) if (typeof v === 'string') params[k] = v;
     const body = typeof ctx.body === 'object' && ctx.body !== null ? { ...(ctx.body as Record<string, unknown>) } : {};
     const fromHarness = ctx.get(HARNESS_HEADER) === '1';
-    requests.push({ route, status: ctx.status, ...(params.grant_type ? { grantType: params.grant_type } : {}), params, body, fromHarness });
+    requests.push({
+      route,
+      status: ctx.status,
+      ...(params.grant_type ? { grantType: params.grant_type } : {}),
+      params,
+      body,
+      fromHarness,
+    });
   });
 
   const providerCallback = provider.callback();
@@ -294,19 +323,38 @@ export async function startAuthServer(opts: StartAuthServerOptions): Promise<Aut
     const details = await provider.interactionDetails(req, res);
     if (details.uid !== uid) return send(400, page('Error', '<p>Unknown interaction.</p>'));
     if (req.method === 'GET' && details.prompt.name === 'login') {
-      return send(200, page('Sign in', `<form method="post" action="/interaction/${uid}/login"><input name="login"><input type="password" name="password"><button type="submit">Sign in</button></form>`));
+      return send(
+        200,
+        page(
+          'Sign in',
+          `<form method="post" action="/interaction/${uid}/login"><input name="login"><input type="password" name="password"><button type="submit">Sign in</button></form>`,
+        ),
+      );
     }
     if (req.method === 'GET' && details.prompt.name === 'consent') {
       const scopes = String(details.params.scope ?? '');
-      return send(200, page('Allow access', `<p>${escapeHtml(String(details.params.client_id))} asks for: ${escapeHtml(scopes)}</p>`
-        + `<form data-choice="allow" method="post" action="/interaction/${uid}/confirm"><button type="submit">Allow</button></form>`
-        + `<form data-choice="deny" method="post" action="/interaction/${uid}/abort"><button type="submit">Deny</button></form>`));
+      return send(
+        200,
+        page(
+          'Allow access',
+          `<p>${escapeHtml(String(details.params.client_id))} asks for: ${escapeHtml(scopes)}</p>` +
+            `<form data-choice="allow" method="post" action="/interaction/${uid}/confirm"><button type="submit">Allow</button></form>` +
+            `<form data-choice="deny" method="post" action="/interaction/${uid}/abort"><button type="submit">Deny</button></form>`,
+        ),
+      );
     }
     if (req.method === 'POST' && action === 'login') {
       const form = await readBody(req);
-      const user = Object.values(USERS).find((u) => u.login === form.get('login') && u.password === form.get('password'));
+      const user = Object.values(USERS).find(
+        (u) => u.login === form.get('login') && u.password === form.get('password'),
+      );
       if (!user) return send(401, page('Sign in', '<p id="error">Wrong user name or password.</p>'));
-      await provider.interactionFinished(req, res, { login: { accountId: user.login } }, { mergeWithLastSubmission: false });
+      await provider.interactionFinished(
+        req,
+        res,
+        { login: { accountId: user.login } },
+        { mergeWithLastSubmission: false },
+      );
       return;
     }
     if (req.method === 'POST' && action === 'confirm') {
@@ -318,11 +366,21 @@ export async function startAuthServer(opts: StartAuthServerOptions): Promise<Aut
       if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
       if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
       const savedId = await grant.save();
-      await provider.interactionFinished(req, res, { consent: grantId ? {} : { grantId: savedId } }, { mergeWithLastSubmission: true });
+      await provider.interactionFinished(
+        req,
+        res,
+        { consent: grantId ? {} : { grantId: savedId } },
+        { mergeWithLastSubmission: true },
+      );
       return;
     }
     if (req.method === 'POST' && action === 'abort') {
-      await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'The user denied access.' }, { mergeWithLastSubmission: false });
+      await provider.interactionFinished(
+        req,
+        res,
+        { error: 'access_denied', error_description: 'The user denied access.' },
+        { mergeWithLastSubmission: false },
+      );
       return;
     }
     send(400, page('Error', '<p>Unexpected request.</p>'));
@@ -349,15 +407,32 @@ export async function startAuthServer(opts: StartAuthServerOptions): Promise<Aut
   function request(method: string, target: URL, body?: URLSearchParams, headers: Record<string, string> = {}) {
     return new Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }>((resolve, reject) => {
       const payload = body?.toString();
-      const req = https.request(target, {
-        method, ca: opts.ca, agent: false,
-        headers: { ...headers, ...(payload !== undefined ? { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(payload) } : {}) },
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      });
+      const req = https.request(
+        target,
+        {
+          method,
+          ca: opts.ca,
+          agent: false,
+          headers: {
+            ...headers,
+            ...(payload !== undefined
+              ? { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(payload) }
+              : {}),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              text: Buffer.concat(chunks).toString('utf8'),
+            }),
+          );
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
       req.end(payload);
     });
@@ -391,7 +466,10 @@ export async function startAuthServer(opts: StartAuthServerOptions): Promise<Aut
             body = undefined;
             continue;
           }
-          if (res.status !== 200) throw new Error(`authorization server answered ${res.status} for ${url.pathname}: ${res.text.slice(0, 500)}`);
+          if (res.status !== 200)
+            throw new Error(
+              `authorization server answered ${res.status} for ${url.pathname}: ${res.text.slice(0, 500)}`,
+            );
           const forms = [...res.text.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/g)];
           const form = forms.find((f) => f[1]!.includes(`data-choice="${deny ? 'deny' : 'allow'}"`)) ?? forms[0];
           if (!form) return { page: res.text };
@@ -417,7 +495,7 @@ export async function startAuthServer(opts: StartAuthServerOptions): Promise<Aut
   async function endpointCall(pathname: string, form: Record<string, string>, auth?: string) {
     const headers: Record<string, string> = { [HARNESS_HEADER]: '1', ...(auth ? { Authorization: auth } : {}) };
     const res = await request('POST', new URL(pathname, issuer), new URLSearchParams(form), headers);
-    return { status: res.status, json: res.text ? JSON.parse(res.text) as Record<string, unknown> : {} };
+    return { status: res.status, json: res.text ? (JSON.parse(res.text) as Record<string, unknown>) : {} };
   }
   const dovecotAuth = `Basic ${Buffer.from(`dovecot:${dovecotSecret}`).toString('base64')}`;
 
@@ -443,7 +521,13 @@ export async function startAuthServer(opts: StartAuthServerOptions): Promise<Aut
       const grant = new provider.Grant({ accountId: user, clientId: CLIENT_ID });
       grant.addOIDCScope('mail');
       const grantId = await grant.save();
-      const token = new provider.AccessToken({ accountId: user, client: client!, grantId, scope: 'mail', gty: 'authorization_code' });
+      const token = new provider.AccessToken({
+        accountId: user,
+        client: client!,
+        grantId,
+        scope: 'mail',
+        gty: 'authorization_code',
+      });
       return token.save();
     },
     async dropAccessToken(token) {
@@ -452,7 +536,11 @@ export async function startAuthServer(opts: StartAuthServerOptions): Promise<Aut
       await found.destroy();
     },
     async revoke(token, hint) {
-      const res = await endpointCall('/token/revocation', { token, client_id: CLIENT_ID, ...(hint ? { token_type_hint: hint } : {}) });
+      const res = await endpointCall('/token/revocation', {
+        token,
+        client_id: CLIENT_ID,
+        ...(hint ? { token_type_hint: hint } : {}),
+      });
       if (res.status !== 200) throw new Error(`revocation failed: ${res.status} ${JSON.stringify(res.json)}`);
     },
     tokenEndpoint: (form) => endpointCall('/token', { client_id: CLIENT_ID, ...form }),
@@ -460,7 +548,8 @@ export async function startAuthServer(opts: StartAuthServerOptions): Promise<Aut
       const res = await endpointCall('/token/introspection', { token }, dovecotAuth);
       return { active: res.json.active === true, ...(typeof res.json.sub === 'string' ? { sub: res.json.sub } : {}) };
     },
-    sawToken: (token) => requests.some((r) => r.route === 'introspection' && !r.fromHarness && r.params.token === token),
+    sawToken: (token) =>
+      requests.some((r) => r.route === 'introspection' && !r.fromHarness && r.params.token === token),
     close() {
       closed ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

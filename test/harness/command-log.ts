@@ -5,7 +5,8 @@ import type { ImapProxy } from './proxy';
 /** The UIDs in an IMAP sequence set ("3,5:7"; "*" stands for "up from"). */
 function uidSet(set: string): (uid: number) => boolean {
   const parts = set.split(',').map((p) => p.split(':').map((n) => (n === '*' ? Infinity : Number(n))));
-  return (uid) => parts.some(([a, b]) => (b === undefined ? uid === a : uid >= Math.min(a!, b) && uid <= Math.max(a!, b)));
+  return (uid) =>
+    parts.some(([a, b]) => (b === undefined ? uid === a : uid >= Math.min(a!, b) && uid <= Math.max(a!, b)));
 }
 
 /**

@@ -369,13 +369,42 @@ async function makeCerts(dir: string): Promise<Certs> {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   // CA and leaf key/CSR are independent: generate them in parallel.
   await Promise.all([
-    run('openssl', ['req', '-x509', ...ec, '-keyout', caKey, '-out', caFile, '-days', '3650', '-config', caCnf, '-sha256']),
+    run('openssl', [
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      caKey,
+      '-out',
+      caFile,
+      '-days',
+      '3650',
+      '-config',
+      caCnf,
+      '-sha256',
+    ]),
     run('openssl', ['req', '-new', ...ec, '-keyout', keyFile, '-out', csr, '-config', leafCnf, '-sha256']),
   ]);
   await run('openssl', [
-    'x509', '-req', '-in', csr, '-CA', caFile, '-CAkey', caKey,
-    '-set_serial', '0x' + randomBytes(8).toString('hex'),
-    '-days', '825', '-sha256', '-extfile', leafCnf, '-extensions', 'v3_leaf', '-out', certFile,
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    caFile,
+    '-CAkey',
+    caKey,
+    '-set_serial',
+    '0x' + randomBytes(8).toString('hex'),
+    '-days',
+    '825',
+    '-sha256',
+    '-extfile',
+    leafCnf,
+    '-extensions',
+    'v3_leaf',
+    '-out',
+    certFile,
   ]);
   fs.chmodSync(keyFile, 0o600);
   fs.chmodSync(caKey, 0o600);
@@ -495,12 +524,16 @@ passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u ${o.usersFile}${o.oauth2 ? '\n  mechanisms = plain login' : ''}
 }
-${o.oauth2 ? `passdb {
+${
+  o.oauth2
+    ? `passdb {
   driver = oauth2
   mechanisms = ${o.oauth2.mechanisms}
   args = ${o.oauth2.confFile}
 }
-` : ''}userdb {
+`
+    : ''
+}userdb {
   driver = passwd-file
   args = username_format=%u ${o.usersFile}
 }
@@ -536,7 +569,9 @@ protocol imap {
   mail_plugins = $mail_plugins imap_zlib
   mail_max_userip_connections = ${o.maxUserIpConnections}
 }
-${sub ? `
+${
+  sub
+    ? `
 # Submission (test/harness/postfix.ts): Postfix delivers over LMTP and authenticates here.
 # %Ln: LMTP's RCPT is bob@example.test, the user is bob.
 auth_username_format = %Ln
@@ -556,7 +591,9 @@ service auth {
 protocol lmtp {
   postmaster_address = postmaster@example.test
 }
-` : ''}`;
+`
+    : ''
+}`;
 }
 
 // ---------------------------------------------------------------------------
@@ -661,7 +698,9 @@ export function spawnWatchdog(dir: string, pgidFile: string, name = 'mailroom-do
 export async function startDovecot(opts: StartDovecotOptions = {}): Promise<TestServer> {
   const mailFormat = opts.mailFormat ?? 'maildir';
   if (!fs.existsSync(DOVECOT)) {
-    throw new Error(`${DOVECOT} not found: install Dovecot (apt-get install dovecot-imapd) to run IMAP integration tests`);
+    throw new Error(
+      `${DOVECOT} not found: install Dovecot (apt-get install dovecot-imapd) to run IMAP integration tests`,
+    );
   }
   const mailOwner = lookupUser('dovecot');
   if (!mailOwner || !lookupUser('dovenull')) {
@@ -688,21 +727,22 @@ export async function startDovecot(opts: StartDovecotOptions = {}): Promise<Test
   entry.watchdog = spawnWatchdog(dir, pgidFile);
   // Everything but Dovecot itself: the watchdog, the temp dir, the exit hooks, the authorization server. Once.
   let released: Promise<void> | undefined;
-  const release = (): Promise<void> => (released ??= (async () => {
-    const wd = entry.watchdog;
-    entry.watchdog = null;
-    if (wd?.pid && wd.exitCode === null) {
-      try {
-        process.kill(wd.pid, 'SIGKILL');
-      } catch {
-        /* gone */
+  const release = (): Promise<void> =>
+    (released ??= (async () => {
+      const wd = entry.watchdog;
+      entry.watchdog = null;
+      if (wd?.pid && wd.exitCode === null) {
+        try {
+          process.kill(wd.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
       }
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-    live.delete(entry);
-    removeHooksIfIdle();
-    await oauth?.close();
-  })());
+      fs.rmSync(dir, { recursive: true, force: true });
+      live.delete(entry);
+      removeHooksIfIdle();
+      await oauth?.close();
+    })());
 
   try {
     const logFile = path.join(dir, 'dovecot.log');
@@ -719,7 +759,8 @@ export async function startDovecot(opts: StartDovecotOptions = {}): Promise<Test
     let submission: SubmissionEndpoints | undefined;
     if (opts.submission) {
       const postfix = lookupUser('postfix');
-      if (!postfix) throw new Error('the postfix system user is missing (install the postfix package: scripts/lib/ensure-debs.sh)');
+      if (!postfix)
+        throw new Error('the postfix system user is missing (install the postfix package: scripts/lib/ensure-debs.sh)');
       if (!fs.existsSync(DOVECOT_LMTP)) throw new Error(`${DOVECOT_LMTP} not found: install dovecot-lmtpd`);
       // Postfix's smtpd (running as postfix) must reach the socket; nobody else needs to.
       const spool = path.join(dir, 'postfix-sasl');
@@ -755,7 +796,9 @@ export async function startDovecot(opts: StartDovecotOptions = {}): Promise<Test
       const mechanisms = o2.mechanisms ?? ['xoauth2', 'oauthbearer'];
       if (mechanisms.length === 0) throw new Error('oauth2.mechanisms must not be empty');
       oauth = await startAuthServer({
-        cert: fs.readFileSync(certs.certFile, 'utf8'), key: fs.readFileSync(certs.keyFile, 'utf8'), ca: certs.ca,
+        cert: fs.readFileSync(certs.certFile, 'utf8'),
+        key: fs.readFileSync(certs.keyFile, 'utf8'),
+        ca: certs.ca,
       });
       const oauth2ConfFile = path.join(dir, 'dovecot-oauth2.conf.ext');
       oauth2 = { confFile: oauth2ConfFile, mechanisms: mechanisms.join(' ') };
@@ -777,7 +820,21 @@ export async function startDovecot(opts: StartDovecotOptions = {}): Promise<Test
       );
     }
     const writeConf = (): void =>
-      fs.writeFileSync(confFile, dovecotConf({ dir, instance, imapPort, imapsPort, certs, usersFile, mailFormat, oauth2, maxUserIpConnections, submission }));
+      fs.writeFileSync(
+        confFile,
+        dovecotConf({
+          dir,
+          instance,
+          imapPort,
+          imapsPort,
+          certs,
+          usersFile,
+          mailFormat,
+          oauth2,
+          maxUserIpConnections,
+          submission,
+        }),
+      );
     writeConf();
 
     for (const u of Object.values(users)) fs.mkdirSync(home(u.user), { mode: 0o700 });
@@ -854,7 +911,8 @@ export async function startDovecot(opts: StartDovecotOptions = {}): Promise<Test
         for (;;) {
           if (exitInfo !== null) throw new Error(`Dovecot exited during start-up (${exitInfo})`);
           if (await canConnect(HOST, imapsPort)) break;
-          if (Date.now() > deadline) throw new Error(`Dovecot did not accept connections on ${HOST}:${imapsPort} within ${START_TIMEOUT_MS} ms`);
+          if (Date.now() > deadline)
+            throw new Error(`Dovecot did not accept connections on ${HOST}:${imapsPort} within ${START_TIMEOUT_MS} ms`);
           await sleep(15);
         }
         // The listener accepting TCP only proves the master bound it; wait for a login process greeting too.
@@ -862,7 +920,8 @@ export async function startDovecot(opts: StartDovecotOptions = {}): Promise<Test
           if (exitInfo !== null) throw new Error(`Dovecot exited during start-up (${exitInfo})`);
           const greeting = await readGreeting(HOST, imapPort, Math.max(100, deadline - Date.now()));
           if (greeting?.startsWith('* OK')) break;
-          if (Date.now() > deadline) throw new Error(`Dovecot sent no IMAP greeting on ${HOST}:${imapPort} within ${START_TIMEOUT_MS} ms`);
+          if (Date.now() > deadline)
+            throw new Error(`Dovecot sent no IMAP greeting on ${HOST}:${imapPort} within ${START_TIMEOUT_MS} ms`);
           await sleep(15);
         }
       } catch (e) {
@@ -973,7 +1032,18 @@ export async function startDovecot(opts: StartDovecotOptions = {}): Promise<Test
       seedMaildir(path.join(seedRoot, 'Maildir'), FIXTURES, []);
       chownTree(seedRoot, uid, gid);
       await run(DOVEADM, ['-c', confFile, 'mailbox', 'create', '-u', 'alice', '-s', ...ALICE_EXTRA_MAILBOXES]);
-      await run(DOVEADM, ['-c', confFile, 'import', '-u', 'alice', `maildir:${path.join(seedRoot, 'Maildir')}`, '', 'mailbox', 'INBOX', 'ALL']);
+      await run(DOVEADM, [
+        '-c',
+        confFile,
+        'import',
+        '-u',
+        'alice',
+        `maildir:${path.join(seedRoot, 'Maildir')}`,
+        '',
+        'mailbox',
+        'INBOX',
+        'ALL',
+      ]);
       fs.rmSync(seedRoot, { recursive: true, force: true });
     }
     return server;

@@ -415,7 +415,9 @@ The last part, never terminated.
     flags: ['\\Seen'],
     mime: Buffer.concat([
       Buffer.from(
-        crlf('Content-Type: text/plain; charset=x-unknown-charset\nContent-Transfer-Encoding: 8bit\n\nBad charset body: '),
+        crlf(
+          'Content-Type: text/plain; charset=x-unknown-charset\nContent-Transfer-Encoding: 8bit\n\nBad charset body: ',
+        ),
         'latin1',
       ),
       Buffer.from('Caf\xe9 na\xefve \xff\xfe\x80\x81 bytes.\r\n', 'latin1'),
@@ -538,16 +540,22 @@ and after the stray boundary line, still text the user must see.
     key: 'deep-nesting',
     subject: 'Deep nesting fixture',
     flags: ['\\Seen'],
-    mime: Array.from({ length: 60 }, (_, i) => `Content-Type: multipart/mixed; boundary="deep-${i}"\n\n--deep-${i}\n`).join('')
-      + 'Content-Type: text/plain; charset=us-ascii\n\nDeep nesting: sixty levels down.\n'
-      + Array.from({ length: 60 }, (_, i) => `--deep-${59 - i}--\n`).join(''),
+    mime:
+      Array.from({ length: 60 }, (_, i) => `Content-Type: multipart/mixed; boundary="deep-${i}"\n\n--deep-${i}\n`).join(
+        '',
+      ) +
+      'Content-Type: text/plain; charset=us-ascii\n\nDeep nesting: sixty levels down.\n' +
+      Array.from({ length: 60 }, (_, i) => `--deep-${59 - i}--\n`).join(''),
   },
   {
     key: 'invalid-utf8',
     subject: 'Invalid UTF-8 fixture',
     flags: ['\\Seen'],
     mime: Buffer.concat([
-      Buffer.from(crlf('Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\nInvalid UTF-8: '), 'latin1'),
+      Buffer.from(
+        crlf('Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\nInvalid UTF-8: '),
+        'latin1',
+      ),
       Buffer.from('caf\xe9 \xff\xfe end.\r\n', 'latin1'),
     ]),
   },
@@ -588,7 +596,12 @@ Unknown transfer encoding: shown as it is.
     subject: 'NUL bytes fixture',
     flags: ['\\Seen'],
     mime: Buffer.concat([
-      Buffer.from(crlf('Content-Type: multipart/alternative; boundary="nul-1"\n\n--nul-1\nContent-Type: text/plain; charset=us-ascii\nContent-Transfer-Encoding: 8bit\n\nNUL\0bytes in the plain part.\n--nul-1\nContent-Type: text/html; charset=us-ascii\nContent-Transfer-Encoding: 8bit\n\n<p>NUL\0bytes in the HTML part.</p>\n--nul-1--\n'), 'latin1'),
+      Buffer.from(
+        crlf(
+          'Content-Type: multipart/alternative; boundary="nul-1"\n\n--nul-1\nContent-Type: text/plain; charset=us-ascii\nContent-Transfer-Encoding: 8bit\n\nNUL\0bytes in the plain part.\n--nul-1\nContent-Type: text/html; charset=us-ascii\nContent-Transfer-Encoding: 8bit\n\n<p>NUL\0bytes in the HTML part.</p>\n--nul-1--\n',
+        ),
+        'latin1',
+      ),
     ]),
   },
   {

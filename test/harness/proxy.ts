@@ -139,7 +139,9 @@ export async function startProxy(server: TestServer, opts: ProxyOptions = {}): P
   const commandDelays: Array<{ command: string; ms: number }> = [];
 
   const filterCaps = (list: string): string =>
-    [...list.split(' ').filter((c) => c !== '' && !hidden.has(c.toUpperCase())), ...(opts.addCapabilities ?? [])].join(' ');
+    [...list.split(' ').filter((c) => c !== '' && !hidden.has(c.toUpperCase())), ...(opts.addCapabilities ?? [])].join(
+      ' ',
+    );
 
   /** Rewrite the first line of a server response (never a literal, never a continuation line). */
   const rewriteResponse = (line: string): string => {
@@ -341,7 +343,11 @@ export async function startProxy(server: TestServer, opts: ProxyOptions = {}): P
           const tag = w[0] ?? '*';
           let name = (w[1] ?? '').toUpperCase();
           if (name === 'UID' && w[2]) name += ' ' + w[2].toUpperCase();
-          if (w.length >= 2) commands.push({ connection, command: name === 'LOGIN' || name === 'AUTHENTICATE' ? name : w.slice(1).join(' ') });
+          if (w.length >= 2)
+            commands.push({
+              connection,
+              command: name === 'LOGIN' || name === 'AUTHENTICATE' ? name : w.slice(1).join(' '),
+            });
           const held = commandDelays.findIndex((d) => d.command === name);
           if (held >= 0) holdUp(commandDelays.splice(held, 1)[0]!.ms);
           const delay = delays.findIndex((d) => d.command === name);

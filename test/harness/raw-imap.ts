@@ -302,7 +302,12 @@ export class RawImap {
   }
 
   /** STARTTLS, then a TLS handshake verified against `ca` for `host`. */
-  async startTls(opts: { ca?: string | Buffer; host: string; servername?: string; rejectUnauthorized?: boolean }): Promise<ImapResponse> {
+  async startTls(opts: {
+    ca?: string | Buffer;
+    host: string;
+    servername?: string;
+    rejectUnauthorized?: boolean;
+  }): Promise<ImapResponse> {
     if (this.socket instanceof tls.TLSSocket) throw new Error('already TLS');
     const r = await this.command('STARTTLS');
     if (r.status !== 'OK') return r;
@@ -357,7 +362,11 @@ export function quote(s: string): string {
 export function capabilitiesOf(lines: string[]): string[] {
   for (const l of lines) {
     const m = /^\* CAPABILITY (.*)$/i.exec(l) ?? /\[CAPABILITY ([^\]]*)\]/i.exec(l);
-    if (m) return (m[1] as string).trim().split(/\s+/).map((c) => c.toUpperCase());
+    if (m)
+      return (m[1] as string)
+        .trim()
+        .split(/\s+/)
+        .map((c) => c.toUpperCase());
   }
   return [];
 }

@@ -54,7 +54,10 @@ function replyError({ code, message }: SmtpReply): Error {
   return Object.assign(new Error(message), { responseCode: code });
 }
 
-export async function startSmtpPeer(tlsFrom: Pick<TestServer, 'certFile' | 'keyFile' | 'users'>, opts: SmtpPeerOptions = {}): Promise<SmtpPeer> {
+export async function startSmtpPeer(
+  tlsFrom: Pick<TestServer, 'certFile' | 'keyFile' | 'users'>,
+  opts: SmtpPeerOptions = {},
+): Promise<SmtpPeer> {
   const users = opts.users ?? Object.fromEntries(Object.values(tlsFrom.users).map((u) => [u.user, u.pass]));
   const received: ReceivedMessage[] = [];
   const rcptSeen: string[] = [];
@@ -101,7 +104,10 @@ export async function startSmtpPeer(tlsFrom: Pick<TestServer, 'certFile' | 'keyF
       stream.on('end', () => {
         if (cut) return;
         const over = (stream as { sizeExceeded?: boolean }).sizeExceeded;
-        if (over) return callback(replyError({ code: 552, message: '5.3.4 Error: message exceeds fixed maximum message size' }));
+        if (over)
+          return callback(
+            replyError({ code: 552, message: '5.3.4 Error: message exceeds fixed maximum message size' }),
+          );
         if (opts.data && typeof opts.data === 'object') return callback(replyError(opts.data));
         received.push({
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
@@ -136,11 +142,14 @@ export async function startSmtpPeer(tlsFrom: Pick<TestServer, 'certFile' | 'keyF
     port,
     received,
     rcptSeen,
-    get dataStarted() { return peer.dataStarted; },
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets.values()) s.destroy();
-      server.close(() => resolve());
-    }),
+    get dataStarted() {
+      return peer.dataStarted;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets.values()) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -155,10 +164,11 @@ export async function startSilentServer(): Promise<{ port: number; close(): Prom
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', () => resolve()));
   return {
     port: (srv.address() as net.AddressInfo).port,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      srv.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        srv.close(() => resolve());
+      }),
   };
 }
 

@@ -13,7 +13,16 @@ async function seed(account: MailAccount, path: string, subjects: string[]): Pro
   const other = await ctx.otherClient();
   const uids: number[] = [];
   for (const subject of subjects) {
-    const r = await other.append(path, buildMessage({ from: 'Ann <ann@example.test>', to: 'alice@example.test', subject, text: subject, messageId: `<${subject.replace(/\W/g, '')}@mailroom.test>` }));
+    const r = await other.append(
+      path,
+      buildMessage({
+        from: 'Ann <ann@example.test>',
+        to: 'alice@example.test',
+        subject,
+        text: subject,
+        messageId: `<${subject.replace(/\W/g, '')}@mailroom.test>`,
+      }),
+    );
     assert.ok(r && r.uid);
     uids.push(r.uid);
   }
@@ -21,7 +30,8 @@ async function seed(account: MailAccount, path: string, subjects: string[]): Pro
   return uids.map((uid) => ({ mailbox: path, uidValidity: page.uidValidity, uid }));
 }
 
-const subjectsIn = async (path: string) => [...(await serverView(await ctx.otherClient(), path)).values()].map((m) => m.subject).sort();
+const subjectsIn = async (path: string) =>
+  [...(await serverView(await ctx.otherClient(), path)).values()].map((m) => m.subject).sort();
 
 test('flags and keywords are set and cleared by UID, as another client sees', async () => {
   const account = ctx.mailAccount();
@@ -29,7 +39,8 @@ test('flags and keywords are set and cleared by UID, as another client sees', as
   await account.setFlags([a!, b!], { add: ['\\Seen', '\\Flagged', '\\Answered', '$Todo'] });
   let view = await serverView(await ctx.otherClient(), 'INBOX');
   for (const ref of [a!, b!]) {
-    for (const f of ['\\Seen', '\\Flagged', '\\Answered', '$Todo']) assert.ok(view.get(ref.uid)!.flags.has(f), `${f} on ${ref.uid}`);
+    for (const f of ['\\Seen', '\\Flagged', '\\Answered', '$Todo'])
+      assert.ok(view.get(ref.uid)!.flags.has(f), `${f} on ${ref.uid}`);
   }
   await account.setFlags([a!], { remove: ['\\Seen', '\\Flagged', '$Todo'] });
   view = await serverView(await ctx.otherClient(), 'INBOX');
@@ -52,7 +63,10 @@ test('move (UID MOVE), archive, and undo of a move', async () => {
 
   const archived = await account.archive([m3!]);
   assert.ok((await subjectsIn('Archive')).includes('archive-me'));
-  await assert.rejects(account.undo(archived).then(() => account.undo(archived)), (e: unknown) => e instanceof MailError && e.kind === 'nothingToUndo');
+  await assert.rejects(
+    account.undo(archived).then(() => account.undo(archived)),
+    (e: unknown) => e instanceof MailError && e.kind === 'nothingToUndo',
+  );
   assert.ok((await subjectsIn('INBOX')).includes('archive-me'), 'the archive was undone once');
 });
 
@@ -83,7 +97,10 @@ test('delete moves to Trash (undoable); inside Trash it removes exactly those me
 test('a stale ref, a move to the same folder and a move to a missing folder are refused', async () => {
   const account = ctx.mailAccount();
   const [r] = await seed(account, 'INBOX', ['stale']);
-  await assert.rejects(account.setFlags([{ ...r!, uidValidity: '1' }], { add: ['\\Seen'] }), (e: unknown) => e instanceof MailError && e.kind === 'uidValidityChanged');
+  await assert.rejects(
+    account.setFlags([{ ...r!, uidValidity: '1' }], { add: ['\\Seen'] }),
+    (e: unknown) => e instanceof MailError && e.kind === 'uidValidityChanged',
+  );
   await assert.rejects(account.move([r!], 'INBOX'), /already in "INBOX"/);
   await assert.rejects(account.move([r!], 'No/Such/Folder'), /Could not move to "No\/Such\/Folder"/);
   assert.ok((await subjectsIn('INBOX')).includes('stale'), 'a failed move changes nothing');

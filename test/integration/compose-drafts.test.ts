@@ -26,7 +26,8 @@ after(async () => {
 
 const ALICE = { name: 'Alice Example', address: 'alice@example.test' };
 const drafts = async () => messagesIn(await ctx.otherClient('alice'), 'Drafts');
-const subjectsIn = async () => (await drafts()).map((m) => `${m.parsed.subject}${m.flags.has('\\Deleted') ? ' [deleted]' : ''}`).sort();
+const subjectsIn = async () =>
+  (await drafts()).map((m) => `${m.parsed.subject}${m.flags.has('\\Deleted') ? ' [deleted]' : ''}`).sort();
 
 async function clearDrafts(): Promise<void> {
   const other = await ctx.otherClient('alice');
@@ -44,7 +45,8 @@ test('a draft is saved with \\Draft \\Seen, Bcc and attachments kept, no signatu
   const dir = await mkdtemp(join(tmpdir(), 'mailroom-draft-'));
   dirs.push(dir);
   await writeFile(join(dir, 'plan.txt'), 'the plan\n');
-  const text = 'From: Alice Example <alice@example.test>\nTo: Bob <bob@example.test>\nCc:\nBcc: dave@example.test\nSubject: Plans\nAttach: plan.txt\n\nDraft **one**.\n\n> quoted\n';
+  const text =
+    'From: Alice Example <alice@example.test>\nTo: Bob <bob@example.test>\nCc:\nBcc: dave@example.test\nSubject: Plans\nAttach: plan.txt\n\nDraft **one**.\n\n> quoted\n';
   const { context, saved } = await saveDraft(alice, { text, context: newContext(), baseDir: dir });
   assert.equal(context.draft?.uid, saved.draft.uid);
 
@@ -61,15 +63,21 @@ test('a draft is saved with \\Draft \\Seen, Bcc and attachments kept, no signatu
   assert.deepEqual(doc.bcc.addresses, [{ address: 'dave@example.test' }]);
   assert.equal(doc.subject, 'Plans');
   assert.equal(doc.body, 'Draft **one**.\n\n> quoted');
-  assert.deepEqual(doc.attach.map((a) => a.kind === 'ref' && `#${a.id} ${a.label}`), ['#1 plan.txt']);
+  assert.deepEqual(
+    doc.attach.map((a) => a.kind === 'ref' && `#${a.id} ${a.label}`),
+    ['#1 plan.txt'],
+  );
   assert.equal(reopened.context.draft?.uid, saved.draft.uid);
 });
 
-test('replacing a draft leaves exactly one; another client\'s \\Deleted message in Drafts is not expunged', async () => {
+test("replacing a draft leaves exactly one; another client's \\Deleted message in Drafts is not expunged", async () => {
   await clearDrafts();
   const alice = ctx.composeAccount('alice');
   const other = await ctx.otherClient('alice');
-  const theirs = await seedMessage(other, 'Drafts', 'From: x@example.test\r\nSubject: theirs\r\n\r\nx\r\n', ['\\Draft', '\\Deleted']);
+  const theirs = await seedMessage(other, 'Drafts', 'From: x@example.test\r\nSubject: theirs\r\n\r\nx\r\n', [
+    '\\Draft',
+    '\\Deleted',
+  ]);
   let context = newContext();
   for (const n of [1, 2, 3]) {
     ({ context } = await saveDraft(alice, { text: `To: bob@example.test\nSubject: version ${n}\n\nv${n}`, context }));
@@ -78,12 +86,15 @@ test('replacing a draft leaves exactly one; another client\'s \\Deleted message 
   assert.ok((await drafts()).some((m) => m.uid === theirs.uid));
 });
 
-test('without UIDPLUS a replaced draft waits (marked deleted) rather than expunge someone else\'s message', async () => {
+test("without UIDPLUS a replaced draft waits (marked deleted) rather than expunge someone else's message", async () => {
   await clearDrafts();
   const alice = ctx.composeAccount('alice', { port: legacy.port });
   const other = await ctx.otherClient('alice');
   await seedMessage(other, 'Drafts', 'From: x@example.test\r\nSubject: theirs\r\n\r\nx\r\n', ['\\Deleted']);
-  let { context, saved } = await saveDraft(alice, { text: 'To: bob@example.test\nSubject: old\n\nold', context: newContext() });
+  let { context, saved } = await saveDraft(alice, {
+    text: 'To: bob@example.test\nSubject: old\n\nold',
+    context: newContext(),
+  });
   assert.equal(saved.previousPending, undefined);
   ({ context, saved } = await saveDraft(alice, { text: 'To: bob@example.test\nSubject: new\n\nnew', context }));
   assert.ok(saved.previousPending, 'the old version is reported as waiting');
@@ -99,19 +110,37 @@ test('a draft written by another client (HTML only, with an attachment) opens in
   const other = await ctx.otherClient('alice');
   const bob = await ctx.otherClient('bob');
   const foreign = [
-    'From: Alice <alice@example.test>', 'To: bob@example.test', 'Subject: From my phone', 'Message-ID: <phone@example.test>',
-    'In-Reply-To: <parent@example.test>', 'References: <root@example.test> <parent@example.test>',
-    'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="m"', '',
-    '--m', 'Content-Type: text/html; charset=utf-8', '', '<p>Written <b>elsewhere</b>.</p>',
-    '--m', 'Content-Type: image/png; name="dot.png"', 'Content-Disposition: attachment; filename="dot.png"', 'Content-Transfer-Encoding: base64', '',
-    Buffer.from([137, 80, 78, 71, 1, 2, 3]).toString('base64'), '--m--', '',
+    'From: Alice <alice@example.test>',
+    'To: bob@example.test',
+    'Subject: From my phone',
+    'Message-ID: <phone@example.test>',
+    'In-Reply-To: <parent@example.test>',
+    'References: <root@example.test> <parent@example.test>',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary="m"',
+    '',
+    '--m',
+    'Content-Type: text/html; charset=utf-8',
+    '',
+    '<p>Written <b>elsewhere</b>.</p>',
+    '--m',
+    'Content-Type: image/png; name="dot.png"',
+    'Content-Disposition: attachment; filename="dot.png"',
+    'Content-Transfer-Encoding: base64',
+    '',
+    Buffer.from([137, 80, 78, 71, 1, 2, 3]).toString('base64'),
+    '--m--',
+    '',
   ].join('\r\n');
   const ref = await seedMessage(other, 'Drafts', foreign, ['\\Draft', '\\Seen']);
   const opened = await openDraft(alice.imap, ref, ALICE);
   const doc = parseComposer(opened.text);
   assert.equal(doc.subject, 'From my phone');
   assert.match(doc.body, /Written elsewhere\./);
-  assert.deepEqual(doc.attach.map((a) => a.kind === 'ref' && a.label), ['dot.png']);
+  assert.deepEqual(
+    doc.attach.map((a) => a.kind === 'ref' && a.label),
+    ['dot.png'],
+  );
   assert.equal(opened.context.inReplyTo, '<parent@example.test>');
   assert.equal(opened.context.kind, 'reply');
 
@@ -131,7 +160,11 @@ test('a resumed draft with attachments can be saved again: its parts follow into
   const dir = await mkdtemp(join(tmpdir(), 'mailroom-draft-'));
   dirs.push(dir);
   await writeFile(join(dir, 'a.bin'), Buffer.from([1, 2, 3, 4]));
-  const first = await saveDraft(alice, { text: 'To: bob@example.test\nSubject: parts\nAttach: a.bin\n\nv1', context: newContext(), baseDir: dir });
+  const first = await saveDraft(alice, {
+    text: 'To: bob@example.test\nSubject: parts\nAttach: a.bin\n\nv1',
+    context: newContext(),
+    baseDir: dir,
+  });
   const opened = await openDraft(alice.imap, first.saved.draft, ALICE);
   const second = await saveDraft(alice, { text: opened.text.replace('v1', 'v2'), context: opened.context });
   assert.notEqual(second.saved.draft.uid, first.saved.draft.uid);
@@ -150,5 +183,8 @@ test('discarding removes the draft; an unfinished draft (no recipient yet) can s
   assert.equal((await drafts()).length, 1);
   assert.deepEqual(await discardDraft(alice, context), { status: 'removed' });
   assert.equal((await drafts()).length, 0);
-  await assert.rejects(saveDraft(alice, { text: 'X-Unknown: 1\n\nbody', context: newContext() }), /Unknown header "X-Unknown"/);
+  await assert.rejects(
+    saveDraft(alice, { text: 'X-Unknown: 1\n\nbody', context: newContext() }),
+    /Unknown header "X-Unknown"/,
+  );
 });

@@ -7,7 +7,13 @@ import { newContext } from '../../src/core/compose/context';
 import { retrySentCopy, sendMessage } from '../../src/core/compose/send';
 import { probeSmtp } from '../../src/core/compose/smtp';
 import { MailError } from '../../src/core/errors';
-import { closedPort, type SmtpPeer, type SmtpPeerOptions, startSilentServer, startSmtpPeer } from '../harness/smtp-peer';
+import {
+  closedPort,
+  type SmtpPeer,
+  type SmtpPeerOptions,
+  startSilentServer,
+  startSmtpPeer,
+} from '../harness/smtp-peer';
 import { type ImapProxy, startProxy } from '../harness/proxy';
 import { messagesIn, useSubmission, waitForCount } from './compose-setup';
 
@@ -54,7 +60,10 @@ test('wrong SMTP password (535): an auth error for the SMTP user, nothing sent, 
   const err = await failure(sendMessage(alice, { text: TEXT, context: newContext() }));
   assert.equal(err.kind, 'auth');
   assert.match(err.message, /Wrong SMTP user name or password for alice/);
-  assert.deepEqual({ stage: err.details.stage, smtp: err.details.smtp, sent: err.details.sent }, { stage: 'auth', smtp: true, sent: false });
+  assert.deepEqual(
+    { stage: err.details.stage, smtp: err.details.smtp, sent: err.details.sent },
+    { stage: 'auth', smtp: true, sent: false },
+  );
   assert.equal(await sentCount(), sentBefore);
   assert.doesNotMatch(alice.logs.text, /wrong-password-123/);
 });
@@ -68,12 +77,16 @@ test('an untrusted certificate (no caFile for the test CA) is refused before any
 });
 
 test('connection refused and timeout say so', async () => {
-  const refused = await failure(sendMessage(viaPeer({ port: await closedPort() }), { text: TEXT, context: newContext() }));
+  const refused = await failure(
+    sendMessage(viaPeer({ port: await closedPort() }), { text: TEXT, context: newContext() }),
+  );
   assert.equal(refused.kind, 'connectionRefused');
   const silent = await startSilentServer();
   peers.push(silent);
   const t0 = Date.now();
-  const timeout = await failure(sendMessage(viaPeer(silent, 'starttls', { timeoutMs: 1000 }), { text: TEXT, context: newContext() }));
+  const timeout = await failure(
+    sendMessage(viaPeer(silent, 'starttls', { timeoutMs: 1000 }), { text: TEXT, context: newContext() }),
+  );
   assert.equal(timeout.kind, 'timeout');
   assert.ok(Date.now() - t0 < 8000, 'nothing hangs');
 });
@@ -91,7 +104,12 @@ test('a recipient refused by Postfix (5xx on RCPT) is named, and the others get 
   const bob = await ctx.otherClient('bob');
   const deliveries = ctx.postfix.deliveries();
   const inbox = (await messagesIn(bob, 'INBOX')).length;
-  const err = await failure(sendMessage(alice, { text: 'To: bob@example.test, nobody@example.test\nSubject: half\n\nx', context: newContext() }));
+  const err = await failure(
+    sendMessage(alice, {
+      text: 'To: bob@example.test, nobody@example.test\nSubject: half\n\nx',
+      context: newContext(),
+    }),
+  );
   assert.equal(err.kind, 'recipientRefused');
   assert.deepEqual(err.details.recipients, ['nobody@example.test']);
   assert.match(err.message, /nobody@example\.test \(550 .*User unknown/);
@@ -101,9 +119,16 @@ test('a recipient refused by Postfix (5xx on RCPT) is named, and the others get 
   assert.equal((await messagesIn(bob, 'INBOX')).length, inbox, 'bob got nothing');
 });
 
-test('a 5xx on one RCPT at the scripted peer: nothing reaches DATA\'s end', async () => {
-  const p = await peer({ rcpt: (a) => (a === 'carol@example.test' ? { code: 550, message: '5.1.1 no such user' } : undefined) });
-  const err = await failure(sendMessage(viaPeer(p), { text: 'To: bob@example.test, carol@example.test, dave@example.test\nSubject: s\n\nx', context: newContext() }));
+test("a 5xx on one RCPT at the scripted peer: nothing reaches DATA's end", async () => {
+  const p = await peer({
+    rcpt: (a) => (a === 'carol@example.test' ? { code: 550, message: '5.1.1 no such user' } : undefined),
+  });
+  const err = await failure(
+    sendMessage(viaPeer(p), {
+      text: 'To: bob@example.test, carol@example.test, dave@example.test\nSubject: s\n\nx',
+      context: newContext(),
+    }),
+  );
   assert.equal(err.kind, 'recipientRefused');
   assert.deepEqual(err.details.recipients, ['carol@example.test']);
   assert.deepEqual(p.rcptSeen, ['bob@example.test', 'carol@example.test', 'dave@example.test']);
@@ -111,8 +136,15 @@ test('a 5xx on one RCPT at the scripted peer: nothing reaches DATA\'s end', asyn
 });
 
 test('a temporary failure (4xx on RCPT) says so and sends nothing', async () => {
-  const p = await peer({ rcpt: (a) => (a === 'bob@example.test' ? { code: 451, message: '4.3.0 try again later' } : undefined) });
-  const err = await failure(sendMessage(viaPeer(p), { text: 'To: bob@example.test, carol@example.test\nSubject: s\n\nx', context: newContext() }));
+  const p = await peer({
+    rcpt: (a) => (a === 'bob@example.test' ? { code: 451, message: '4.3.0 try again later' } : undefined),
+  });
+  const err = await failure(
+    sendMessage(viaPeer(p), {
+      text: 'To: bob@example.test, carol@example.test\nSubject: s\n\nx',
+      context: newContext(),
+    }),
+  );
   assert.equal(err.kind, 'temporaryFailure');
   assert.ok(err.transient);
   assert.match(err.message, /bob@example\.test \(451 try again later\).*temporary/);
@@ -150,15 +182,25 @@ test('a failed Sent copy after a successful send is reported, and a retry stores
   alice.folders = { sent: 'No Such Folder' };
   const bob = await ctx.otherClient('bob');
   const before = (await messagesIn(bob, 'INBOX')).length;
-  const outcome = await sendMessage(alice, { text: 'To: bob@example.test\nSubject: copy fails\n\nx', context: newContext() });
+  const outcome = await sendMessage(alice, {
+    text: 'To: bob@example.test\nSubject: copy fails\n\nx',
+    context: newContext(),
+  });
   assert.equal(outcome.sentCopy.status, 'failed');
-  assert.match(outcome.sentCopy.status === 'failed' ? outcome.sentCopy.error.message : '', /was sent, but its copy could not be saved to Sent/);
+  assert.match(
+    outcome.sentCopy.status === 'failed' ? outcome.sentCopy.error.message : '',
+    /was sent, but its copy could not be saved to Sent/,
+  );
   const deliveries = ctx.postfix.deliveries();
   alice.folders = {};
   const retried = await retrySentCopy(alice, outcome);
   assert.equal(retried.status, 'saved');
   await waitForCount(bob, 'INBOX', before + 1);
-  assert.equal((await messagesIn(bob, 'INBOX')).filter((m) => m.parsed.subject === 'copy fails').length, 1, 'sent once');
+  assert.equal(
+    (await messagesIn(bob, 'INBOX')).filter((m) => m.parsed.subject === 'copy fails').length,
+    1,
+    'sent once',
+  );
   assert.equal(ctx.postfix.deliveries(), deliveries, 'the retry submitted nothing');
 });
 
@@ -177,7 +219,10 @@ test('XOAUTH2: a rejected access token is refreshed once and the message goes ou
   const good = await oauth.issueToken('alice');
   const asked: boolean[] = [];
   const alice = ctx.composeAccount('alice', { oauth2TokenCommand: 'unused: tokens come from the provider below' });
-  alice.smtpCredentials = async ({ user, refresh }) => { asked.push(refresh); return { user, accessToken: refresh ? good : 'expired-token-xyz' }; };
+  alice.smtpCredentials = async ({ user, refresh }) => {
+    asked.push(refresh);
+    return { user, accessToken: refresh ? good : 'expired-token-xyz' };
+  };
   const outcome = await sendMessage(alice, { text: TEXT, context: newContext() });
   assert.deepEqual(outcome.submitted.accepted, ['bob@example.test']);
   assert.deepEqual(asked, [false, true]);

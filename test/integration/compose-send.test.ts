@@ -11,7 +11,9 @@ import { readMessage } from '../../src/core/reading/reader';
 import { messagesIn, seedMessage, useSubmission, waitForCount } from './compose-setup';
 
 const ctx = useSubmission();
-before(async () => { await ctx.submissionReady; });
+before(async () => {
+  await ctx.submissionReady;
+});
 
 const CRLF = '\r\n';
 const ATTACHMENT = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 37 + 11) % 256));
@@ -46,13 +48,17 @@ function original(subject: string, messageId: string): string {
   ].join(CRLF);
 }
 
-test('a new message from alice arrives in bob\'s INBOX with both parts, and is in alice\'s Sent once with \\Seen, byte for byte', async () => {
+test("a new message from alice arrives in bob's INBOX with both parts, and is in alice's Sent once with \\Seen, byte for byte", async () => {
   const alice = ctx.composeAccount('alice');
   const bob = await ctx.otherClient('bob');
   const before = (await messagesIn(bob, 'INBOX')).length;
   const text = formatComposer({
-    from: { name: 'Alice Example', address: 'alice@example.test' }, to: [{ name: 'Bob', address: 'bob@example.test' }], cc: [],
-    subject: 'Numbers', attach: [], body: 'Hi **Bob**,\n\n> a quote stays a quote\n\n- one\n- two\n',
+    from: { name: 'Alice Example', address: 'alice@example.test' },
+    to: [{ name: 'Bob', address: 'bob@example.test' }],
+    cc: [],
+    subject: 'Numbers',
+    attach: [],
+    body: 'Hi **Bob**,\n\n> a quote stays a quote\n\n- one\n- two\n',
   });
   const t0 = Date.now();
   const outcome = await sendMessage(alice, { text, context: newContext() });
@@ -73,7 +79,9 @@ test('a new message from alice arrives in bob\'s INBOX with both parts, and is i
   assert.match(String(got.parsed.html), /<li>one<\/li>/);
 
   assert.equal(outcome.sentCopy.status, 'saved');
-  const sent = (await messagesIn(await ctx.otherClient('alice'), 'Sent')).filter((m) => m.parsed.messageId === outcome.messageId);
+  const sent = (await messagesIn(await ctx.otherClient('alice'), 'Sent')).filter(
+    (m) => m.parsed.messageId === outcome.messageId,
+  );
   assert.equal(sent.length, 1, 'exactly one copy in Sent');
   assert.ok(sent[0]!.flags.has('\\Seen'));
   assert.ok(sent[0]!.source.equals(outcome.raw), 'the Sent copy is the exact bytes that were submitted');
@@ -98,8 +106,13 @@ test('reply as alice: bob gets it with In-Reply-To, References, Re: subject and 
   assert.equal(got.parsed.inReplyTo, '<q-report@example.test>');
   assert.deepEqual(got.parsed.references, ['<root@example.test>', '<q-report@example.test>']);
   assert.deepEqual(got.parsed.from?.value, [{ name: 'Alice Example', address: 'alice@example.test' }]);
-  assert.deepEqual(got.parsed.to && !Array.isArray(got.parsed.to) ? got.parsed.to.value : [], [{ name: 'Bob', address: 'bob@example.test' }]);
-  assert.match(got.parsed.text ?? '', /^Thanks — numbers below\.\n\nOn Mon, 2 Mar 2026 at 10:04, Bob <bob@example\.test> wrote:\n> Can you send the Q1 figures\?/);
+  assert.deepEqual(got.parsed.to && !Array.isArray(got.parsed.to) ? got.parsed.to.value : [], [
+    { name: 'Bob', address: 'bob@example.test' },
+  ]);
+  assert.match(
+    got.parsed.text ?? '',
+    /^Thanks — numbers below\.\n\nOn Mon, 2 Mar 2026 at 10:04, Bob <bob@example\.test> wrote:\n> Can you send the Q1 figures\?/,
+  );
 
   const sent = (await messagesIn(aliceImap, 'Sent')).filter((m) => m.parsed.messageId === outcome.messageId);
   assert.equal(sent.length, 1);
@@ -109,17 +122,24 @@ test('reply as alice: bob gets it with In-Reply-To, References, Re: subject and 
   assert.ok(flags.has('\\Answered'), 'the original is marked answered on the server');
 });
 
-test('reply all: the other recipients, without alice\'s own addresses, from the alias the mail was sent to', async () => {
+test("reply all: the other recipients, without alice's own addresses, from the alias the mail was sent to", async () => {
   const alice = ctx.composeAccount('alice', { aliases: ['alice.sales@example.test'] });
   const aliceImap = await ctx.otherClient('alice');
   const bob = await ctx.otherClient('bob');
-  const ref = await seedMessage(aliceImap, 'INBOX', original('Team plan', '<team-plan@example.test>').replace('To: Alice <alice@example.test>, ', 'To: '));
+  const ref = await seedMessage(
+    aliceImap,
+    'INBOX',
+    original('Team plan', '<team-plan@example.test>').replace('To: Alice <alice@example.test>, ', 'To: '),
+  );
   const content = await readMessage(alice.imap, ref);
   const seed = deriveReply(content, identityOf(alice.account), 'replyAll');
   assert.deepEqual(seed.fields.from, { name: 'Alice Example', address: 'alice.sales@example.test' });
   const before = (await messagesIn(bob, 'INBOX')).length;
 
-  const outcome = await sendMessage(alice, { text: formatComposer({ ...seed.fields, body: `Agreed.${seed.fields.body}` }), context: seed.context });
+  const outcome = await sendMessage(alice, {
+    text: formatComposer({ ...seed.fields, body: `Agreed.${seed.fields.body}` }),
+    context: seed.context,
+  });
   assert.deepEqual(outcome.submitted.accepted.sort(), ['bob@example.test', 'team@example.test']);
   await waitForCount(bob, 'INBOX', before + 1);
   const got = (await messagesIn(bob, 'INBOX')).find((m) => m.parsed.messageId === outcome.messageId)!;
@@ -129,7 +149,7 @@ test('reply all: the other recipients, without alice\'s own addresses, from the 
   assert.equal(got.parsed.from?.value[0]?.address, 'alice.sales@example.test');
 });
 
-test('forward inline: the original\'s attachment arrives byte-identical, fetched only at send time; the original gets $Forwarded', async () => {
+test("forward inline: the original's attachment arrives byte-identical, fetched only at send time; the original gets $Forwarded", async () => {
   const alice = ctx.composeAccount('alice');
   const aliceImap = await ctx.otherClient('alice');
   const bob = await ctx.otherClient('bob');
@@ -137,7 +157,11 @@ test('forward inline: the original\'s attachment arrives byte-identical, fetched
   const content = await readMessage(alice.imap, ref);
   const seed = deriveForward(content, identityOf(alice.account), 'inline', { timeZone: 'UTC' });
   assert.deepEqual(seed.fields.attach, ['#1 q1.bin']);
-  const text = formatComposer({ ...seed.fields, to: [{ address: 'bob@example.test' }], body: `FYI${seed.fields.body}` });
+  const text = formatComposer({
+    ...seed.fields,
+    to: [{ address: 'bob@example.test' }],
+    body: `FYI${seed.fields.body}`,
+  });
   const before = (await messagesIn(bob, 'INBOX')).length;
 
   const outcome = await sendMessage(alice, { text, context: seed.context });
@@ -160,7 +184,11 @@ test('forward as attachment: the original travels whole as message/rfc822', asyn
   const ref = await seedMessage(aliceImap, 'INBOX', raw);
   const seed = deriveForward(await readMessage(alice.imap, ref), identityOf(alice.account), 'attachment');
   const before = (await messagesIn(bob, 'INBOX')).length;
-  const outcome = await sendMessage(alice, { text: formatComposer({ ...seed.fields, to: [{ address: 'bob@example.test' }], body: 'attached' }), context: seed.context, format: 'plain' });
+  const outcome = await sendMessage(alice, {
+    text: formatComposer({ ...seed.fields, to: [{ address: 'bob@example.test' }], body: 'attached' }),
+    context: seed.context,
+    format: 'plain',
+  });
   await waitForCount(bob, 'INBOX', before + 1);
   const got = (await messagesIn(bob, 'INBOX')).find((m) => m.parsed.messageId === outcome.messageId)!;
   assert.equal(got.parsed.html, false, 'plain format: no HTML part');
@@ -170,9 +198,15 @@ test('forward as attachment: the original travels whole as message/rfc822', asyn
 });
 
 test('implicit TLS (465) and STARTTLS (587) both submit; the SMTP log never holds the password', async () => {
-  for (const [port, security] of [[ctx.postfix.submissionPort, 'starttls'], [ctx.postfix.smtpsPort, 'tls']] as const) {
+  for (const [port, security] of [
+    [ctx.postfix.submissionPort, 'starttls'],
+    [ctx.postfix.smtpsPort, 'tls'],
+  ] as const) {
     const alice = ctx.composeAccount('alice', { smtp: { host: ctx.postfix.host, port, security } });
-    const outcome = await sendMessage(alice, { text: 'To: bob@example.test\nSubject: via ' + security + '\n\nhello', context: newContext() });
+    const outcome = await sendMessage(alice, {
+      text: 'To: bob@example.test\nSubject: via ' + security + '\n\nhello',
+      context: newContext(),
+    });
     assert.deepEqual(outcome.submitted.accepted, ['bob@example.test']);
   }
   const traced = ctx.composeAccount('alice');

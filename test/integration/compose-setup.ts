@@ -16,16 +16,25 @@ export interface SubmissionContext extends ServerContext {
   postfix: PostfixServer;
   submissionReady: Promise<PostfixServer>;
   /** alice's (or bob's) account with SMTP on Postfix (implicit TLS unless overridden). */
-  composeAccount(user?: UserName, overrides?: Partial<AccountConfig>, opts?: { pass?: string }): ComposeAccount & { logs: MemoryLogger };
+  composeAccount(
+    user?: UserName,
+    overrides?: Partial<AccountConfig>,
+    opts?: { pass?: string },
+  ): ComposeAccount & { logs: MemoryLogger };
 }
 
-export function useSubmission(options: StartDovecotOptions & { postfix?: StartPostfixOptions } = {}): SubmissionContext {
+export function useSubmission(
+  options: StartDovecotOptions & { postfix?: StartPostfixOptions } = {},
+): SubmissionContext {
   const { postfix: postfixOptions, ...dovecotOptions } = options;
   const base = useServer({ ...dovecotOptions, submission: true });
   let postfix: PostfixServer | undefined;
   let started!: (p: PostfixServer) => void;
   let failed!: (e: unknown) => void;
-  const submissionReady = new Promise<PostfixServer>((resolve, reject) => { started = resolve; failed = reject; });
+  const submissionReady = new Promise<PostfixServer>((resolve, reject) => {
+    started = resolve;
+    failed = reject;
+  });
   submissionReady.catch(() => undefined);
   const connections: ImapConnection[] = [];
   before(async () => {
@@ -42,7 +51,12 @@ export function useSubmission(options: StartDovecotOptions & { postfix?: StartPo
     await postfix?.dispose();
   });
   const ctx = Object.create(base) as SubmissionContext;
-  Object.defineProperty(ctx, 'postfix', { get: () => { if (!postfix) throw new Error('postfix not started yet'); return postfix; } });
+  Object.defineProperty(ctx, 'postfix', {
+    get: () => {
+      if (!postfix) throw new Error('postfix not started yet');
+      return postfix;
+    },
+  });
   ctx.submissionReady = submissionReady;
   ctx.composeAccount = (user = 'alice', overrides = {}, opts = {}) => {
     const s = base.server;
@@ -54,7 +68,12 @@ export function useSubmission(options: StartDovecotOptions & { postfix?: StartPo
     };
     const pass = opts.pass ?? s.users[user].pass;
     const logs = new MemoryLogger();
-    const imap = new ImapConnection({ account, passwords: async () => s.users[user].pass, logger: logs, label: 'compose' });
+    const imap = new ImapConnection({
+      account,
+      passwords: async () => s.users[user].pass,
+      logger: logs,
+      label: 'compose',
+    });
     connections.push(imap);
     return { account, imap, logger: logs, logs, smtpCredentials: async ({ user: u }) => ({ user: u, pass }) };
   };
@@ -104,7 +123,12 @@ export async function waitForCount(client: ImapFlow, path: string, count: number
 }
 
 /** APPENDs a raw message for `user` through an independent client and returns its ref. */
-export async function seedMessage(client: ImapFlow, path: string, raw: Buffer | string, flags: string[] = []): Promise<MessageRef> {
+export async function seedMessage(
+  client: ImapFlow,
+  path: string,
+  raw: Buffer | string,
+  flags: string[] = [],
+): Promise<MessageRef> {
   const r = await client.append(path, raw, flags);
   if (!r || !r.uid || r.uidValidity === undefined) throw new Error(`APPEND to ${path} failed`);
   return { mailbox: path, uidValidity: r.uidValidity.toString(), uid: r.uid };

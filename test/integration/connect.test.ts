@@ -7,8 +7,17 @@ import { MemoryLogger, useServer } from './setup';
 
 const ctx = useServer();
 
-function connection(overrides: Parameters<typeof ctx.accountConfig>[1] = {}, pass = ctx.server.users.alice.pass, logger = new MemoryLogger()) {
-  return new ImapConnection({ account: ctx.accountConfig('alice', overrides), passwords: async () => pass, logger, traceProtocol: true });
+function connection(
+  overrides: Parameters<typeof ctx.accountConfig>[1] = {},
+  pass = ctx.server.users.alice.pass,
+  logger = new MemoryLogger(),
+) {
+  return new ImapConnection({
+    account: ctx.accountConfig('alice', overrides),
+    passwords: async () => pass,
+    logger,
+    traceProtocol: true,
+  });
 }
 
 async function expectError(conn: ImapConnection, kind: MailError['kind']): Promise<MailError> {
@@ -76,7 +85,9 @@ test('connection refused, TLS on a plain port, and a server that never greets', 
 
   await expectError(connection({ port: ctx.server.imapPort }), 'tlsUnavailable');
 
-  const silent: Server = createServer(() => { /* accept and say nothing */ });
+  const silent: Server = createServer(() => {
+    /* accept and say nothing */
+  });
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
   const started = Date.now();
   await expectError(connection({ port: (silent.address() as { port: number }).port, timeoutMs: 1000 }), 'timeout');
@@ -85,7 +96,10 @@ test('connection refused, TLS on a plain port, and a server that never greets', 
 });
 
 test('a server that requires TLS refuses a plaintext login with a clear error', async () => {
-  const err = await expectError(connection({ host: ctx.server.insecureHost, port: ctx.server.imapPort, security: 'plain', allowPlaintext: true }), 'tlsRequired');
+  const err = await expectError(
+    connection({ host: ctx.server.insecureHost, port: ctx.server.imapPort, security: 'plain', allowPlaintext: true }),
+    'tlsRequired',
+  );
   assert.match(err.message, /refuses to log in without encryption/);
 });
 

@@ -12,14 +12,17 @@ import { type ImapProxy, startProxy } from '../harness/proxy';
 import { serverView, useServer } from './setup';
 
 const ctx = useServer();
-let legacy: ImapProxy;      // no MOVE, no UIDPLUS, and it refuses them outright
-let liar: ImapProxy;        // advertises MOVE but refuses it
-let flaky: ImapProxy;       // full server, for cutting connections
+let legacy: ImapProxy; // no MOVE, no UIDPLUS, and it refuses them outright
+let liar: ImapProxy; // advertises MOVE but refuses it
+let flaky: ImapProxy; // full server, for cutting connections
 const tmp: string[] = [];
 
 before(async () => {
   await ctx.ready;
-  legacy = await startProxy(ctx.server, { hideCapabilities: ['MOVE', 'UIDPLUS'], refuseCommands: ['MOVE', 'UID MOVE', 'UID EXPUNGE'] });
+  legacy = await startProxy(ctx.server, {
+    hideCapabilities: ['MOVE', 'UIDPLUS'],
+    refuseCommands: ['MOVE', 'UID MOVE', 'UID EXPUNGE'],
+  });
   liar = await startProxy(ctx.server, { refuseCommands: ['MOVE', 'UID MOVE'] });
   flaky = await startProxy(ctx.server);
 });
@@ -35,16 +38,29 @@ async function seed(account: MailAccount, path: string, subjects: string[]): Pro
   await other.mailboxCreate(path).catch(() => undefined);
   const uids: number[] = [];
   for (const subject of subjects) {
-    const r = await other.append(path, buildMessage({ from: 'f@example.test', to: 'alice@example.test', subject, text: subject, messageId: `<${subject}@mailroom.test>` }));
+    const r = await other.append(
+      path,
+      buildMessage({
+        from: 'f@example.test',
+        to: 'alice@example.test',
+        subject,
+        text: subject,
+        messageId: `<${subject}@mailroom.test>`,
+      }),
+    );
     uids.push(r && r.uid ? r.uid : 0);
   }
   const page = await account.listMessages(path, { pageSize: 500 });
   return uids.map((uid) => ({ mailbox: path, uidValidity: page.uidValidity, uid }));
 }
 
-const subjects = async (path: string) => [...(await serverView(await ctx.otherClient(), path)).values()].map((m) => m.subject).sort();
+const subjects = async (path: string) =>
+  [...(await serverView(await ctx.otherClient(), path)).values()].map((m) => m.subject).sort();
 const deletedSubjects = async (path: string) =>
-  [...(await serverView(await ctx.otherClient(), path)).values()].filter((m) => m.flags.has('\\Deleted')).map((m) => m.subject).sort();
+  [...(await serverView(await ctx.otherClient(), path)).values()]
+    .filter((m) => m.flags.has('\\Deleted'))
+    .map((m) => m.subject)
+    .sort();
 
 test('without MOVE/UIDPLUS: COPY + STORE + EXPUNGE only when no one else has \\Deleted mail there', async () => {
   const account = via(legacy);
@@ -56,7 +72,7 @@ test('without MOVE/UIDPLUS: COPY + STORE + EXPUNGE only when no one else has \\D
   assert.deepEqual(legacy.refused, [], 'MOVE and UID EXPUNGE were never attempted');
 });
 
-test('without UIDPLUS and with someone else\'s \\Deleted mail: nothing is expunged, the user is asked', async () => {
+test("without UIDPLUS and with someone else's \\Deleted mail: nothing is expunged, the user is asked", async () => {
   const account = via(legacy);
   const [mine, theirs] = await seed(account, 'Shared', ['mine', 'theirs']);
   const other = await ctx.otherClient();
@@ -109,7 +125,10 @@ test('a connection cut mid-FETCH is a typed error, leaves no partial file, and t
   tmp.push(dir);
   flaky.cutAfterServerBytes(200_000);
   const started = Date.now();
-  await assert.rejects(account.saveAttachment(ref, big, dir), (e: unknown) => e instanceof MailError && e.kind === 'connectionLost');
+  await assert.rejects(
+    account.saveAttachment(ref, big, dir),
+    (e: unknown) => e instanceof MailError && e.kind === 'connectionLost',
+  );
   assert.ok(Date.now() - started < 10_000, 'no hang');
   assert.deepEqual(await readdir(dir), [], 'no partial file');
   const again = await account.listMessages('INBOX', { pageSize: 5 });
@@ -131,7 +150,12 @@ test('the watcher reconnects with backoff when the server goes away and comes ba
   assert.equal(states.at(-1), 'live');
 
   const added = nextEvent(watcher.onDidAddMessages);
-  await (await ctx.otherClient()).append('INBOX', buildMessage({ from: 'x@example.test', to: 'alice@example.test', subject: 'after reconnect', text: 'x' }));
+  await (
+    await ctx.otherClient()
+  ).append(
+    'INBOX',
+    buildMessage({ from: 'x@example.test', to: 'alice@example.test', subject: 'after reconnect', text: 'x' }),
+  );
   assert.equal((await added)[0]!.subject, 'after reconnect');
   watcher.dispose();
 });
@@ -141,7 +165,10 @@ test('Dovecot killed and restarted: calls fail fast with a precise error, then w
   await account.listMessages('INBOX', { pageSize: 1 });
   await ctx.server.stop();
   const started = Date.now();
-  await assert.rejects(account.listMessages('INBOX', { pageSize: 1 }), (e: unknown) => e instanceof MailError && (e.kind === 'connectionRefused' || e.kind === 'connectionLost'));
+  await assert.rejects(
+    account.listMessages('INBOX', { pageSize: 1 }),
+    (e: unknown) => e instanceof MailError && (e.kind === 'connectionRefused' || e.kind === 'connectionLost'),
+  );
   assert.ok(Date.now() - started < 10_000);
   await ctx.server.start();
   const page = await account.listMessages('INBOX', { pageSize: 1 });

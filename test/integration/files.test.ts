@@ -13,7 +13,9 @@ import { useServer } from './setup';
 
 const ctx = useServer();
 const dirs: string[] = [];
-after(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
+after(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
 
 async function tempDir(parent = tmpdir()): Promise<string> {
   const d = await mkdtemp(join(parent, 'mailroom-files-'));
@@ -28,14 +30,25 @@ async function modes(root: string): Promise<Array<[string, number]>> {
   const out: Array<[string, number]> = [];
   const walk = async (p: string, rel: string) => {
     out.push([rel || '.', await mode(p)]);
-    if ((await stat(p)).isDirectory()) for (const n of (await readdir(p)).sort()) await walk(join(p, n), rel ? `${rel}/${n}` : n);
+    if ((await stat(p)).isDirectory())
+      for (const n of (await readdir(p)).sort()) await walk(join(p, n), rel ? `${rel}/${n}` : n);
   };
   await walk(root, '');
   return out;
 }
 
 const summary = (uid: number): MessageSummary => ({
-  mailbox: 'INBOX', uidValidity: '7', uid, flags: [], date: '2024-01-01T00:00:00.000Z', subject: `s${uid}`, from: [], to: [], cc: [], size: 1, hasAttachments: false,
+  mailbox: 'INBOX',
+  uidValidity: '7',
+  uid,
+  flags: [],
+  date: '2024-01-01T00:00:00.000Z',
+  subject: `s${uid}`,
+  from: [],
+  to: [],
+  cc: [],
+  size: 1,
+  hasAttachments: false,
 });
 
 test('a saved attachment is readable by its owner only, and so is the folder made for it', async () => {
@@ -63,26 +76,38 @@ test('where hard links are refused, the finished file is published by an exclusi
   // FAT/exFAT (EPERM) and many network shares (ENOTSUP) do.
   const elsewhere = await tempDir('/dev/shm');
   const target = await tempDir();
-  assert.notEqual((await stat(elsewhere)).dev, (await stat(target)).dev, '/dev/shm and the temp dir must be different file systems');
+  assert.notEqual(
+    (await stat(elsewhere)).dev,
+    (await stat(target)).dev,
+    '/dev/shm and the temp dir must be different file systems',
+  );
   const tmp = join(elsewhere, 'download.part');
   await writeFile(tmp, 'the attachment', { mode: 0o600 });
-  await writeFile(join(target, 'report.pdf'), 'someone else\'s file');
+  await writeFile(join(target, 'report.pdf'), "someone else's file");
 
   const published = await publishExclusive(tmp, target, 'report.pdf');
   assert.equal(published, join(target, 'report (1).pdf'));
   assert.equal(await readFile(published, 'utf8'), 'the attachment');
   assert.equal(await mode(published), 0o600);
-  assert.equal(await readFile(join(target, 'report.pdf'), 'utf8'), 'someone else\'s file', 'never overwritten');
-  assert.equal(await readFile(tmp, 'utf8'), 'the attachment', 'the temp file is the caller\'s to remove');
+  assert.equal(await readFile(join(target, 'report.pdf'), 'utf8'), "someone else's file", 'never overwritten');
+  assert.equal(await readFile(tmp, 'utf8'), 'the attachment', "the temp file is the caller's to remove");
 });
 
 test('the cache is owner-only, also a cache an older version left world-readable', async () => {
   const dir = await tempDir();
   const cache = new MailCache(dir, 'alice@example.test');
   await cache.saveFolders([]);
-  await cache.saveMailbox({ path: 'INBOX', uidValidity: '7', uidNext: 3, exists: 2, messages: [summary(1), summary(2)], hasMore: false });
+  await cache.saveMailbox({
+    path: 'INBOX',
+    uidValidity: '7',
+    uidNext: 3,
+    exists: 2,
+    messages: [summary(1), summary(2)],
+    hasMore: false,
+  });
   const [root] = await readdir(dir);
-  for (const [p, m] of await modes(join(dir, root!))) assert.equal(m, p.endsWith('.json') ? 0o600 : 0o700, `${p}: ${m.toString(8)}`);
+  for (const [p, m] of await modes(join(dir, root!)))
+    assert.equal(m, p.endsWith('.json') ? 0o600 : 0o700, `${p}: ${m.toString(8)}`);
 
   // As 0.1.0 wrote it: default modes.
   const old = await tempDir();
@@ -91,24 +116,40 @@ test('the cache is owner-only, also a cache an older version left world-readable
   const [oldRoot] = await readdir(old);
   await mkdir(join(old, oldRoot!, 'bodies'), { recursive: true });
   await writeFile(join(old, oldRoot!, 'bodies', 'x.json'), '{}', { mode: 0o644 });
-  for (const [p] of await modes(join(old, oldRoot!))) await chmod(join(old, oldRoot!, p), p.endsWith('.json') ? 0o644 : 0o755);
+  for (const [p] of await modes(join(old, oldRoot!)))
+    await chmod(join(old, oldRoot!, p), p.endsWith('.json') ? 0o644 : 0o755);
   const after = new MailCache(old, 'bob@example.test');
-  await after.saveMailbox({ path: 'INBOX', uidValidity: '7', uidNext: 2, exists: 1, messages: [summary(1)], hasMore: false });
-  for (const [p, m] of await modes(join(old, oldRoot!))) assert.equal(m, p.endsWith('.json') ? 0o600 : 0o700, `${p}: ${m.toString(8)}`);
+  await after.saveMailbox({
+    path: 'INBOX',
+    uidValidity: '7',
+    uidNext: 2,
+    exists: 1,
+    messages: [summary(1)],
+    hasMore: false,
+  });
+  for (const [p, m] of await modes(join(old, oldRoot!)))
+    assert.equal(m, p.endsWith('.json') ? 0o600 : 0o700, `${p}: ${m.toString(8)}`);
 });
 
-test('destroying an account\'s cache removes it, and a write still under way does not bring it back', async () => {
+test("destroying an account's cache removes it, and a write still under way does not bring it back", async () => {
   const dir = await tempDir();
   const cache = new MailCache(dir, 'carol@example.test');
   const other = new MailCache(dir, 'dave@example.test');
   await cache.saveFolders([]);
   await other.saveFolders([]);
   assert.equal((await readdir(dir)).length, 2);
-  const late = cache.saveMailbox({ path: 'INBOX', uidValidity: '7', uidNext: 2, exists: 1, messages: [summary(1)], hasMore: false });
+  const late = cache.saveMailbox({
+    path: 'INBOX',
+    uidValidity: '7',
+    uidNext: 2,
+    exists: 1,
+    messages: [summary(1)],
+    hasMore: false,
+  });
   await cache.destroy();
   await late;
   await cache.saveFolders([]);
   assert.equal((await readdir(dir)).length, 1, 'only the other account is left');
-  assert.ok(await other.loadFolders(), 'the other account\'s cache is intact');
+  assert.ok(await other.loadFolders(), "the other account's cache is intact");
   assert.equal(await cache.loadFolders(), undefined);
 });

@@ -24,7 +24,10 @@ async function connect(opts: Partial<Parameters<typeof RawImap.connect>[0]> = {}
   return c;
 }
 
-async function loggedIn(user: 'alice' | 'bob', opts: Partial<Parameters<typeof RawImap.connect>[0]> = {}): Promise<RawImap> {
+async function loggedIn(
+  user: 'alice' | 'bob',
+  opts: Partial<Parameters<typeof RawImap.connect>[0]> = {},
+): Promise<RawImap> {
   const c = await connect(opts);
   const u = server.users[user];
   const r = await c.login(u.user, u.pass);
@@ -79,13 +82,22 @@ test('LIST shows the special-use folders and the Projects hierarchy', async () =
     const m = /^\* LIST \(([^)]*)\) "\/" (.+)$/.exec(l);
     if (m) boxes.set((m[2] as string).replace(/^"(.*)"$/, '$1'), m[1] as string);
   }
-  for (const [name, use] of [['Sent', '\\Sent'], ['Drafts', '\\Drafts'], ['Trash', '\\Trash'], ['Junk', '\\Junk'], ['Archive', '\\Archive']] as const) {
+  for (const [name, use] of [
+    ['Sent', '\\Sent'],
+    ['Drafts', '\\Drafts'],
+    ['Trash', '\\Trash'],
+    ['Junk', '\\Junk'],
+    ['Archive', '\\Archive'],
+  ] as const) {
     assert.ok(boxes.get(name)?.split(' ').includes(use), `${name} has ${use}: ${r.untagged.join(' | ')}`);
   }
   for (const name of ['INBOX', 'Projects', 'Projects/Mailroom', 'Projects/Other']) assert.ok(boxes.has(name), name);
   assert.match(boxes.get('Projects') ?? '', /\\HasChildren/);
   const lsub = await c.ok('LSUB "" "*"');
-  assert.ok(lsub.untagged.some((l) => l.endsWith(' Projects/Mailroom')), lsub.untagged.join(' | '));
+  assert.ok(
+    lsub.untagged.some((l) => l.endsWith(' Projects/Mailroom')),
+    lsub.untagged.join(' | '),
+  );
   await c.logout();
 });
 
@@ -140,7 +152,9 @@ test('STARTTLS port: LOGIN refused before STARTTLS, accepted after', async () =>
 test('without the CA the certificate does not verify', async () => {
   const err = await connectError({ host: server.host, port: server.imapsPort });
   assert.ok(
-    ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'].includes(String(err.code)),
+    ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'].includes(
+      String(err.code),
+    ),
     `${err.code}: ${err.message}`,
   );
 });
@@ -217,7 +231,10 @@ test('proxy: refused commands with literals, pipelined in one write', async () =
   c.write('X1 APPEND INBOX {21+}\r\nX9 LOGOUT\r\n0123456789\r\nX2 NOOP\r\n');
   assert.equal(await c.waitForUnsolicited(/^X1 /), 'X1 BAD Command refused by test proxy');
   assert.match(await c.waitForUnsolicited(/^X2 /), /^X2 OK/);
-  assert.equal(c.unsolicited.some((l) => l.startsWith('X9') || l.startsWith('* BYE')), false);
+  assert.equal(
+    c.unsolicited.some((l) => l.startsWith('X9') || l.startsWith('* BYE')),
+    false,
+  );
   // Synchronizing literal: refused before the client sends it.
   const r = await c.command('APPEND INBOX ', Buffer.from('X8 LOGOUT\r\n'));
   assert.equal(r.status, 'BAD');
@@ -341,7 +358,9 @@ test('mdbox format is seeded the same way', async () => {
     clients.push(c);
     await c.ok(`LOGIN ${quote('alice')} ${quote('alicepw')}`);
     const st = await c.ok('STATUS INBOX (MESSAGES UIDNEXT UNSEEN)');
-    assert.deepEqual(st.untagged, [`* STATUS INBOX (MESSAGES ${FIXTURES.length} UIDNEXT ${FIXTURES.length + 1} UNSEEN ${UNSEEN_COUNT})`]);
+    assert.deepEqual(st.untagged, [
+      `* STATUS INBOX (MESSAGES ${FIXTURES.length} UIDNEXT ${FIXTURES.length + 1} UNSEEN ${UNSEEN_COUNT})`,
+    ]);
     const list = await c.ok('LIST "" "Projects/*"');
     assert.equal(list.untagged.length, 2, list.untagged.join(' | '));
     await c.ok('EXAMINE INBOX');

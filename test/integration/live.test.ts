@@ -21,7 +21,8 @@ after(async () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const mail = (subject: string) => buildMessage({ from: 'Live <live@example.test>', to: 'alice@example.test', subject, text: subject });
+const mail = (subject: string) =>
+  buildMessage({ from: 'Live <live@example.test>', to: 'alice@example.test', subject, text: subject });
 
 function liveOf(account: ReturnType<typeof ctx.mailAccount>): LiveUpdates {
   const live = new LiveUpdates(account, new MemoryLogger());
@@ -46,9 +47,20 @@ test('IDLE: new mail, flag changes and expunges by another client arrive as even
   const other = await ctx.otherClient();
 
   const added = nextEvent(watcher.onDidAddMessages);
-  const appended = await other.append('INBOX', buildMessage({ from: 'Live <live@example.test>', to: 'alice@example.test', subject: 'Arrived while watching', text: 'hi' }));
+  const appended = await other.append(
+    'INBOX',
+    buildMessage({
+      from: 'Live <live@example.test>',
+      to: 'alice@example.test',
+      subject: 'Arrived while watching',
+      text: 'hi',
+    }),
+  );
   const summaries = await added;
-  assert.deepEqual(summaries.map((s) => [s.uid, s.subject]), [[appended && appended.uid, 'Arrived while watching']]);
+  assert.deepEqual(
+    summaries.map((s) => [s.uid, s.subject]),
+    [[appended && appended.uid, 'Arrived while watching']],
+  );
 
   await other.mailboxOpen('INBOX');
   const flagged = nextEvent(watcher.onDidChangeFlags, (e) => e.uid === summaries[0]!.uid);
@@ -67,7 +79,10 @@ test('counts of other folders are refreshed by polling', async () => {
   await nextEvent(account.onDidChangeCounts); // the first round reports everything
   const changed = nextEvent(account.onDidChangeCounts, (m) => m.has('Projects/Other'));
   const other = await ctx.otherClient();
-  await other.append('Projects/Other', buildMessage({ from: 'x@example.test', to: 'alice@example.test', subject: 'counted', text: 'x' }));
+  await other.append(
+    'Projects/Other',
+    buildMessage({ from: 'x@example.test', to: 'alice@example.test', subject: 'counted', text: 'x' }),
+  );
   const counts = (await changed).get('Projects/Other')!;
   assert.equal(counts.messages, 1);
   assert.equal(counts.unseen, 1);
@@ -106,48 +121,63 @@ test('live updates own one IDLE connection per folder whatever the interleaving 
   await until('every live connection to log out', () => proxy.openConnections - before === 1);
 });
 
-test('a watcher stopped by a wrong password is started again once the account logs in again', { timeout: 60_000 }, async () => {
-  let password = ctx.server.users.bob.pass;
-  const account = ctx.mailAccount('bob', { port: proxy.port }, { passwords: async () => password });
-  const live = liveOf(account);
-  await account.listMailboxes();
-  await ctx.server.setPassword('bob', 'bob-new-pw');
-  try {
-    live.watch(['INBOX']);
-    await stateOf(live, 'INBOX', 'failed');
-    const failed = live.state('INBOX');
-    assert.equal(failed?.status === 'failed' && failed.error.kind, 'auth');
-
-    // The person types the new password; the command connection logs in again with it.
-    password = 'bob-new-pw';
-    proxy.cutAll();
+test(
+  'a watcher stopped by a wrong password is started again once the account logs in again',
+  { timeout: 60_000 },
+  async () => {
+    let password = ctx.server.users.bob.pass;
+    const account = ctx.mailAccount('bob', { port: proxy.port }, { passwords: async () => password });
+    const live = liveOf(account);
     await account.listMailboxes();
-    await stateOf(live, 'INBOX', 'live');
-    const arrived = nextEvent(live.onDidAddMessages, (e) => e.messages.some((m) => m.subject === 'after the new password'));
-    await (await ctx.otherClient('bob')).append('INBOX', mail('after the new password'));
-    await arrived;
-  } finally {
-    await ctx.server.setPassword('bob', 'bobpw');
-  }
-});
+    await ctx.server.setPassword('bob', 'bob-new-pw');
+    try {
+      live.watch(['INBOX']);
+      await stateOf(live, 'INBOX', 'failed');
+      const failed = live.state('INBOX');
+      assert.equal(failed?.status === 'failed' && failed.error.kind, 'auth');
 
-test('a watcher that cannot reach the server keeps trying, says so, and catches up when it is back', { timeout: 60_000 }, async () => {
-  const account = ctx.mailAccount('alice', { port: proxy.port }, { backoff: { baseMs: 50, maxMs: 300 } });
-  const live = liveOf(account);
-  live.watch(['INBOX']);
-  await stateOf(live, 'INBOX', 'live');
-  proxy.setAccepting(false);
-  try {
-    proxy.cutAll();
-    await stateOf(live, 'INBOX', 'reconnecting');
-    await (await ctx.otherClient()).append('INBOX', mail('sent while away'));
-    await sleep(1000); // several failed attempts: connection refused is not the end
-    assert.equal(live.state('INBOX')?.status, 'reconnecting');
-  } finally {
-    proxy.setAccepting(true);
-  }
-  // Not in any IDLE stream: delivered when the watcher is back.
-  const arrived = await nextEvent(live.onDidAddMessages, (e) => e.messages.some((m) => m.subject === 'sent while away'));
-  assert.deepEqual(arrived.messages.map((m) => m.subject), ['sent while away']);
-  assert.equal(live.state('INBOX')?.status, 'live');
-});
+      // The person types the new password; the command connection logs in again with it.
+      password = 'bob-new-pw';
+      proxy.cutAll();
+      await account.listMailboxes();
+      await stateOf(live, 'INBOX', 'live');
+      const arrived = nextEvent(live.onDidAddMessages, (e) =>
+        e.messages.some((m) => m.subject === 'after the new password'),
+      );
+      await (await ctx.otherClient('bob')).append('INBOX', mail('after the new password'));
+      await arrived;
+    } finally {
+      await ctx.server.setPassword('bob', 'bobpw');
+    }
+  },
+);
+
+test(
+  'a watcher that cannot reach the server keeps trying, says so, and catches up when it is back',
+  { timeout: 60_000 },
+  async () => {
+    const account = ctx.mailAccount('alice', { port: proxy.port }, { backoff: { baseMs: 50, maxMs: 300 } });
+    const live = liveOf(account);
+    live.watch(['INBOX']);
+    await stateOf(live, 'INBOX', 'live');
+    proxy.setAccepting(false);
+    try {
+      proxy.cutAll();
+      await stateOf(live, 'INBOX', 'reconnecting');
+      await (await ctx.otherClient()).append('INBOX', mail('sent while away'));
+      await sleep(1000); // several failed attempts: connection refused is not the end
+      assert.equal(live.state('INBOX')?.status, 'reconnecting');
+    } finally {
+      proxy.setAccepting(true);
+    }
+    // Not in any IDLE stream: delivered when the watcher is back.
+    const arrived = await nextEvent(live.onDidAddMessages, (e) =>
+      e.messages.some((m) => m.subject === 'sent while away'),
+    );
+    assert.deepEqual(
+      arrived.messages.map((m) => m.subject),
+      ['sent while away'],
+    );
+    assert.equal(live.state('INBOX')?.status, 'live');
+  },
+);

@@ -31,7 +31,7 @@ test('a connection limit ([LIMIT]) is a transient refusal that says so, never a 
   assert.equal(err.needsUser, false);
   assert.equal(err.details.code, 'LIMIT');
   assert.match(err.message, /too many connections/);
-  assert.match(err.message, /mail_max_userip_connections=2/, 'the server\'s own words are kept');
+  assert.match(err.message, /mail_max_userip_connections=2/, "the server's own words are kept");
   assert.match(err.message, /not the problem/);
 
   await first.logout();
@@ -39,7 +39,10 @@ test('a connection limit ([LIMIT]) is a transient refusal that says so, never a 
   const account = ctx.mailAccount('alice');
   // Dovecot counts a session until its imap process has gone, a moment after LOGOUT.
   for (const deadline = Date.now() + 5000; ;) {
-    const e = await account.connect().then(() => undefined, (x: unknown) => x as MailError);
+    const e = await account.connect().then(
+      () => undefined,
+      (x: unknown) => x as MailError,
+    );
     if (!e) break;
     assert.equal(e.kind, 'serverUnavailable', e.message);
     if (Date.now() > deadline) assert.fail('no slot freed up');
@@ -49,31 +52,41 @@ test('a connection limit ([LIMIT]) is a transient refusal that says so, never a 
   await account.dispose();
 });
 
-test('live updates refused by the connection limit keep trying and start once a slot is free', { timeout: 30_000 }, async () => {
-  const account = ctx.mailAccount('alice', {}, { backoff: { baseMs: 100, maxMs: 400 } });
-  await account.connect();
-  const blocker = await ctx.otherClient('alice'); // with the command connection: 2 of 2
-  const live = new LiveUpdates(account, new MemoryLogger());
-  try {
-    const paused = nextEvent(live.onDidChangeState, (e) => e.state.status === 'reconnecting');
-    live.watch(['INBOX']);
-    const { state } = await paused;
-    assert.equal(state.status === 'reconnecting' && state.error.kind, 'serverUnavailable');
-    await blocker.logout();
-    await nextEvent(live.onDidChangeState, (e) => e.state.status === 'live', 10_000);
-  } finally {
-    live.dispose();
-  }
-});
+test(
+  'live updates refused by the connection limit keep trying and start once a slot is free',
+  { timeout: 30_000 },
+  async () => {
+    const account = ctx.mailAccount('alice', {}, { backoff: { baseMs: 100, maxMs: 400 } });
+    await account.connect();
+    const blocker = await ctx.otherClient('alice'); // with the command connection: 2 of 2
+    const live = new LiveUpdates(account, new MemoryLogger());
+    try {
+      const paused = nextEvent(live.onDidChangeState, (e) => e.state.status === 'reconnecting');
+      live.watch(['INBOX']);
+      const { state } = await paused;
+      assert.equal(state.status === 'reconnecting' && state.error.kind, 'serverUnavailable');
+      await blocker.logout();
+      await nextEvent(live.onDidChangeState, (e) => e.state.status === 'live', 10_000);
+    } finally {
+      live.dispose();
+    }
+  },
+);
 
 test('a password changed on the server while connected: the session goes on, the next login is a wrong password', async () => {
   const account = ctx.mailAccount('bob');
   await account.listMailboxes();
   await ctx.server.setPassword('bob', 'changed-elsewhere');
   try {
-    assert.ok((await account.listMailboxes()).some((m) => m.path === 'INBOX'), 'a logged-in session is not affected');
+    assert.ok(
+      (await account.listMailboxes()).some((m) => m.path === 'INBOX'),
+      'a logged-in session is not affected',
+    );
     // A second connection of the same account logs in again, with the saved (now old) password.
-    const err = await account.watch('INBOX').then(() => assert.fail('the old password logged in'), (e: unknown) => e as MailError);
+    const err = await account.watch('INBOX').then(
+      () => assert.fail('the old password logged in'),
+      (e: unknown) => e as MailError,
+    );
     assert.ok(err instanceof MailError);
     assert.equal(err.kind, 'auth', err.message);
     assert.equal(err.needsUser, true);
@@ -86,7 +99,16 @@ test('a password changed on the server while connected: the session goes on, the
 test('every response code of a refused login is read as RFC 5530 means it', async () => {
   const account = ctx.accountConfig('alice');
   const refusal = (code: string | undefined, responseText: string) =>
-    classifyError(Object.assign(new Error('Command failed'), { authenticationFailed: true, responseStatus: 'NO', responseText, ...(code ? { serverResponseCode: code } : {}) }), account, { probe: false });
+    classifyError(
+      Object.assign(new Error('Command failed'), {
+        authenticationFailed: true,
+        responseStatus: 'NO',
+        responseText,
+        ...(code ? { serverResponseCode: code } : {}),
+      }),
+      account,
+      { probe: false },
+    );
   const cases: Array<[string | undefined, string, MailError['kind']]> = [
     ['AUTHENTICATIONFAILED', 'Authentication failed.', 'auth'],
     ['AUTHORIZATIONFAILED', 'Not allowed to log in as this user.', 'auth'],
@@ -104,13 +126,25 @@ test('every response code of a refused login is read as RFC 5530 means it', asyn
   for (const [code, text, kind] of cases) {
     const err = await refusal(code, text);
     assert.equal(err.kind, kind, `${code ?? '(no code)'} ${text} → ${err.kind}: ${err.message}`);
-    assert.ok(err.message.includes(text), 'the server\'s reason is shown');
+    assert.ok(err.message.includes(text), "the server's reason is shown");
   }
   // A token command account reads the codes the same way.
   const oauth = { ...account, oauth2TokenCommand: 'true' };
-  const limited = await classifyError(Object.assign(new Error('x'), { authenticationFailed: true, serverResponseCode: 'LIMIT', responseText: 'Too many' }), oauth, { probe: false });
+  const limited = await classifyError(
+    Object.assign(new Error('x'), {
+      authenticationFailed: true,
+      serverResponseCode: 'LIMIT',
+      responseText: 'Too many',
+    }),
+    oauth,
+    { probe: false },
+  );
   assert.equal(limited.kind, 'serverUnavailable');
-  const rejected = await classifyError(Object.assign(new Error('x'), { authenticationFailed: true, serverResponseCode: 'AUTHENTICATIONFAILED' }), oauth, { probe: false });
+  const rejected = await classifyError(
+    Object.assign(new Error('x'), { authenticationFailed: true, serverResponseCode: 'AUTHENTICATIONFAILED' }),
+    oauth,
+    { probe: false },
+  );
   assert.equal(rejected.kind, 'auth');
   assert.equal(rejected.details.oauth, true);
 });

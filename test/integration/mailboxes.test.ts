@@ -11,7 +11,13 @@ test('folders come with hierarchy, delimiter, special-use roles and counts', asy
   const list = await account.listMailboxes({ counts: true });
   const byPath = new Map(list.map((m) => [m.path, m]));
   assert.equal(list[0]?.path, 'INBOX', 'INBOX first');
-  for (const [path, role] of [['Sent', 'sent'], ['Drafts', 'drafts'], ['Trash', 'trash'], ['Junk', 'junk'], ['Archive', 'archive']]) {
+  for (const [path, role] of [
+    ['Sent', 'sent'],
+    ['Drafts', 'drafts'],
+    ['Trash', 'trash'],
+    ['Junk', 'junk'],
+    ['Archive', 'archive'],
+  ]) {
     assert.equal(byPath.get(path!)?.specialUse, role, `${path} is ${role}`);
   }
   const child = byPath.get('Projects/Mailroom');
@@ -22,7 +28,10 @@ test('folders come with hierarchy, delimiter, special-use roles and counts', asy
   assert.equal(byPath.get('INBOX')?.counts?.unseen, UNSEEN_COUNT);
   assert.match(byPath.get('INBOX')?.counts?.uidValidity ?? '', /^\d+$/);
   const tree = buildTree(list);
-  assert.deepEqual(tree.find((n) => n.path === 'Projects')?.children.map((c) => c.path), ['Projects/Mailroom', 'Projects/Other']);
+  assert.deepEqual(
+    tree.find((n) => n.path === 'Projects')?.children.map((c) => c.path),
+    ['Projects/Mailroom', 'Projects/Other'],
+  );
   assert.equal((await account.specialFolder('archive'))?.path, 'Archive');
 });
 
@@ -50,5 +59,8 @@ test('counts of one folder by STATUS', async () => {
   const account = ctx.mailAccount();
   const counts = await account.counts('INBOX');
   assert.equal(counts.messages, FIXTURES.length);
-  await assert.rejects(account.counts('Nope'), (e: Error & { kind?: string }) => e.kind === 'mailboxNotFound' || e.kind === 'server');
+  await assert.rejects(
+    account.counts('Nope'),
+    (e: Error & { kind?: string }) => e.kind === 'mailboxNotFound' || e.kind === 'server',
+  );
 });

@@ -12,7 +12,18 @@ async function fill(path: string, count: number): Promise<void> {
   const other = await ctx.otherClient('alice');
   await other.mailboxCreate(path).catch(() => undefined);
   for (let i = 1; i <= count; i++) {
-    await other.append(path, buildMessage({ from: 'Sender <s@example.test>', to: 'bob@example.test', subject: `Message ${i}`, text: `Body ${i}`, date: new Date(Date.UTC(2025, 0, 1) + i * 60_000) }), [], new Date(Date.UTC(2025, 0, 1) + i * 60_000));
+    await other.append(
+      path,
+      buildMessage({
+        from: 'Sender <s@example.test>',
+        to: 'bob@example.test',
+        subject: `Message ${i}`,
+        text: `Body ${i}`,
+        date: new Date(Date.UTC(2025, 0, 1) + i * 60_000),
+      }),
+      [],
+      new Date(Date.UTC(2025, 0, 1) + i * 60_000),
+    );
   }
 }
 
@@ -21,7 +32,10 @@ test('summaries: newest first, decoded, with flags, size and attachment marker',
   const page = await account.listMessages('INBOX', { pageSize: 100 });
   assert.equal(page.exists, FIXTURES.length);
   assert.equal(page.hasMore, false);
-  assert.deepEqual(page.messages.map((m) => m.uid), FIXTURES.map((_, i) => i + 1).reverse());
+  assert.deepEqual(
+    page.messages.map((m) => m.uid),
+    FIXTURES.map((_, i) => i + 1).reverse(),
+  );
   const byUid = new Map(page.messages.map((m) => [m.uid, m]));
   const encoded = byUid.get(uidOf('encoded'))!;
   assert.equal(encoded.subject, ENCODED_EXPECT.subject);
@@ -72,7 +86,9 @@ test('pages: the first page costs the same in a big folder as in a small one; Lo
   const other = await ctx.otherClient('alice');
   await other.mailboxOpen('Paging');
   const first = await account.listMessages('Paging', { pageSize: 10 });
-  assert.ok(await other.messageDelete(`${first.messages.at(-1)!.uid - 5}:${first.messages.at(-1)!.uid + 2}`, { uid: true }));
+  assert.ok(
+    await other.messageDelete(`${first.messages.at(-1)!.uid - 5}:${first.messages.at(-1)!.uid + 2}`, { uid: true }),
+  );
   const next = await account.listMessages('Paging', { pageSize: 10, before: first.messages.at(-1)!.uid });
   assert.equal(next.messages[0]!.uid, first.messages.at(-1)!.uid - 6);
 });
@@ -86,13 +102,22 @@ test('a UIDVALIDITY change invalidates what was known', async () => {
   await other.mailboxDelete('Rebuilt');
   await new Promise((r) => setTimeout(r, 1100)); // Dovecot derives UIDVALIDITY from the clock (seconds)
   await other.mailboxCreate('Rebuilt');
-  await other.append('Rebuilt', buildMessage({ from: 'x@example.test', to: 'y@example.test', subject: 'new life', text: 'x' }));
+  await other.append(
+    'Rebuilt',
+    buildMessage({ from: 'x@example.test', to: 'y@example.test', subject: 'new life', text: 'x' }),
+  );
   const invalidated = nextEvent(account.onDidInvalidateMailbox, (e) => e.path === 'Rebuilt');
   const fresh = await account.listMessages('Rebuilt');
   assert.notEqual(fresh.uidValidity, page.uidValidity);
   assert.equal((await invalidated).uidValidity, fresh.uidValidity);
-  await assert.rejects(account.readMessage(ref), (e: unknown) => e instanceof MailError && e.kind === 'uidValidityChanged');
-  await assert.rejects(account.setFlags([ref], { add: ['\\Flagged'] }), (e: unknown) => e instanceof MailError && e.kind === 'uidValidityChanged');
+  await assert.rejects(
+    account.readMessage(ref),
+    (e: unknown) => e instanceof MailError && e.kind === 'uidValidityChanged',
+  );
+  await assert.rejects(
+    account.setFlags([ref], { add: ['\\Flagged'] }),
+    (e: unknown) => e instanceof MailError && e.kind === 'uidValidityChanged',
+  );
 });
 
 test('read-only browsing uses EXAMINE and changes nothing', async () => {
@@ -107,20 +132,20 @@ test('read-only browsing uses EXAMINE and changes nothing', async () => {
   assert.ok(msg && !msg.flags!.has('\\Seen'), 'reading did not mark it seen');
 });
 
-test('switching between read-only and read-write never expunges other clients\' \\Deleted mail', async () => {
+test("switching between read-only and read-write never expunges other clients' \\Deleted mail", async () => {
   await fill('Switching', 2);
   const other = await ctx.otherClient('alice');
   await other.mailboxOpen('Switching');
   assert.ok(await other.messageFlagsAdd('1:*', ['\\Deleted']), 'marked by another client, not expunged');
   const account = ctx.mailAccount();
-  await account.listMessages('Switching');                     // SELECT
+  await account.listMessages('Switching'); // SELECT
   await account.listMessages('Switching', { readOnly: true }); // EXAMINE
-  await account.listMessages('Switching');                     // SELECT again
+  await account.listMessages('Switching'); // SELECT again
   const status = await other.status('Switching', { messages: true });
   assert.equal(status && status.messages, 2);
 });
 
-test('a page read while another client changes a message outside it holds only the page: the server\'s report about the other one is no summary', async () => {
+test("a page read while another client changes a message outside it holds only the page: the server's report about the other one is no summary", async () => {
   await fill('Reported', 5);
   const proxy = await startProxy(await ctx.ready);
   try {
@@ -131,10 +156,14 @@ test('a page read while another client changes a message outside it holds only t
     const from = proxy.commands.length;
     proxy.delayCommandsTo('FETCH', 800);
     const reading = account.listMessages('Reported', { pageSize: 2 });
-    for (let i = 0; i < 200 && !proxy.commands.slice(from).some((c) => c.command.startsWith('FETCH ')); i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 200 && !proxy.commands.slice(from).some((c) => c.command.startsWith('FETCH ')); i++)
+      await new Promise((r) => setTimeout(r, 10));
     await other.messageFlagsAdd('1', ['\\Flagged'], { uid: true }); // the oldest: not in the page
     const page = await reading;
-    assert.deepEqual(page.messages.map((m) => m.subject), ['Message 5', 'Message 4']);
+    assert.deepEqual(
+      page.messages.map((m) => m.subject),
+      ['Message 5', 'Message 4'],
+    );
   } finally {
     await proxy.close();
   }

@@ -24,9 +24,17 @@ class MemoryStore implements RefreshTokenStore {
   value: string | undefined;
   readonly saved: string[] = [];
   deleted = 0;
-  async load() { return this.value; }
-  async save(token: string) { this.value = token; this.saved.push(token); }
-  async delete() { this.value = undefined; this.deleted++; }
+  async load() {
+    return this.value;
+  }
+  async save(token: string) {
+    this.value = token;
+    this.saved.push(token);
+  }
+  async delete() {
+    this.value = undefined;
+    this.deleted++;
+  }
 }
 
 /** GET of the loopback redirect, as the browser does it after the server sent it there. */
@@ -62,18 +70,35 @@ after(async () => {
 function harness(server: TestServer = ctx.server): Harness {
   const oauth = server.oauth!;
   const account: AccountConfig = {
-    name: `alice-oauth-${randomBytes(3).toString('hex')}`, host: server.host, port: server.imapsPort, security: 'tls', user: 'alice',
-    caFile: server.caFile, auth: 'oauth2', oauth2: { issuer: oauth.issuer, clientId: oauth.clientId, scopes: oauth.scopes },
+    name: `alice-oauth-${randomBytes(3).toString('hex')}`,
+    host: server.host,
+    port: server.imapsPort,
+    security: 'tls',
+    user: 'alice',
+    caFile: server.caFile,
+    auth: 'oauth2',
+    oauth2: { issuer: oauth.issuer, clientId: oauth.clientId, scopes: oauth.scopes },
   };
   const store = new MemoryStore();
   const redactor = new SecretRedactor();
   const logger = new MemoryLogger();
   const tokens = new OAuth2TokenSource({ account, store, redactor, logger, ca: server.ca });
   const h: Harness = {
-    server, oauth, account, store, redactor, logger, tokens, opened: [],
+    server,
+    oauth,
+    account,
+    store,
+    redactor,
+    logger,
+    tokens,
+    opened: [],
     mailAccount() {
       const m = new MailAccount({
-        account, tokens, redactor, logger, traceProtocol: true,
+        account,
+        tokens,
+        redactor,
+        logger,
+        traceProtocol: true,
         passwords: async () => assert.fail('an OAuth2 account must not ask for a password'),
       });
       accounts.push(m);
@@ -91,16 +116,21 @@ function aliceBrowser(h: Harness, opts: { deny?: boolean; before?: (redirect: UR
     openBrowser: (url) => {
       h.opened.push(url);
       // Like a real browser: the sign-in waits for the redirect, not for this callback.
-      visits.push((async () => {
-        const outcome = await h.oauth.browser().visit(url, h.oauth.users.alice, { deny: opts.deny ?? false });
-        assert.ok(outcome.redirect, 'the server sent the browser back to the client');
-        await opts.before?.(outcome.redirect);
-        pages.push(await follow(outcome.redirect));
-      })().catch((err) => pages.push({ status: -1, body: String(err) })));
+      visits.push(
+        (async () => {
+          const outcome = await h.oauth.browser().visit(url, h.oauth.users.alice, { deny: opts.deny ?? false });
+          assert.ok(outcome.redirect, 'the server sent the browser back to the client');
+          await opts.before?.(outcome.redirect);
+          pages.push(await follow(outcome.redirect));
+        })().catch((err) => pages.push({ status: -1, body: String(err) })),
+      );
     },
   };
   /** Resolves once the browser has shown its last page. */
-  const shown = async () => { await Promise.all(visits); return pages; };
+  const shown = async () => {
+    await Promise.all(visits);
+    return pages;
+  };
   return { browser, shown };
 }
 
@@ -109,8 +139,10 @@ function secretsSeen(oauth: AuthServer): string[] {
   const out = new Set<string>();
   for (const r of oauth.requests) {
     if (r.fromHarness) continue;
-    for (const key of ['code', 'code_verifier', 'refresh_token', 'device_code', 'token']) if (r.params[key]) out.add(r.params[key]!);
-    for (const key of ['access_token', 'refresh_token', 'device_code']) if (typeof r.body[key] === 'string') out.add(r.body[key] as string);
+    for (const key of ['code', 'code_verifier', 'refresh_token', 'device_code', 'token'])
+      if (r.params[key]) out.add(r.params[key]!);
+    for (const key of ['access_token', 'refresh_token', 'device_code'])
+      if (typeof r.body[key] === 'string') out.add(r.body[key] as string);
   }
   return [...out];
 }
@@ -150,12 +182,19 @@ test('signing in through the browser (authorization code + PKCE S256, loopback r
   assert.equal(`${url.origin}${url.pathname}`, `${h.oauth.issuer}/auth`);
   assert.equal(url.searchParams.get('code_challenge_method'), 'S256');
   assert.match(url.searchParams.get('code_challenge') ?? '', /^[A-Za-z0-9_-]{43}$/);
-  assert.match(url.searchParams.get('redirect_uri') ?? '', /^http:\/\/127\.0\.0\.1:\d+\/$/, 'a loopback IP literal with the port the system picked');
+  assert.match(
+    url.searchParams.get('redirect_uri') ?? '',
+    /^http:\/\/127\.0\.0\.1:\d+\/$/,
+    'a loopback IP literal with the port the system picked',
+  );
   assert.ok((url.searchParams.get('state') ?? '').length >= 32);
   assert.equal(url.searchParams.get('scope'), 'mail offline_access');
   assert.equal(url.searchParams.get('login_hint'), 'alice');
 
-  assert.deepEqual(pages.map((p) => p.status), [200]);
+  assert.deepEqual(
+    pages.map((p) => p.status),
+    [200],
+  );
   assert.match(pages[0]!.body, /Signed in/);
   const exchange = h.oauth.tokenRequests('authorization_code').slice(before);
   assert.equal(exchange.length, 1);
@@ -201,7 +240,7 @@ test('in a remote window the redirect URI can be mapped (asExternalUri): the map
   assert.equal(h.oauth.tokenRequests('authorization_code').at(-1)!.params.redirect_uri, mapped[1]);
 });
 
-test('the token endpoint verifies PKCE: the code Mailroom received is refused with a wrong verifier or none, then redeemed with Mailroom\'s', async () => {
+test("the token endpoint verifies PKCE: the code Mailroom received is refused with a wrong verifier or none, then redeemed with Mailroom's", async () => {
   const h = harness();
   const refusals: Array<{ status: number; error: unknown }> = [];
   const { browser, shown } = aliceBrowser(h, {
@@ -209,16 +248,27 @@ test('the token endpoint verifies PKCE: the code Mailroom received is refused wi
       const code = redirect.searchParams.get('code')!;
       const redirectUri = `${redirect.origin}/`;
       for (const verifier of [randomBytes(32).toString('base64url'), undefined]) {
-        const res = await h.oauth.tokenEndpoint({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, ...(verifier ? { code_verifier: verifier } : {}) });
+        const res = await h.oauth.tokenEndpoint({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: redirectUri,
+          ...(verifier ? { code_verifier: verifier } : {}),
+        });
         refusals.push({ status: res.status, error: res.json.error });
       }
     },
   });
   await h.tokens.signIn({ browser });
   const pages = await shown();
-  assert.deepEqual(refusals, [{ status: 400, error: 'invalid_grant' }, { status: 400, error: 'invalid_grant' }]);
+  assert.deepEqual(refusals, [
+    { status: 400, error: 'invalid_grant' },
+    { status: 400, error: 'invalid_grant' },
+  ]);
   assert.equal(pages[0]!.status, 200, 'the same code was then redeemed by Mailroom');
-  const ok = h.oauth.tokenRequests('authorization_code').filter((r) => r.status === 200).at(-1)!;
+  const ok = h.oauth
+    .tokenRequests('authorization_code')
+    .filter((r) => r.status === 200)
+    .at(-1)!;
   assert.match(ok.params.code_verifier ?? '', /^[A-Za-z0-9._~-]{43,128}$/);
   await h.mailAccount().connect();
 });
@@ -261,8 +311,13 @@ test('an access token past its lifetime is refreshed before use: the next connec
   assert.equal(h.oauth.tokenRequests('refresh_token').length, refreshesBefore, 'a fresh token is used as it is');
 
   // Wait until the server itself no longer accepts the first token.
-  for (let i = 0; i < 50 && (await h.oauth.introspect(first.accessToken)).active; i++) await new Promise((r) => setTimeout(r, 100));
-  assert.equal((await h.oauth.introspect(first.accessToken)).active, false, 'the first access token expired at the server');
+  for (let i = 0; i < 50 && (await h.oauth.introspect(first.accessToken)).active; i++)
+    await new Promise((r) => setTimeout(r, 100));
+  assert.equal(
+    (await h.oauth.introspect(first.accessToken)).active,
+    false,
+    'the first access token expired at the server',
+  );
 
   const failedLoginsBefore = (h.server.logTail(100_000).match(/auth failed/g) ?? []).length;
   await h.mailAccount().connect();
@@ -271,9 +326,17 @@ test('an access token past its lifetime is refreshed before use: the next connec
   assert.equal(refreshes[0]!.status, 200);
   assert.equal(refreshes[0]!.params.refresh_token, first.refreshToken);
   assert.ok(h.oauth.sawToken(refreshes[0]!.body.access_token as string), 'the new token is the one Dovecot saw');
-  assert.equal((h.server.logTail(100_000).match(/auth failed/g) ?? []).length, failedLoginsBefore, 'refreshed before use: no refused login');
+  assert.equal(
+    (h.server.logTail(100_000).match(/auth failed/g) ?? []).length,
+    failedLoginsBefore,
+    'refreshed before use: no refused login',
+  );
   assert.equal(h.opened.length, 1, 'no second browser window');
-  assert.deepEqual(h.store.saved, [first.refreshToken, refreshes[0]!.body.refresh_token], 'the rotated refresh token replaced the first');
+  assert.deepEqual(
+    h.store.saved,
+    [first.refreshToken, refreshes[0]!.body.refresh_token],
+    'the rotated refresh token replaced the first',
+  );
   assertNoSecretsIn(h.logger.text, h.oauth, 'the log');
 });
 
@@ -283,7 +346,8 @@ test('connections that need a new token at the same time share one refresh (a ro
   t.after(() => h.oauth.setAccessTokenTtl(3600));
   await h.tokens.signIn({ browser: aliceBrowser(h).browser });
   const first = lastIssued(h.oauth);
-  for (let i = 0; i < 50 && (await h.oauth.introspect(first.accessToken)).active; i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 50 && (await h.oauth.introspect(first.accessToken)).active; i++)
+    await new Promise((r) => setTimeout(r, 100));
   const refreshesBefore = h.oauth.tokenRequests('refresh_token').length;
   await Promise.all([h.mailAccount(), h.mailAccount(), h.mailAccount()].map((m) => m.connect()));
   assert.equal(h.oauth.tokenRequests('refresh_token').length - refreshesBefore, 1);
@@ -363,7 +427,7 @@ test('an account that never signed in does not connect and says to sign in; noth
   assert.equal(h.opened.length, 0);
 });
 
-test('a declined consent ends the sign-in with the server\'s refusal; the browser page says it failed and nothing is stored', async () => {
+test("a declined consent ends the sign-in with the server's refusal; the browser page says it failed and nothing is stored", async () => {
   const h = harness();
   const { browser, shown } = aliceBrowser(h, { deny: true });
   const err = await expectMailError(h.tokens.signIn({ browser }), 'oauthToken');
@@ -377,20 +441,37 @@ test('a declined consent ends the sign-in with the server\'s refusal; the browse
 test('a sign-in that is not completed in time, or is cancelled, fails clearly and closes the loopback listener', async () => {
   const h = harness();
   let redirect: URL | undefined;
-  const idle: BrowserSignInOptions = { openBrowser: (url) => { redirect = new URL(new URL(url).searchParams.get('redirect_uri')!); } };
+  const idle: BrowserSignInOptions = {
+    openBrowser: (url) => {
+      redirect = new URL(new URL(url).searchParams.get('redirect_uri')!);
+    },
+  };
   const timedOut = await expectMailError(h.tokens.signIn({ browser: { ...idle, timeoutMs: 300 } }), 'timeout');
   assert.match(timedOut.message, /not completed within/);
-  await assert.rejects(follow(redirect!), (e: NodeJS.ErrnoException) => e.code === 'ECONNREFUSED', 'the listener is closed');
+  await assert.rejects(
+    follow(redirect!),
+    (e: NodeJS.ErrnoException) => e.code === 'ECONNREFUSED',
+    'the listener is closed',
+  );
 
   const controller = new AbortController();
-  const cancelled = h.tokens.signIn({ browser: { ...idle, signal: controller.signal, openBrowser: (url) => { idle.openBrowser(url); controller.abort(); } } });
+  const cancelled = h.tokens.signIn({
+    browser: {
+      ...idle,
+      signal: controller.signal,
+      openBrowser: (url) => {
+        idle.openBrowser(url);
+        controller.abort();
+      },
+    },
+  });
   const err = await expectMailError(cancelled, 'oauthToken');
   assert.equal(err.details.cancelled, true);
   await assert.rejects(follow(redirect!), (e: NodeJS.ErrnoException) => e.code === 'ECONNREFUSED');
   assert.deepEqual(h.store.saved, []);
 });
 
-test('the device authorization grant: the code is shown, the user enters it on the server\'s page, and the account connects', async () => {
+test("the device authorization grant: the code is shown, the user enters it on the server's page, and the account connects", async () => {
   const h = harness();
   assert.equal(await h.tokens.supportsDeviceCode(), true);
   const prompts: DeviceCodePrompt[] = [];
@@ -399,7 +480,12 @@ test('the device authorization grant: the code is shown, the user enters it on t
     deviceCode: {
       showUserCode: (prompt) => {
         prompts.push(prompt);
-        void h.oauth.browser().visit(prompt.verificationUriComplete!, h.oauth.users.alice).then((o) => { page = o.page; });
+        void h.oauth
+          .browser()
+          .visit(prompt.verificationUriComplete!, h.oauth.users.alice)
+          .then((o) => {
+            page = o.page;
+          });
       },
     },
   });
@@ -412,7 +498,11 @@ test('the device authorization grant: the code is shown, the user enters it on t
   assert.equal(h.store.saved.length, 1);
   const boxes = await h.mailAccount().listMailboxes();
   assert.ok(boxes.some((b) => b.path === 'INBOX'));
-  assert.ok(h.oauth.requests.some((r) => r.route === 'token' && r.grantType === 'urn:ietf:params:oauth:grant-type:device_code' && r.status === 200));
+  assert.ok(
+    h.oauth.requests.some(
+      (r) => r.route === 'token' && r.grantType === 'urn:ietf:params:oauth:grant-type:device_code' && r.status === 200,
+    ),
+  );
   assertNoSecretsIn(h.logger.text, h.oauth, 'the log');
 });
 

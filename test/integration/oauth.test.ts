@@ -74,20 +74,24 @@ test('password logins still work on the OAuth2-enabled server', async () => {
   assert.match(ctx.server.logTail(), /Login: user=<bob>, method=PLAIN/);
 });
 
-test('an unknown, a revoked (expired) or another user\'s token is an auth error that never shows the token', async () => {
+test("an unknown, a revoked (expired) or another user's token is an auth error that never shows the token", async () => {
   const oauth = ctx.server.oauth!;
   const revoked = await oauth.issueToken('alice');
   await oauth.revoke(revoked, 'access_token');
   const cases: Array<[string, string]> = [
     ['unknown', randomBytes(32).toString('base64url')],
     ['revoked', revoked],
-    ['bob\'s', await oauth.issueToken('bob')],
+    ["bob's", await oauth.issueToken('bob')],
   ];
   for (const [label, token] of cases) {
     const logger = new MemoryLogger();
     const account = oauthAccount(tokenCommand(token), logger);
     const err = await expectError(() => account.connect(), 'auth');
-    assert.match(err.message, /rejected the OAuth2 access token for alice/, `${label}: the message says the token was refused`);
+    assert.match(
+      err.message,
+      /rejected the OAuth2 access token for alice/,
+      `${label}: the message says the token was refused`,
+    );
     assert.ok(oauth.sawToken(token), `${label}: the server really asked about the token`);
     assertNoToken(err.message, token, `${label}: the error message`);
     // The extension may log the whole error, causes included (imapflow's error is the cause).
@@ -108,7 +112,11 @@ test('a token command that fails or prints nothing is an oauthToken error, and n
   assert.match(failing.message, /token command failed \(exit code 3\)/);
   const silent = await expectError(() => oauthAccount('true', new MemoryLogger()).connect(), 'oauthToken');
   assert.match(silent.message, /printed no token/);
-  assert.equal(ctx.server.oauth!.requests.filter((r) => r.route === 'introspection').length, before, 'no token reached the server');
+  assert.equal(
+    ctx.server.oauth!.requests.filter((r) => r.route === 'introspection').length,
+    before,
+    'no token reached the server',
+  );
 });
 
 // imapflow prefers OAUTHBEARER; a second server that offers only XOAUTH2 covers the other path.
@@ -124,7 +132,12 @@ test('XOAUTH2 (when OAUTHBEARER is not offered): a good token logs in, a bad one
   const s = xoauth!;
   const connection = (token: string, logger: MemoryLogger) => {
     const account: AccountConfig = {
-      name: 'alice-xoauth2', host: s.host, port: s.imapsPort, security: 'tls', user: 'alice', caFile: s.caFile,
+      name: 'alice-xoauth2',
+      host: s.host,
+      port: s.imapsPort,
+      security: 'tls',
+      user: 'alice',
+      caFile: s.caFile,
       oauth2TokenCommand: tokenCommand(token),
     };
     return new ImapConnection({ account, passwords: noPassword, logger, traceProtocol: true });

@@ -10,8 +10,12 @@ import { groupMembers, sleep, startDovecot, type TestServer } from '../harness/d
 import { startPostfix } from '../harness/postfix';
 
 let dovecot: TestServer;
-before(async () => { dovecot = await startDovecot({ submission: true }); });
-after(async () => { await dovecot?.dispose(); });
+before(async () => {
+  dovecot = await startDovecot({ submission: true });
+});
+after(async () => {
+  await dovecot?.dispose();
+});
 
 /** Sends `lines` one per complete SMTP reply over implicit TLS (verified with the test CA); returns everything read. */
 function smtpsConversation(port: number, ca: string, lines: string[]): Promise<string> {
@@ -19,13 +23,19 @@ function smtpsConversation(port: number, ca: string, lines: string[]): Promise<s
     const sock = connect({ host: '127.0.0.1', port, ca: [ca] });
     let buf = '';
     const queue = [...lines];
-    sock.setTimeout(5000, () => { sock.destroy(); reject(new Error(`timeout; got ${buf}`)); });
+    sock.setTimeout(5000, () => {
+      sock.destroy();
+      reject(new Error(`timeout; got ${buf}`));
+    });
     sock.on('data', (d) => {
       buf += d.toString();
       // A complete reply ends with "NNN text\r\n" (no dash after the code).
       if (/(^|\r\n)\d{3} [^\r\n]*\r\n$/.test(buf)) {
         const next = queue.shift();
-        if (next === undefined) { sock.end(); resolve(buf); } else sock.write(`${next}\r\n`);
+        if (next === undefined) {
+          sock.end();
+          resolve(buf);
+        } else sock.write(`${next}\r\n`);
       }
     });
     sock.on('error', reject);
@@ -40,7 +50,12 @@ test('Postfix starts fast, offers AUTH only over TLS, authenticates against Dove
   try {
     const plain = Buffer.from('\0alice\0alicepw').toString('base64');
     const wrong = Buffer.from('\0alice\0nope').toString('base64');
-    const talk = await smtpsConversation(postfix.smtpsPort, dovecot.ca, ['EHLO test', `AUTH PLAIN ${wrong}`, `AUTH PLAIN ${plain}`, 'QUIT']);
+    const talk = await smtpsConversation(postfix.smtpsPort, dovecot.ca, [
+      'EHLO test',
+      `AUTH PLAIN ${wrong}`,
+      `AUTH PLAIN ${plain}`,
+      'QUIT',
+    ]);
     assert.match(talk, /250-AUTH PLAIN/);
     assert.match(talk, /250-SIZE 10485760/);
     assert.match(talk, /535 5\.7\.8/);
@@ -66,7 +81,9 @@ test('if the test process is SIGKILLed, the watchdogs stop Postfix and Dovecot a
       setInterval(() => {}, 1000);
     })();
   `;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=commonjs', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=commonjs', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const info = await new Promise<{ dirs: string[]; groups: number[] }>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => {
@@ -76,10 +93,18 @@ test('if the test process is SIGKILLed, the watchdogs stop Postfix and Dovecot a
     });
     child.once('exit', (code) => reject(new Error(`child exited early (${code}): ${out}`)));
   });
-  assert.ok(info.groups.every((g) => groupMembers(g).length > 0), 'both servers run');
+  assert.ok(
+    info.groups.every((g) => groupMembers(g).length > 0),
+    'both servers run',
+  );
   child.kill('SIGKILL');
   const until = Date.now() + 10_000;
-  while (Date.now() < until && (info.groups.some((g) => groupMembers(g).length > 0) || info.dirs.some(existsSync))) await sleep(50);
-  assert.deepEqual(info.groups.map((g) => groupMembers(g).length), [0, 0], 'no Dovecot or Postfix process is left');
+  while (Date.now() < until && (info.groups.some((g) => groupMembers(g).length > 0) || info.dirs.some(existsSync)))
+    await sleep(50);
+  assert.deepEqual(
+    info.groups.map((g) => groupMembers(g).length),
+    [0, 0],
+    'no Dovecot or Postfix process is left',
+  );
   assert.deepEqual(info.dirs.map(existsSync), [false, false], 'both directories are removed');
 });

@@ -8,14 +8,25 @@ import type { MailAccount } from '../../src/core/session/mail-account';
 import type { MessageRef } from '../../src/core/mailbox/messages';
 import { MAX_SECTIONS_PER_FETCH, renderContent, type RenderedMessage } from '../../src/core/reading/reader';
 import { MAX_BODY_PARTS, MAX_INLINE_PARTS } from '../../src/core/reading/structure';
-import { base64Lines, BIG_ATTACHMENT_SHA256, buildMessage, ENCODED_EXPECT, FIXTURES, fixture, PNG_1X1, uidOf } from '../harness/fixtures';
+import {
+  base64Lines,
+  BIG_ATTACHMENT_SHA256,
+  buildMessage,
+  ENCODED_EXPECT,
+  FIXTURES,
+  fixture,
+  PNG_1X1,
+  uidOf,
+} from '../harness/fixtures';
 import { MemoryLogger, useServer } from './setup';
 
 const ctx = useServer();
 let account: MailAccount | undefined;
 let uidValidity = '';
 const downloads: string[] = [];
-after(async () => { for (const d of downloads) await rm(d, { recursive: true, force: true }); });
+after(async () => {
+  for (const d of downloads) await rm(d, { recursive: true, force: true });
+});
 
 async function ref(key: string): Promise<MessageRef> {
   if (!account) {
@@ -38,7 +49,10 @@ const htmlOf = (view: RenderedMessage) => view.body.map((b) => (b.kind === 'html
 test('plain text: headers and body', async () => {
   const { view } = await open('plain');
   assert.match(textOf(view), /Hello from the plain fixture/);
-  assert.deepEqual(view.body.map((b) => b.kind), ['text']);
+  assert.deepEqual(
+    view.body.map((b) => b.kind),
+    ['text'],
+  );
   assert.equal(view.messageId, '<plain-1@mailroom.test>');
   assert.equal(view.from[0]?.address, 'alice@example.test');
   assert.equal(view.subject, fixture('plain').subject);
@@ -49,7 +63,10 @@ test('plain text: headers and body', async () => {
 
 test('HTML + text alternative: the HTML is shown once (quoted-printable, UTF-8), sanitized', async () => {
   const { view } = await open('html');
-  assert.deepEqual(view.body.map((b) => b.kind), ['html']);
+  assert.deepEqual(
+    view.body.map((b) => b.kind),
+    ['html'],
+  );
   assert.match(htmlOf(view), /Hello <b>HTML<\/b>/);
   assert.match(htmlOf(view), /Grüße — the html alternative/);
   assert.deepEqual(view.attachments, []);
@@ -71,7 +88,12 @@ test('a 5 MB attachment is listed, not downloaded, until saved — then streamed
   downloads.push(dir);
   const saved = await account!.saveAttachment(view.ref, big, dir);
   assert.equal(saved.path, join(dir, 'big.bin'));
-  assert.equal(createHash('sha256').update(await readFile(saved.path)).digest('hex'), BIG_ATTACHMENT_SHA256);
+  assert.equal(
+    createHash('sha256')
+      .update(await readFile(saved.path))
+      .digest('hex'),
+    BIG_ATTACHMENT_SHA256,
+  );
   const again = await account!.saveAttachment(view.ref, big, dir);
   assert.equal(again.path, join(dir, 'big (1).bin'), 'never overwrites an existing file');
   assert.deepEqual((await readdir(dir)).sort(), ['big (1).bin', 'big.bin'], 'no temp files left behind');
@@ -79,7 +101,10 @@ test('a 5 MB attachment is listed, not downloaded, until saved — then streamed
 
 test('attachments: listed with type and size; a small one saved', async () => {
   const { view } = await open('attachment');
-  assert.deepEqual(view.attachments.map((a) => [a.filename, a.type]), [['report.pdf', 'application/pdf']]);
+  assert.deepEqual(
+    view.attachments.map((a) => [a.filename, a.type]),
+    [['report.pdf', 'application/pdf']],
+  );
   const dir = await mkdtemp(join(tmpdir(), 'mailroom-dl-'));
   downloads.push(dir);
   const saved = await account!.saveAttachment(view.ref, view.attachments[0]!, dir);
@@ -105,8 +130,15 @@ test('RFC 2047 headers and RFC 2231 / 2047 file names are decoded', async () => 
 test('nested multiparts: one body, the attached message listed as an attachment', async () => {
   const { view } = await open('nested');
   assert.match(htmlOf(view), /Nested <i>html<\/i> part/);
-  assert.match(htmlOf(view), /Related part with an image: <img src="data:image\/png;base64,/, 'both inline parts of the mixed, in order');
-  assert.ok(view.attachments.some((a) => a.type === 'message/rfc822' && a.filename.endsWith('.eml')), JSON.stringify(view.attachments));
+  assert.match(
+    htmlOf(view),
+    /Related part with an image: <img src="data:image\/png;base64,/,
+    'both inline parts of the mixed, in order',
+  );
+  assert.ok(
+    view.attachments.some((a) => a.type === 'message/rfc822' && a.filename.endsWith('.eml')),
+    JSON.stringify(view.attachments),
+  );
 });
 
 test('a message without Message-ID still opens', async () => {
@@ -119,7 +151,22 @@ test('hostile HTML is neutralised and remote content blocked until allowed', asy
   const { view, content } = await open('hostile-html');
   const html = htmlOf(view);
   assert.match(html, /safe link/);
-  for (const bad of ['<script', 'onerror=', 'onclick=', 'onload=', '<svg', '<embed', '<iframe', '<form', '<object', '<meta', '<base', 'javascript:', '<link', '@import']) {
+  for (const bad of [
+    '<script',
+    'onerror=',
+    'onclick=',
+    'onload=',
+    '<svg',
+    '<embed',
+    '<iframe',
+    '<form',
+    '<object',
+    '<meta',
+    '<base',
+    'javascript:',
+    '<link',
+    '@import',
+  ]) {
     assert.ok(!html.toLowerCase().includes(bad), `${bad} survived: ${html}`);
   }
   assert.ok(!/\ssrc="http:\/\/127\.0\.0\.1:9/.test(html), 'remote image blocked');
@@ -129,7 +176,6 @@ test('hostile HTML is neutralised and remote content blocked until allowed', asy
   assert.match(htmlOf(allowed), /\ssrc="http:\/\/127\.0\.0\.1:9\/tracker.png"/);
   assert.ok(!htmlOf(allowed).includes('<script'));
 });
-
 
 test('hostile attachment names are made safe, and saving stays inside the folder', async () => {
   const { view } = await open('traversal-filename');
@@ -151,12 +197,18 @@ test('a moved-away message is a precise error', async () => {
 test('a huge text body is fetched only up to the cap and marked truncated', async () => {
   const other = await ctx.otherClient('alice');
   const line = 'All work and no play makes a long mail. '.repeat(20) + '\n';
-  const appended = await other.append('INBOX', buildMessage({ from: 'big@example.test', to: 'alice@example.test', subject: 'Huge text', text: line.repeat(2000) }));
+  const appended = await other.append(
+    'INBOX',
+    buildMessage({ from: 'big@example.test', to: 'alice@example.test', subject: 'Huge text', text: line.repeat(2000) }),
+  );
   assert.ok(appended && appended.uid);
   await ref('plain');
   await account!.listMessages('INBOX', { pageSize: 1 });
   account!.ops.client!.stats(true);
-  const content = await account!.readMessage({ mailbox: 'INBOX', uidValidity, uid: appended.uid }, { maxTextBytes: 64 * 1024 });
+  const content = await account!.readMessage(
+    { mailbox: 'INBOX', uidValidity, uid: appended.uid },
+    { maxTextBytes: 64 * 1024 },
+  );
   assert.ok(account!.ops.client!.stats().received < 100 * 1024);
   assert.equal(content.truncated, true);
   assert.match(content.warnings.join(' '), /Only the first 64 KB/);
@@ -171,7 +223,10 @@ test('a message the list already showed opens with one FETCH, and reads exactly 
   const fetches = () => logger.lines.filter((l) => /^trace .*\bUID FETCH\b/.test(l)).length;
   for (const f of FIXTURES) {
     const r = { mailbox: 'INBOX', uidValidity: page.uidValidity, uid: uidOf(f.key) };
-    assert.ok(page.messages.some((m) => m.uid === r.uid), `${f.key} is on the page`);
+    assert.ok(
+      page.messages.some((m) => m.uid === r.uid),
+      `${f.key} is on the page`,
+    );
     const before = fetches();
     const warm = await listed.readMessage(r);
     assert.equal(fetches() - before, 1, `${f.key}: one FETCH for headers and shown parts`);
@@ -181,7 +236,10 @@ test('a message the list already showed opens with one FETCH, and reads exactly 
 
 test('a listed message expunged elsewhere is a precise error, not an empty reader', async () => {
   const other = await ctx.otherClient('alice');
-  const appended = await other.append('INBOX', buildMessage({ from: 'gone@example.test', to: 'alice@example.test', subject: 'Soon gone', text: 'bye' }));
+  const appended = await other.append(
+    'INBOX',
+    buildMessage({ from: 'gone@example.test', to: 'alice@example.test', subject: 'Soon gone', text: 'bye' }),
+  );
   assert.ok(appended && appended.uid);
   const reader = ctx.mailAccount();
   const page = await reader.listMessages('INBOX', { pageSize: 5 });
@@ -190,25 +248,56 @@ test('a listed message expunged elsewhere is a precise error, not an empty reade
   await other.messageDelete(String(appended.uid), { uid: true });
   // Until this session hears of the expunge, the server may still serve the message; listing again tells it.
   assert.ok(!(await reader.listMessages('INBOX', { pageSize: 5 })).messages.some((m) => m.uid === appended.uid));
-  await assert.rejects(reader.readMessage({ mailbox: 'INBOX', uidValidity: page.uidValidity, uid: appended.uid }), /no longer in "INBOX"/);
+  await assert.rejects(
+    reader.readMessage({ mailbox: 'INBOX', uidValidity: page.uidValidity, uid: appended.uid }),
+    /no longer in "INBOX"/,
+  );
 });
 
 // The malformed corpus (fixtures.ts): each shows what can be decoded, and says when it is damaged.
 const CORPUS: Array<{ key: string; shows: RegExp[]; damage?: RegExp }> = [
-  { key: 'mixed-inline-texts', shows: [/First part, <b>HTML<\/b> alternative/, /Second part: a forwarded note/, /Third part: an HTML note/, /Mailing-list footer/] },
+  {
+    key: 'mixed-inline-texts',
+    shows: [
+      /First part, <b>HTML<\/b> alternative/,
+      /Second part: a forwarded note/,
+      /Third part: an HTML note/,
+      /Mailing-list footer/,
+    ],
+  },
   { key: 'odd-case-headers', shows: [/Odd case headers: café crème/] },
   { key: 'duplicate-params', shows: [/Duplicate parameters: the first boundary wins/] },
   { key: 'malformed-boundary', shows: [/Part one of a message whose closing boundary is missing/] },
-  { key: 'boundary-in-part', shows: [/before the stray line/, /still text the user must see/], damage: /part 2 is where its headers should be/ },
+  {
+    key: 'boundary-in-part',
+    shows: [/before the stray line/, /still text the user must see/],
+    damage: /part 2 is where its headers should be/,
+  },
   { key: 'deep-nesting', shows: [/Deep nesting: sixty levels down/] },
   { key: 'bad-charset', shows: [/Bad charset body: Caf/], damage: /not valid x-unknown-charset/ },
   { key: 'invalid-utf8', shows: [/Invalid UTF-8: caf/], damage: /not valid utf-8/ },
   { key: 'broken-base64', shows: [/Broken base64: this line decodes/], damage: /not base64/ },
-  { key: 'broken-qp', shows: [/=ZZ is not an escape, é is/], damage: /"=" signs that are not quoted-printable escapes/ },
-  { key: 'unknown-encoding', shows: [/Unknown transfer encoding: shown as it is/], damage: /unknown transfer encoding "x-made-up"/ },
+  {
+    key: 'broken-qp',
+    shows: [/=ZZ is not an escape, é is/],
+    damage: /"=" signs that are not quoted-printable escapes/,
+  },
+  {
+    key: 'unknown-encoding',
+    shows: [/Unknown transfer encoding: shown as it is/],
+    damage: /unknown transfer encoding "x-made-up"/,
+  },
   // IMAP cannot carry NUL in a BODY[] literal: Dovecot sends each as 0x80, not valid us-ascii.
-  { key: 'nul-bytes', shows: [/NUL\ufffdbytes in the HTML part/], damage: /part 2 has bytes that are not valid us-ascii/ },
-  { key: 'multipart-without-boundary', shows: [/Multipart without a boundary: the body is still text/], damage: /no MIME part could be found/ },
+  {
+    key: 'nul-bytes',
+    shows: [/NUL\ufffdbytes in the HTML part/],
+    damage: /part 2 has bytes that are not valid us-ascii/,
+  },
+  {
+    key: 'multipart-without-boundary',
+    shows: [/Multipart without a boundary: the body is still text/],
+    damage: /no MIME part could be found/,
+  },
   { key: 'empty-multipart', shows: [/Only a preamble, no part at all/], damage: /no MIME part could be found/ },
 ];
 
@@ -233,8 +322,9 @@ for (const { key, shows, damage } of CORPUS) {
 /** A message with `count` parts made by `part(i)` under one multipart of `type`. */
 function manyParts(subject: string, type: string, first: string, part: (i: number) => string, count: number): Buffer {
   const boundary = `many-${count}`;
-  let body = `From: many@example.test\r\nTo: alice@example.test\r\nSubject: ${subject}\r\nMIME-Version: 1.0\r\n`
-    + `Content-Type: ${type}; boundary="${boundary}"\r\n\r\n--${boundary}\r\n${first}\r\n`;
+  let body =
+    `From: many@example.test\r\nTo: alice@example.test\r\nSubject: ${subject}\r\nMIME-Version: 1.0\r\n` +
+    `Content-Type: ${type}; boundary="${boundary}"\r\n\r\n--${boundary}\r\n${first}\r\n`;
   for (let i = 0; i < count; i++) body += `--${boundary}\r\n${part(i)}\r\n`;
   return Buffer.from(`${body}--${boundary}--\r\n`, 'latin1');
 }
@@ -252,8 +342,15 @@ test('4,500 inline images: the first 100 shown, the rest listed, the bound said,
   const count = 4500;
   const png = base64Lines(PNG_1X1);
   const html = `Content-Type: text/html; charset=us-ascii\r\n\r\n<p>Many images</p>${Array.from({ length: count }, (_, i) => `<img src="cid:img${i}@many">`).join('')}`;
-  const r = await appendAndList(manyParts('Many inline images', 'multipart/related', html,
-    (i) => `Content-Type: image/png\r\nContent-ID: <img${i}@many>\r\nContent-Transfer-Encoding: base64\r\n\r\n${png}`, count));
+  const r = await appendAndList(
+    manyParts(
+      'Many inline images',
+      'multipart/related',
+      html,
+      (i) => `Content-Type: image/png\r\nContent-ID: <img${i}@many>\r\nContent-Transfer-Encoding: base64\r\n\r\n${png}`,
+      count,
+    ),
+  );
   const logger = new MemoryLogger();
   const reader = ctx.mailAccount('alice', {}, { logger, traceProtocol: true });
   const content = await reader.readMessage(r);
@@ -264,24 +361,42 @@ test('4,500 inline images: the first 100 shown, the rest listed, the bound said,
   assert.equal(view.attachments.length, count - MAX_INLINE_PARTS, 'the images not shown can still be saved');
   assert.match(view.warnings.join(' '), /4501 inline images|4500 inline images/);
   const fetches = logger.lines.filter((l) => /^trace .*\bUID FETCH\b/.test(l));
-  assert.ok(fetches.every((l) => (l.match(/BODY\.PEEK\[/g) ?? []).length <= MAX_SECTIONS_PER_FETCH), 'no FETCH names more than the bound');
+  assert.ok(
+    fetches.every((l) => (l.match(/BODY\.PEEK\[/g) ?? []).length <= MAX_SECTIONS_PER_FETCH),
+    'no FETCH names more than the bound',
+  );
 });
 
 test('3,000 inline text parts: the first 50 shown in order, the rest listed as attachments, the bound said', async () => {
   const count = 3000;
-  const r = await appendAndList(manyParts('Many text parts', 'multipart/mixed', 'Content-Type: text/plain\r\n\r\nText part 0',
-    (i) => `Content-Type: text/plain\r\n\r\nText part ${i + 1}`, count - 1));
+  const r = await appendAndList(
+    manyParts(
+      'Many text parts',
+      'multipart/mixed',
+      'Content-Type: text/plain\r\n\r\nText part 0',
+      (i) => `Content-Type: text/plain\r\n\r\nText part ${i + 1}`,
+      count - 1,
+    ),
+  );
   const view = renderContent(await account!.readMessage(r), { allowRemote: false });
-  assert.deepEqual(view.body.map((b) => (b.kind === 'text' ? b.text.trim() : '')), Array.from({ length: MAX_BODY_PARTS }, (_, i) => `Text part ${i}`));
+  assert.deepEqual(
+    view.body.map((b) => (b.kind === 'text' ? b.text.trim() : '')),
+    Array.from({ length: MAX_BODY_PARTS }, (_, i) => `Text part ${i}`),
+  );
   assert.equal(view.attachments.length, count - MAX_BODY_PARTS);
   assert.match(view.warnings.join(' '), new RegExp(`${count} text parts; the first ${MAX_BODY_PARTS} are shown`));
 });
 
 test('HTML nested deeper than the reader renders is shown as plain text, with a note', async () => {
   const html = `${'<div>'.repeat(5000)}Deeply nested words${'</div>'.repeat(5000)}`;
-  const r = await appendAndList(buildMessage({ from: 'deep@example.test', to: 'alice@example.test', subject: 'Deep HTML', text: 'plain', html }));
+  const r = await appendAndList(
+    buildMessage({ from: 'deep@example.test', to: 'alice@example.test', subject: 'Deep HTML', text: 'plain', html }),
+  );
   const view = renderContent(await account!.readMessage(r), { allowRemote: false });
-  assert.deepEqual(view.body.map((b) => b.kind), ['text']);
+  assert.deepEqual(
+    view.body.map((b) => b.kind),
+    ['text'],
+  );
   assert.match(textOf(view), /Deeply nested words/);
   assert.match(view.warnings.join(' '), /nested more than 256 levels deep; it is shown as plain text/);
 });

@@ -26,7 +26,12 @@ async function folderWith(path: string, count: number): Promise<void> {
   const other = await ctx.otherClient();
   await other.mailboxCreate(path).catch(() => undefined);
   for (let i = 1; i <= count; i++) {
-    await other.append(path, buildMessage({ from: 's@example.test', to: 'alice@example.test', subject: `${path} ${i}`, text: String(i) }), [], new Date(Date.UTC(2026, 0, i)));
+    await other.append(
+      path,
+      buildMessage({ from: 's@example.test', to: 'alice@example.test', subject: `${path} ${i}`, text: String(i) }),
+      [],
+      new Date(Date.UTC(2026, 0, i)),
+    );
   }
 }
 
@@ -36,7 +41,10 @@ async function changeElsewhere(path: string, flagUid: number, expungeUid: number
   await other.mailboxOpen(path);
   await other.messageFlagsAdd(String(flagUid), ['\\Flagged'], { uid: true });
   await other.messageDelete(String(expungeUid), { uid: true });
-  await other.append(path, buildMessage({ from: 'n@example.test', to: 'alice@example.test', subject: `${path} new`, text: 'new' }));
+  await other.append(
+    path,
+    buildMessage({ from: 'n@example.test', to: 'alice@example.test', subject: `${path} new`, text: 'new' }),
+  );
 }
 
 test('the cache survives a restart and discards what it cannot trust', async () => {
@@ -47,7 +55,10 @@ test('the cache survives a restart and discards what it cannot trust', async () 
   await cache.saveMailbox(toCachedMailbox(page));
   await cache.saveFolders(await account.listMailboxes({ counts: true }));
   const again = new MailCache(dir, 'alice-test');
-  assert.deepEqual((await again.loadMailbox('Cached'))?.messages.map((m) => m.subject), ['Cached 3', 'Cached 2', 'Cached 1']);
+  assert.deepEqual(
+    (await again.loadMailbox('Cached'))?.messages.map((m) => m.subject),
+    ['Cached 3', 'Cached 2', 'Cached 1'],
+  );
   assert.ok((await again.loadFolders())?.some((f) => f.path === 'Cached'));
   // Corrupt and version-mismatched files are dropped, not fatal.
   const files = async () => (await readdir(join(dir), { recursive: true })).filter((f) => String(f).endsWith('.json'));
@@ -76,7 +87,10 @@ test('QRESYNC warm start: flags, VANISHED and new mail from while VS Code was cl
   assert.equal(result.method, 'qresync');
   assert.deepEqual(result.vanished, [expungeMe]);
   assert.equal(result.changedFlags, 1);
-  assert.deepEqual(result.added.map((m) => m.subject), ['Warm new']);
+  assert.deepEqual(
+    result.added.map((m) => m.subject),
+    ['Warm new'],
+  );
   assert.ok(result.mailbox.messages.find((m) => m.uid === flagMe)!.flags.includes('\\Flagged'));
   assert.ok(!result.mailbox.messages.some((m) => m.uid === expungeMe));
   assert.equal(result.mailbox.messages[0]!.subject, 'Warm new');
@@ -124,17 +138,27 @@ test('a UIDVALIDITY change throws the cache away and starts from the first page'
   const result = await ctx.mailAccount().resync(cached);
   assert.equal(result.method, 'reset');
   assert.notEqual(result.mailbox.uidValidity, cached.uidValidity);
-  assert.deepEqual(result.mailbox.messages.map((m) => m.subject), ['Reborn 1']);
+  assert.deepEqual(
+    result.mailbox.messages.map((m) => m.subject),
+    ['Reborn 1'],
+  );
 });
 
 test('more mail than a page arrived since: the newest page replaces the cached one (no gap that "Load more" would never fill)', async () => {
   await folderWith('Flood', 3);
   const cached = toCachedMailbox(await ctx.mailAccount().listMessages('Flood', { pageSize: 5 }));
   const other = await ctx.otherClient();
-  for (let i = 1; i <= 7; i++) await other.append('Flood', buildMessage({ from: 's@example.test', to: 'alice@example.test', subject: `Flood new ${i}`, text: String(i) }));
+  for (let i = 1; i <= 7; i++)
+    await other.append(
+      'Flood',
+      buildMessage({ from: 's@example.test', to: 'alice@example.test', subject: `Flood new ${i}`, text: String(i) }),
+    );
   const result = await ctx.mailAccount().resync(cached, { pageSize: 5 });
   assert.equal(result.method, 'reset');
-  assert.deepEqual(result.mailbox.messages.map((m) => m.subject), ['Flood new 7', 'Flood new 6', 'Flood new 5', 'Flood new 4', 'Flood new 3']);
+  assert.deepEqual(
+    result.mailbox.messages.map((m) => m.subject),
+    ['Flood new 7', 'Flood new 6', 'Flood new 5', 'Flood new 4', 'Flood new 3'],
+  );
   assert.equal(result.mailbox.hasMore, true);
 });
 

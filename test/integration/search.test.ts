@@ -9,15 +9,42 @@ test('server-side search by sender, recipient, subject, body, dates, unseen, fla
   const other = await ctx.otherClient();
   await other.mailboxCreate('Search');
   const mail = [
-    { from: 'Ann <ann@example.test>', to: 'team@example.test', subject: 'Quarterly report', text: 'numbers inside: zebra', date: '2026-03-01', flags: ['\\Seen'] },
-    { from: 'Bob <bob@example.test>', to: 'alice@example.test', subject: 'Lunch?', text: 'pizza or sushi', date: '2026-03-05', flags: [] },
-    { from: 'Ann <ann@example.test>', to: 'alice@example.test', subject: 'Re: Quarterly report', text: 'more zebra numbers', date: '2026-03-10', flags: ['\\Flagged'] },
+    {
+      from: 'Ann <ann@example.test>',
+      to: 'team@example.test',
+      subject: 'Quarterly report',
+      text: 'numbers inside: zebra',
+      date: '2026-03-01',
+      flags: ['\\Seen'],
+    },
+    {
+      from: 'Bob <bob@example.test>',
+      to: 'alice@example.test',
+      subject: 'Lunch?',
+      text: 'pizza or sushi',
+      date: '2026-03-05',
+      flags: [],
+    },
+    {
+      from: 'Ann <ann@example.test>',
+      to: 'alice@example.test',
+      subject: 'Re: Quarterly report',
+      text: 'more zebra numbers',
+      date: '2026-03-10',
+      flags: ['\\Flagged'],
+    },
   ];
   for (const m of mail) {
-    await other.append('Search', buildMessage({ ...m, date: new Date(`${m.date}T10:00:00Z`) }), m.flags, new Date(`${m.date}T10:00:00Z`));
+    await other.append(
+      'Search',
+      buildMessage({ ...m, date: new Date(`${m.date}T10:00:00Z`) }),
+      m.flags,
+      new Date(`${m.date}T10:00:00Z`),
+    );
   }
   const account = ctx.mailAccount();
-  const subjects = async (q: Parameters<typeof account.search>[1]) => (await account.search('Search', q)).messages.map((m) => m.subject);
+  const subjects = async (q: Parameters<typeof account.search>[1]) =>
+    (await account.search('Search', q)).messages.map((m) => m.subject);
   assert.deepEqual(await subjects({ from: 'ann@example.test' }), ['Re: Quarterly report', 'Quarterly report']);
   assert.deepEqual(await subjects({ to: 'team@' }), ['Quarterly report']);
   assert.deepEqual(await subjects({ subject: 'lunch' }), ['Lunch?']);

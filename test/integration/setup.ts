@@ -13,12 +13,24 @@ export type UserName = 'alice' | 'bob';
 
 export class MemoryLogger implements Logger {
   readonly lines: string[] = [];
-  trace(m: string) { this.lines.push(`trace ${m}`); }
-  debug(m: string) { this.lines.push(`debug ${m}`); }
-  info(m: string) { this.lines.push(`info ${m}`); }
-  warn(m: string) { this.lines.push(`warn ${m}`); }
-  error(m: string) { this.lines.push(`error ${m}`); }
-  get text(): string { return this.lines.join('\n'); }
+  trace(m: string) {
+    this.lines.push(`trace ${m}`);
+  }
+  debug(m: string) {
+    this.lines.push(`debug ${m}`);
+  }
+  info(m: string) {
+    this.lines.push(`info ${m}`);
+  }
+  warn(m: string) {
+    this.lines.push(`warn ${m}`);
+  }
+  error(m: string) {
+    this.lines.push(`error ${m}`);
+  }
+  get text(): string {
+    return this.lines.join('\n');
+  }
 }
 
 /**
@@ -61,7 +73,10 @@ export function useServer(options: StartDovecotOptions = {}): ServerContext {
   let server: TestServer | undefined;
   let started!: (s: TestServer) => void;
   let failed!: (e: unknown) => void;
-  const ready = new Promise<TestServer>((resolve, reject) => { started = resolve; failed = reject; });
+  const ready = new Promise<TestServer>((resolve, reject) => {
+    started = resolve;
+    failed = reject;
+  });
   ready.catch(() => undefined);
   const ctx: ServerContext = {
     ready,
@@ -71,7 +86,15 @@ export function useServer(options: StartDovecotOptions = {}): ServerContext {
     },
     accountConfig(user = 'alice', overrides = {}) {
       const s = ctx.server;
-      return { name: `${user}-test`, host: s.host, port: s.imapsPort, security: 'tls', user: s.users[user].user, caFile: s.caFile, ...overrides };
+      return {
+        name: `${user}-test`,
+        host: s.host,
+        port: s.imapsPort,
+        security: 'tls',
+        user: s.users[user].user,
+        caFile: s.caFile,
+        ...overrides,
+      };
     },
     mailAccount(user = 'alice', overrides = {}, options = {}) {
       const pass = ctx.server.users[user].pass;
@@ -87,8 +110,13 @@ export function useServer(options: StartDovecotOptions = {}): ServerContext {
     async otherClient(user = 'alice') {
       const s = ctx.server;
       const client = new ImapFlow({
-        host: s.host, port: s.imapsPort, secure: true, tls: { ca: [s.ca] },
-        auth: { user: s.users[user].user, pass: s.users[user].pass }, logger: false, disableCompression: true,
+        host: s.host,
+        port: s.imapsPort,
+        secure: true,
+        tls: { ca: [s.ca] },
+        auth: { user: s.users[user].user, pass: s.users[user].pass },
+        logger: false,
+        disableCompression: true,
       });
       await client.connect();
       disposables.push(() => client.logout().catch(() => client.close()));
@@ -112,13 +140,20 @@ export function useServer(options: StartDovecotOptions = {}): ServerContext {
 }
 
 /** UIDs of `path` (with flags) as another client sees them. */
-export async function serverView(client: ImapFlow, path: string): Promise<Map<number, { flags: Set<string>; subject: string; messageId?: string }>> {
+export async function serverView(
+  client: ImapFlow,
+  path: string,
+): Promise<Map<number, { flags: Set<string>; subject: string; messageId?: string }>> {
   const lock = await client.getMailboxLock(path, { readOnly: true });
   try {
     const out = new Map<number, { flags: Set<string>; subject: string; messageId?: string }>();
     if (!client.mailbox || client.mailbox.exists === 0) return out;
     for await (const m of client.fetch('1:*', { uid: true, flags: true, envelope: true })) {
-      out.set(m.uid, { flags: m.flags ?? new Set(), subject: m.envelope?.subject ?? '', ...(m.envelope?.messageId ? { messageId: m.envelope.messageId } : {}) });
+      out.set(m.uid, {
+        flags: m.flags ?? new Set(),
+        subject: m.envelope?.subject ?? '',
+        ...(m.envelope?.messageId ? { messageId: m.envelope.messageId } : {}),
+      });
     }
     return out;
   } finally {

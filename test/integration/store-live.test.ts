@@ -24,7 +24,8 @@ after(async () => {
   await proxy?.close();
 });
 
-const serverFlags = async (path: string, uid: number) => (await serverView(await ctx.otherClient(), path)).get(uid)?.flags;
+const serverFlags = async (path: string, uid: number) =>
+  (await serverView(await ctx.otherClient(), path)).get(uid)?.flags;
 
 async function liveOn(store: AccountStore, path: string): Promise<void> {
   if (store.liveState(path)?.status === 'live') return;
@@ -49,20 +50,33 @@ test('changes by another client arrive live and name exactly the messages they c
 
   await other.messageFlagsAdd(String(uids[0]), [Flag.Flagged], { uid: true });
   await until('the flag', () => messageEvents(events, 'Watched').length > 0);
-  assert.deepEqual(messageEvents(events, 'Watched')[0]!.changed, [{ mailbox: 'Watched', uidValidity: uv, uid: uids[0] }]);
+  assert.deepEqual(messageEvents(events, 'Watched')[0]!.changed, [
+    { mailbox: 'Watched', uidValidity: uv, uid: uids[0] },
+  ]);
 
   const [fresh] = await seed(ctx, 'Watched', ['w3']);
   await until('the new mail', () => messageEvents(events, 'Watched').some((e) => e.added.length > 0));
-  assert.deepEqual(messageEvents(events, 'Watched').flatMap((e) => e.added).map((r) => r.uid), [fresh]);
+  assert.deepEqual(
+    messageEvents(events, 'Watched')
+      .flatMap((e) => e.added)
+      .map((r) => r.uid),
+    [fresh],
+  );
   assert.ok(events.some((e) => e.kind === 'newMail' && e.path === 'Watched' && e.messages[0]?.subject === 'w3'));
 
   await other.messageDelete(String(uids[1]), { uid: true });
   await until('the expunge', () => messageEvents(events, 'Watched').some((e) => e.removed.length > 0));
-  assert.deepEqual(messageEvents(events, 'Watched').flatMap((e) => e.removed), [{ mailbox: 'Watched', uidValidity: uv, uid: uids[1] }]);
-  assert.deepEqual(store.folderState('Watched')!.messages.map((m) => m.subject), ['w3', 'w1']);
+  assert.deepEqual(
+    messageEvents(events, 'Watched').flatMap((e) => e.removed),
+    [{ mailbox: 'Watched', uidValidity: uv, uid: uids[1] }],
+  );
+  assert.deepEqual(
+    store.folderState('Watched')!.messages.map((m) => m.subject),
+    ['w3', 'w1'],
+  );
 });
 
-test('mail that arrives between a folder\'s listing and its live connection\'s SELECT is delivered, once', async () => {
+test("mail that arrives between a folder's listing and its live connection's SELECT is delivered, once", async () => {
   await seed(ctx, 'Gap', ['listed']);
   const { store } = storeFor(ctx, 'alice', { config: { port: proxy.port } });
   await store.loadFolders();
@@ -72,21 +86,30 @@ test('mail that arrives between a folder\'s listing and its live connection\'s S
     await store.open('Gap');
     const [late] = await seed(ctx, 'Gap', ['in the gap']);
     await liveOn(store, 'Gap');
-    await until('the mail from the gap', () => store.folderState('Gap')!.messages.some((m) => m.subject === 'in the gap'));
+    await until('the mail from the gap', () =>
+      store.folderState('Gap')!.messages.some((m) => m.subject === 'in the gap'),
+    );
     await sleep(500);
-    assert.deepEqual(store.folderState('Gap')!.messages.map((m) => m.subject), ['in the gap', 'listed']);
+    assert.deepEqual(
+      store.folderState('Gap')!.messages.map((m) => m.subject),
+      ['in the gap', 'listed'],
+    );
     assert.equal(summaryFetches(proxy, 'Gap', late!, from), 1);
   } finally {
     proxy.setConnectDelay(0);
   }
 });
 
-test('a message shown outside the loaded pages (a search result, the reader\'s) hears its changes too', async () => {
+test("a message shown outside the loaded pages (a search result, the reader's) hears its changes too", async () => {
   const [uid] = await seed(ctx, 'Tracked', ['tracked']);
   const { store, events } = storeFor(ctx, 'alice', { settings: { pageSize: 10 } });
   const snap = await openLive(store, 'Tracked');
   const ref: MessageRef = { mailbox: 'Tracked', uidValidity: snap.uidValidity!, uid: uid! };
-  await seed(ctx, 'Tracked', Array.from({ length: 12 }, (_, i) => `newer ${i}`)); // pushes it out of the first page
+  await seed(
+    ctx,
+    'Tracked',
+    Array.from({ length: 12 }, (_, i) => `newer ${i}`),
+  ); // pushes it out of the first page
   await store.reload('Tracked');
   assert.equal(store.message(ref), undefined, 'not in the loaded page any more');
   store.track([{ ...ref, flags: [] }]);
@@ -101,7 +124,7 @@ test('a message shown outside the loaded pages (a search result, the reader\'s) 
   assert.equal(store.flags(ref), undefined);
 });
 
-test('a flag change the server reports inside the live connection\'s own FETCH is not lost', async () => {
+test("a flag change the server reports inside the live connection's own FETCH is not lost", async () => {
   const [old] = await seed(ctx, 'Stray', ['old']);
   const { store } = storeFor(ctx, 'alice', { config: { port: proxy.port } });
   const snap = await openLive(store, 'Stray');
@@ -114,11 +137,17 @@ test('a flag change the server reports inside the live connection\'s own FETCH i
   const from = proxy.commands.length;
   proxy.delayCommandsTo('UID FETCH', 1000);
   await seed(ctx, 'Stray', ['new']);
-  await until('the watcher\'s FETCH on its way', () => proxy.commands.slice(from).some((c) => c.command.startsWith('UID FETCH')));
+  await until("the watcher's FETCH on its way", () =>
+    proxy.commands.slice(from).some((c) => c.command.startsWith('UID FETCH')),
+  );
   await other.messageFlagsAdd(String(old), [Flag.Flagged], { uid: true });
   await until('the new mail', () => store.folderState('Stray')!.messages.some((m) => m.subject === 'new'));
   await until('the flag', () => store.flags(ref)?.includes(Flag.Flagged) === true);
-  assert.deepEqual(store.folderState('Stray')!.messages.map((m) => m.subject), ['new', 'old'], 'the report is not taken for a message');
+  assert.deepEqual(
+    store.folderState('Stray')!.messages.map((m) => m.subject),
+    ['new', 'old'],
+    'the report is not taken for a message',
+  );
 });
 
 test('the folder opened last is the live one; a look at another loaded folder in the background leaves it so', async () => {
@@ -155,34 +184,53 @@ test('an operation racing a live update ends where the server is: what another c
   assert.deepEqual(store.flags(ref), [], 'and the store agrees with the server');
 });
 
-test('a server restart: live updates say they are reconnecting, come back by themselves, and fetch the mail that arrived once', { timeout: 90_000 }, async () => {
-  const uids = await seed(ctx, 'INBOX', ['before the restart']);
-  // A proxy of its own: its command log holds only this store's connections.
-  const mine = await startProxy(ctx.server);
-  after(() => mine.close());
-  const { store, events } = storeFor(ctx, 'alice', { config: { port: mine.port } });
-  const inbox = await openLive(store, 'INBOX');
-  events.length = 0;
+test(
+  'a server restart: live updates say they are reconnecting, come back by themselves, and fetch the mail that arrived once',
+  { timeout: 90_000 },
+  async () => {
+    const uids = await seed(ctx, 'INBOX', ['before the restart']);
+    // A proxy of its own: its command log holds only this store's connections.
+    const mine = await startProxy(ctx.server);
+    after(() => mine.close());
+    const { store, events } = storeFor(ctx, 'alice', { config: { port: mine.port } });
+    const inbox = await openLive(store, 'INBOX');
+    events.length = 0;
 
-  await ctx.server.stop();
-  await until('the live state to say reconnecting', () => events.some((e) => e.kind === 'live' && e.path === 'INBOX' && e.state.status === 'reconnecting'));
-  assert.equal(store.liveState('INBOX')?.status, 'reconnecting');
-  await ctx.server.start();
-  // Mail and a flag change before the watcher is back: only a resync or the catch-up can tell.
-  const from = mine.commands.length;
-  const direct = await ctx.otherClient();
-  const appended = await direct.append('INBOX', buildMessage({ from: 'r@example.test', to: 'alice@example.test', subject: 'during the restart', text: 'x' }));
-  assert.ok(appended && appended.uid);
-  await direct.mailboxOpen('INBOX');
-  await direct.messageFlagsAdd(String(uids[0]), [Flag.Flagged], { uid: true });
+    await ctx.server.stop();
+    await until('the live state to say reconnecting', () =>
+      events.some((e) => e.kind === 'live' && e.path === 'INBOX' && e.state.status === 'reconnecting'),
+    );
+    assert.equal(store.liveState('INBOX')?.status, 'reconnecting');
+    await ctx.server.start();
+    // Mail and a flag change before the watcher is back: only a resync or the catch-up can tell.
+    const from = mine.commands.length;
+    const direct = await ctx.otherClient();
+    const appended = await direct.append(
+      'INBOX',
+      buildMessage({ from: 'r@example.test', to: 'alice@example.test', subject: 'during the restart', text: 'x' }),
+    );
+    assert.ok(appended && appended.uid);
+    await direct.mailboxOpen('INBOX');
+    await direct.messageFlagsAdd(String(uids[0]), [Flag.Flagged], { uid: true });
 
-  await liveOn(store, 'INBOX');
-  await until('the new mail', () => store.folderState('INBOX')!.messages.some((m) => m.subject === 'during the restart'), 30_000);
-  await until('the flag changed meanwhile', () => store.flags({ mailbox: 'INBOX', uidValidity: inbox.uidValidity!, uid: uids[0]! })?.includes(Flag.Flagged) === true, 30_000);
-  await sleep(1000);
-  assert.equal(store.folderState('INBOX')!.messages.filter((m) => m.subject === 'during the restart').length, 1);
-  assert.equal(summaryFetches(mine, 'INBOX', appended.uid, from), 1, 'its summary was fetched once');
-  assert.equal(pageFetches(mine, 'INBOX', from), 0, 'no page was read again');
-  const added = messageEvents(events, 'INBOX').flatMap((e) => e.added);
-  assert.deepEqual(uidsOf(added), [appended.uid], 'announced once');
-});
+    await liveOn(store, 'INBOX');
+    await until(
+      'the new mail',
+      () => store.folderState('INBOX')!.messages.some((m) => m.subject === 'during the restart'),
+      30_000,
+    );
+    await until(
+      'the flag changed meanwhile',
+      () =>
+        store.flags({ mailbox: 'INBOX', uidValidity: inbox.uidValidity!, uid: uids[0]! })?.includes(Flag.Flagged) ===
+        true,
+      30_000,
+    );
+    await sleep(1000);
+    assert.equal(store.folderState('INBOX')!.messages.filter((m) => m.subject === 'during the restart').length, 1);
+    assert.equal(summaryFetches(mine, 'INBOX', appended.uid, from), 1, 'its summary was fetched once');
+    assert.equal(pageFetches(mine, 'INBOX', from), 0, 'no page was read again');
+    const added = messageEvents(events, 'INBOX').flatMap((e) => e.added);
+    assert.deepEqual(uidsOf(added), [appended.uid], 'announced once');
+  },
+);

@@ -46,10 +46,21 @@ export async function tempDir(): Promise<string> {
 export function storeFor(
   ctx: ServerContext,
   user: UserName = 'alice',
-  opts: { config?: Partial<AccountConfig>; settings?: Partial<StoreSettings>; store?: Partial<AccountStoreOptions>; password?: () => string } = {},
+  opts: {
+    config?: Partial<AccountConfig>;
+    settings?: Partial<StoreSettings>;
+    store?: Partial<AccountStoreOptions>;
+    password?: () => string;
+  } = {},
 ): TestStore {
   const logger = new MemoryLogger();
-  const settings: StoreSettings = { pageSize: 50, pollIntervalMs: 60_000, cacheSizeBytes: 10 * 1024 * 1024, confirmPermanentDelete: true, ...opts.settings };
+  const settings: StoreSettings = {
+    pageSize: 50,
+    pollIntervalMs: 60_000,
+    cacheSizeBytes: 10 * 1024 * 1024,
+    confirmPermanentDelete: true,
+    ...opts.settings,
+  };
   const forgotten: string[] = [];
   const events: StoreEvent[] = [];
   const store = new AccountStore({
@@ -57,7 +68,9 @@ export function storeFor(
     logger,
     settings: () => settings,
     password: async () => opts.password?.() ?? ctx.server.users[user].pass,
-    forgetPassword: (a) => { forgotten.push(a.name); },
+    forgetPassword: (a) => {
+      forgotten.push(a.name);
+    },
     connection: { autoIdleDelayMs: 100, backoff: { baseMs: 50, maxMs: 400 } },
     writeBackDelayMs: 50,
     ...opts.store,
@@ -68,14 +81,26 @@ export function storeFor(
 }
 
 /** Appends messages with these subjects to `path` as another device would; returns their UIDs. */
-export async function seed(ctx: ServerContext, path: string, subjects: string[], user: UserName = 'alice'): Promise<number[]> {
+export async function seed(
+  ctx: ServerContext,
+  path: string,
+  subjects: string[],
+  user: UserName = 'alice',
+): Promise<number[]> {
   const other = await ctx.otherClient(user);
   await other.mailboxCreate(path).catch(() => undefined);
   const uids: number[] = [];
   for (const subject of subjects) {
-    const r = await other.append(path, buildMessage({
-      from: 'Ann <ann@example.test>', to: `${user}@example.test`, subject, text: subject, messageId: `<${subject.replace(/\W/g, '')}.${Date.now()}@mailroom.test>`,
-    }));
+    const r = await other.append(
+      path,
+      buildMessage({
+        from: 'Ann <ann@example.test>',
+        to: `${user}@example.test`,
+        subject,
+        text: subject,
+        messageId: `<${subject.replace(/\W/g, '')}.${Date.now()}@mailroom.test>`,
+      }),
+    );
     assert.ok(r && r.uid, `appended ${subject}`);
     uids.push(r.uid);
   }
@@ -83,8 +108,15 @@ export async function seed(ctx: ServerContext, path: string, subjects: string[],
 }
 
 /** The `messages` events about `path` (optionally only those of one origin). */
-export function messageEvents(events: StoreEvent[], path: string, origin?: string): Array<Extract<StoreEvent, { kind: 'messages' }>> {
-  return events.filter((e): e is Extract<StoreEvent, { kind: 'messages' }> => e.kind === 'messages' && e.path === path && (!origin || e.origin === origin));
+export function messageEvents(
+  events: StoreEvent[],
+  path: string,
+  origin?: string,
+): Array<Extract<StoreEvent, { kind: 'messages' }>> {
+  return events.filter(
+    (e): e is Extract<StoreEvent, { kind: 'messages' }> =>
+      e.kind === 'messages' && e.path === path && (!origin || e.origin === origin),
+  );
 }
 
 export const uidsOf = (refs: readonly MessageRef[]) => refs.map((r) => r.uid).sort((a, b) => a - b);

@@ -31,8 +31,10 @@ after(async () => {
   await legacy?.close();
 });
 
-const refsIn = (path: string, uidValidity: string, uids: number[]): MessageRef[] => uids.map((uid) => ({ mailbox: path, uidValidity, uid }));
-const serverFlags = async (path: string, uid: number) => (await serverView(await ctx.otherClient(), path)).get(uid)?.flags;
+const refsIn = (path: string, uidValidity: string, uids: number[]): MessageRef[] =>
+  uids.map((uid) => ({ mailbox: path, uidValidity, uid }));
+const serverFlags = async (path: string, uid: number) =>
+  (await serverView(await ctx.otherClient(), path)).get(uid)?.flags;
 
 test('a folder asked for twice during its first load is loaded once, and both callers get the same snapshot', async () => {
   await seed(ctx, 'Once', ['once 1', 'once 2', 'once 3']);
@@ -41,7 +43,10 @@ test('a folder asked for twice during its first load is loaded once, and both ca
   const from = proxy.commands.length;
   const [a, b] = await Promise.all([store.open('Once'), store.open('Once')]);
   assert.equal(a, b);
-  assert.deepEqual(a.messages.map((m) => m.subject), ['once 3', 'once 2', 'once 1']);
+  assert.deepEqual(
+    a.messages.map((m) => m.subject),
+    ['once 3', 'once 2', 'once 1'],
+  );
   assert.equal(await store.open('Once'), a, 'a loaded folder is answered from memory');
   assert.equal(pageFetches(proxy, 'Once', from), 1, 'one page was fetched');
   const added = messageEvents(events, 'Once');
@@ -55,9 +60,15 @@ test('what the store hands out is frozen: nothing outside it can change what oth
   await store.loadFolders();
   const snap = await store.open('Frozen');
   const m = snap.messages[0]!;
-  assert.throws(() => { (m.flags as string[]).push(Flag.Flagged); });
-  assert.throws(() => { (snap.messages as unknown[]).pop(); });
-  assert.throws(() => { (store.folders as unknown[]).pop(); });
+  assert.throws(() => {
+    (m.flags as string[]).push(Flag.Flagged);
+  });
+  assert.throws(() => {
+    (snap.messages as unknown[]).pop();
+  });
+  assert.throws(() => {
+    (store.folders as unknown[]).pop();
+  });
   assert.deepEqual(store.folderState('Frozen')?.messages[0]?.flags, []);
 });
 
@@ -77,7 +88,11 @@ test('a folder seen before is shown from the cache at once, then a resync finds 
   const next = storeFor(ctx, 'alice', { store: { cacheDir: dir } });
   await next.store.loadFolders();
   const cached = await next.store.open('Warm');
-  assert.deepEqual(cached.messages.map((m) => m.subject), ['warm 4', 'warm 3', 'warm 2', 'warm 1'], 'the cached list, before the server answered');
+  assert.deepEqual(
+    cached.messages.map((m) => m.subject),
+    ['warm 4', 'warm 3', 'warm 2', 'warm 1'],
+    'the cached list, before the server answered',
+  );
   assert.equal(messageEvents(next.events, 'Warm', 'cache').length, 1);
   await until('the resync', () => messageEvents(next.events, 'Warm', 'server').length > 0);
   const [resynced] = messageEvents(next.events, 'Warm', 'server');
@@ -85,8 +100,14 @@ test('a folder seen before is shown from the cache at once, then a resync finds 
   assert.deepEqual(resynced!.removed, refsIn('Warm', uv, [uids[2]!]));
   assert.deepEqual(resynced!.changed, refsIn('Warm', uv, [uids[1]!]));
   assert.deepEqual(resynced!.added, []);
-  assert.deepEqual(next.store.folderState('Warm')!.messages.map((m) => [m.subject, m.flags.includes(Flag.Flagged)]),
-    [['warm 4', false], ['warm 2', true], ['warm 1', false]]);
+  assert.deepEqual(
+    next.store.folderState('Warm')!.messages.map((m) => [m.subject, m.flags.includes(Flag.Flagged)]),
+    [
+      ['warm 4', false],
+      ['warm 2', true],
+      ['warm 1', false],
+    ],
+  );
 });
 
 test('a folder rebuilt on the server mid-session (new UIDVALIDITY): the old messages leave by ref, the new ones come, an old ref is refused', async () => {
@@ -102,10 +123,19 @@ test('a folder rebuilt on the server mid-session (new UIDVALIDITY): the old mess
   await store.refresh('Reborn');
   const now = store.folderState('Reborn')!;
   assert.notEqual(now.uidValidity, before.uidValidity);
-  assert.deepEqual(now.messages.map((m) => m.subject), ['new 1']);
+  assert.deepEqual(
+    now.messages.map((m) => m.subject),
+    ['new 1'],
+  );
   const removed = messageEvents(events, 'Reborn', 'server').flatMap((e) => e.removed);
-  assert.deepEqual(removed.map((r) => `${r.uidValidity}/${r.uid}`).sort(), oldRefs.map((r) => `${r.uidValidity}/${r.uid}`).sort());
-  await assert.rejects(store.apply({ kind: 'setFlags', refs: [oldRefs[0]!], add: [Flag.Seen] }), (e: unknown) => e instanceof MailError && e.kind === 'uidValidityChanged');
+  assert.deepEqual(
+    removed.map((r) => `${r.uidValidity}/${r.uid}`).sort(),
+    oldRefs.map((r) => `${r.uidValidity}/${r.uid}`).sort(),
+  );
+  await assert.rejects(
+    store.apply({ kind: 'setFlags', refs: [oldRefs[0]!], add: [Flag.Seen] }),
+    (e: unknown) => e instanceof MailError && e.kind === 'uidValidityChanged',
+  );
 });
 
 test('an operation announces exactly the messages it changed, once, and the server has the change', async () => {
@@ -115,7 +145,11 @@ test('an operation announces exactly the messages it changed, once, and the serv
   const snap = await store.open('Exact');
   const uv = snap.uidValidity!;
   events.length = 0;
-  const outcome = await store.apply({ kind: 'setFlags', refs: refsIn('Exact', uv, [uids[0]!, uids[2]!]), add: [Flag.Seen, Flag.Flagged] });
+  const outcome = await store.apply({
+    kind: 'setFlags',
+    refs: refsIn('Exact', uv, [uids[0]!, uids[2]!]),
+    add: [Flag.Seen, Flag.Flagged],
+  });
   assert.deepEqual([outcome.done, outcome.undoable, outcome.confirm], [true, false, undefined]);
   const [e, ...more] = messageEvents(events, 'Exact');
   assert.deepEqual(more, [], 'one event');
@@ -130,7 +164,13 @@ test('an operation announces exactly the messages it changed, once, and the serv
   const removal = messageEvents(events, 'Exact').at(-1)!;
   assert.deepEqual([uidsOf(removal.removed), removal.changed, removal.origin], [[uids[3]], [], 'operation']);
   const moved = events.find((x) => x.kind === 'moved');
-  assert.ok(moved && moved.kind === 'moved' && moved.from === 'Exact' && moved.to === 'Archive' && moved.messageIds.length === 1);
+  assert.ok(
+    moved &&
+      moved.kind === 'moved' &&
+      moved.from === 'Exact' &&
+      moved.to === 'Archive' &&
+      moved.messageIds.length === 1,
+  );
   assert.ok([...(await serverView(await ctx.otherClient(), 'Archive')).values()].some((m) => m.subject === 'e4'));
 });
 
@@ -143,7 +183,8 @@ test('undo reverses the last action anywhere, whichever account made it, one aft
   await Promise.all([alice.store.loadFolders(), bob.store.loadFolders()]);
   const aliceInbox = await alice.store.open('INBOX');
   const bobInbox = await bob.store.open('INBOX');
-  const subjects = async (user: 'alice' | 'bob', path: string) => [...(await serverView(await ctx.otherClient(user), path)).values()].map((m) => m.subject);
+  const subjects = async (user: 'alice' | 'bob', path: string) =>
+    [...(await serverView(await ctx.otherClient(user), path)).values()].map((m) => m.subject);
 
   await alice.store.apply({ kind: 'archive', refs: refsIn('INBOX', aliceInbox.uidValidity!, [a!]) });
   await bob.store.apply({ kind: 'delete', refs: refsIn('INBOX', bobInbox.uidValidity!, [b!]) });
@@ -154,7 +195,9 @@ test('undo reverses the last action anywhere, whichever account made it, one aft
   assert.equal(first.entry.op.what, 'delete');
   assert.ok((await subjects('bob', 'INBOX')).includes('undo bob'));
   assert.ok(!(await subjects('bob', 'Trash')).includes('undo bob'));
-  await until('bob\'s INBOX to show the message again', () => bob.store.folderState('INBOX')!.messages.some((m) => m.subject === 'undo bob'));
+  await until("bob's INBOX to show the message again", () =>
+    bob.store.folderState('INBOX')!.messages.some((m) => m.subject === 'undo bob'),
+  );
 
   const second = await undo.undoLast();
   assert.equal(second.entry.op.what, 'archive');
@@ -194,7 +237,7 @@ test('without UIDPLUS, a move whose expunge would take other mail asks first: th
   assert.ok(moved.confirm?.kind === 'expungeFolder' && moved.confirm.otherDeleted === 1);
   assert.ok(store.flags(ref)?.includes(Flag.Deleted), 'shown as the server has it: marked deleted');
   assert.ok(await serverFlags('Legacy', mine!), 'the original is still there');
-  assert.ok(await serverFlags('Legacy', theirs!), 'so is the other client\'s');
+  assert.ok(await serverFlags('Legacy', theirs!), "so is the other client's");
   await store.apply(moved.confirm!.followUp);
   assert.equal(await serverFlags('Legacy', mine!), undefined);
   assert.equal(await serverFlags('Legacy', theirs!), undefined, 'the person agreed to this');
@@ -207,8 +250,20 @@ test('append stores a message with its flags and the loaded folder shows it', as
   await store.loadFolders();
   await store.open('Drafts');
   await store.open('Projects'); // Drafts is no longer the live folder: the store fetches what it stored
-  const raw = buildMessage({ from: 'alice@example.test', to: 'bob@example.test', subject: 'A draft', text: 'unfinished', messageId: '<draft-append@mailroom.test>' });
-  const outcome = await store.apply({ kind: 'append', mailbox: { role: 'drafts' }, raw, flags: [Flag.Draft, Flag.Seen], messageId: '<draft-append@mailroom.test>' });
+  const raw = buildMessage({
+    from: 'alice@example.test',
+    to: 'bob@example.test',
+    subject: 'A draft',
+    text: 'unfinished',
+    messageId: '<draft-append@mailroom.test>',
+  });
+  const outcome = await store.apply({
+    kind: 'append',
+    mailbox: { role: 'drafts' },
+    raw,
+    flags: [Flag.Draft, Flag.Seen],
+    messageId: '<draft-append@mailroom.test>',
+  });
   assert.ok(outcome.stored);
   const flags = await serverFlags('Drafts', outcome.stored.uid);
   assert.ok(flags?.has(Flag.Draft) && flags.has(Flag.Seen));
@@ -226,7 +281,12 @@ test('a cache write that fails changes nothing shown, is logged once, and the ca
   const [root] = await readdir(dir);
   const mailboxes = join(dir, root!, 'mailboxes');
   // (INBOX, loaded by the store on its own, may still be being written)
-  await until('the cache folder to go', () => rm(mailboxes, { recursive: true, force: true }).then(() => true, () => false));
+  await until('the cache folder to go', () =>
+    rm(mailboxes, { recursive: true, force: true }).then(
+      () => true,
+      () => false,
+    ),
+  );
   await writeFile(mailboxes, 'not a directory');
 
   const ref = refsIn('Cached', snap.uidValidity!, [uids[0]!]);
@@ -234,7 +294,9 @@ test('a cache write that fails changes nothing shown, is logged once, and the ca
   await store.apply({ kind: 'setFlags', refs: ref, add: [Flag.Seen] });
   await store.flushCache();
   assert.deepEqual([...store.flags(ref[0]!)!].sort(), [Flag.Flagged, Flag.Seen].sort());
-  const warnings = logger.lines.filter((l) => l.startsWith('warn') && l.includes('could not write the messages of "Cached"'));
+  const warnings = logger.lines.filter(
+    (l) => l.startsWith('warn') && l.includes('could not write the messages of "Cached"'),
+  );
   assert.equal(warnings.length, 1, logger.text);
 
   await rm(mailboxes, { force: true });

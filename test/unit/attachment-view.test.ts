@@ -21,8 +21,8 @@ test('only real images and PDFs get a viewer; every other attachment is text, wh
     ['drawing.svg', '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'],
     ['page.html', '<html><script>alert(1)</script></html>'],
     ['settings.json', '{"terminal.integrated.shell.linux": "/tmp/x"}'],
-    ['fake.png', '#!/bin/sh\nid\n'],          // the name says image, the bytes do not
-    ['fake.pdf', 'MZ\x90\x00'],               // nor here
+    ['fake.png', '#!/bin/sh\nid\n'], // the name says image, the bytes do not
+    ['fake.pdf', 'MZ\x90\x00'], // nor here
     ['logo.png.exe', PNG_1X1.toString('latin1')], // image bytes under another name
     ['README', 'plain'],
   ] as const) {
@@ -31,18 +31,35 @@ test('only real images and PDFs get a viewer; every other attachment is text, wh
 });
 
 test('text shows as text (UTF-8, or byte for byte when it is not UTF-8); anything else as a hex dump', () => {
-  assert.equal(textView(Buffer.from('{"cells": ["grüße"]}\n'), { filename: 'a.ipynb', type: 'application/x-ipynb+json' }), '{"cells": ["grüße"]}\n');
+  assert.equal(
+    textView(Buffer.from('{"cells": ["grüße"]}\n'), { filename: 'a.ipynb', type: 'application/x-ipynb+json' }),
+    '{"cells": ["grüße"]}\n',
+  );
   assert.equal(textView(bytes('caf\xe9'), { filename: 'a.txt', type: 'text/plain' }), 'café');
   const binary = textView(PNG_1X1, { filename: 'logo.png.exe', type: 'application/octet-stream' });
-  assert.match(binary, /^logo\.png\.exe \(application\/octet-stream\) is not text: all 70 bytes as hex\. Use Save… to keep the file\.\n\n00000000  89 50 4e 47 0d 0a 1a 0a/);
+  assert.match(
+    binary,
+    /^logo\.png\.exe \(application\/octet-stream\) is not text: all 70 bytes as hex\. Use Save… to keep the file\.\n\n00000000  89 50 4e 47 0d 0a 1a 0a/,
+  );
   const big = Buffer.alloc(MAX_TEXT_VIEW, 0x61);
   const shown = textView(big, { filename: 'big.txt', type: 'text/plain', size: MAX_TEXT_VIEW * 3 });
-  assert.ok(shown.endsWith(`[Only the first ${MAX_TEXT_VIEW} of ${MAX_TEXT_VIEW * 3} bytes are shown. Use Save… to keep the file.]\n`));
-  const cutInsideUtf8 = Buffer.concat([Buffer.alloc(MAX_TEXT_VIEW - 1, 0x61), Buffer.from('é')]).subarray(0, MAX_TEXT_VIEW);
-  assert.doesNotMatch(textView(cutInsideUtf8, { filename: 'a.txt', type: 'text/plain', size: MAX_TEXT_VIEW + 1 }), /Ã/, 'a character cut in two is not misread as latin1');
+  assert.ok(
+    shown.endsWith(
+      `[Only the first ${MAX_TEXT_VIEW} of ${MAX_TEXT_VIEW * 3} bytes are shown. Use Save… to keep the file.]\n`,
+    ),
+  );
+  const cutInsideUtf8 = Buffer.concat([Buffer.alloc(MAX_TEXT_VIEW - 1, 0x61), Buffer.from('é')]).subarray(
+    0,
+    MAX_TEXT_VIEW,
+  );
+  assert.doesNotMatch(
+    textView(cutInsideUtf8, { filename: 'a.txt', type: 'text/plain', size: MAX_TEXT_VIEW + 1 }),
+    /Ã/,
+    'a character cut in two is not misread as latin1',
+  );
 });
 
-test('opened copies live in an owner-only directory of this extension host, and dead hosts\' directories are removed', async () => {
+test("opened copies live in an owner-only directory of this extension host, and dead hosts' directories are removed", async () => {
   const base = mkdtempSync(join(tmpdir(), 'mailroom-attach-'));
   try {
     // A directory left by an extension host that died, and one of a host that still runs.
@@ -54,8 +71,8 @@ test('opened copies live in an owner-only directory of this extension host, and 
     const temp = await AttachmentTempDir.create(base);
     assert.equal(statSync(base).mode & 0o777, 0o700);
     assert.equal(statSync(temp.dir).mode & 0o777, 0o700);
-    assert.ok(!existsSync(join(base, `${dead}-old`)), 'a dead host\'s copies are gone');
-    assert.ok(existsSync(join(base, `${process.ppid}-other-window`)), 'a running host\'s copies stay');
+    assert.ok(!existsSync(join(base, `${dead}-old`)), "a dead host's copies are gone");
+    assert.ok(existsSync(join(base, `${process.ppid}-other-window`)), "a running host's copies stay");
     const file = join(temp.dir, 'logo.png');
     writeFileSync(file, PNG_1X1, { mode: 0o644 });
     await temp.seal(file);

@@ -4,12 +4,30 @@ import { backoffDelay } from '../../src/core/session/backoff';
 
 test('delays grow exponentially, stay within [ceiling/2, ceiling] and are capped', () => {
   const opts = { baseMs: 100, maxMs: 2000 };
-  assert.equal(backoffDelay(0, opts, () => 0), 50);
-  assert.equal(backoffDelay(0, opts, () => 1), 100);
-  assert.equal(backoffDelay(3, opts, () => 0), 400);
-  assert.equal(backoffDelay(3, opts, () => 1), 800);
-  assert.equal(backoffDelay(10, opts, () => 1), 2000);
-  assert.equal(backoffDelay(1000, opts, () => 0.5), 1500);
+  assert.equal(
+    backoffDelay(0, opts, () => 0),
+    50,
+  );
+  assert.equal(
+    backoffDelay(0, opts, () => 1),
+    100,
+  );
+  assert.equal(
+    backoffDelay(3, opts, () => 0),
+    400,
+  );
+  assert.equal(
+    backoffDelay(3, opts, () => 1),
+    800,
+  );
+  assert.equal(
+    backoffDelay(10, opts, () => 1),
+    2000,
+  );
+  assert.equal(
+    backoffDelay(1000, opts, () => 0.5),
+    1500,
+  );
 });
 
 test('jitter spreads clients apart', () => {

@@ -24,18 +24,26 @@ test('package.json contributes exactly the commands of commands/ids.ts', () => {
 
 test('every menu entry, key binding and welcome link names one of them', () => {
   const used = [
-    ...Object.entries(pkg.contributes.menus).flatMap(([menu, entries]) => entries.map((e) => [`menus.${menu}`, e.command] as const)),
+    ...Object.entries(pkg.contributes.menus).flatMap(([menu, entries]) =>
+      entries.map((e) => [`menus.${menu}`, e.command] as const),
+    ),
     ...pkg.contributes.keybindings.map((k) => ['keybindings', k.command] as const),
-    ...pkg.contributes.viewsWelcome.flatMap((w) => [...w.contents.matchAll(/command:([\w.]+)/g)].map((m) => ['viewsWelcome', m[1]!] as const)),
+    ...pkg.contributes.viewsWelcome.flatMap((w) =>
+      [...w.contents.matchAll(/command:([\w.]+)/g)].map((m) => ['viewsWelcome', m[1]!] as const),
+    ),
   ];
   assert.ok(used.length > 20);
   for (const [where, id] of used) assert.ok(ours.has(id), `${where} names "${id}", which is not in commands/ids.ts`);
 });
 
-test('the reader\'s panel type is the one package.json activates on and its key bindings name', () => {
+test("the reader's panel type is the one package.json activates on and its key bindings name", () => {
   assert.ok(pkg.activationEvents.includes(`onWebviewPanel:${READER_VIEW_TYPE}`));
   assert.ok(pkg.contributes.keybindings.some((k) => k.when?.includes(`activeWebviewPanelId == ${READER_VIEW_TYPE}`)));
-  assert.equal(WorkbenchCommand.focusMailboxes, 'mailroom.mailboxes.focus', 'VS Code names a view\'s focus command after the view id');
+  assert.equal(
+    WorkbenchCommand.focusMailboxes,
+    'mailroom.mailboxes.focus',
+    "VS Code names a view's focus command after the view id",
+  );
 });
 
 function* sources(dir: string): Generator<string> {
@@ -52,7 +60,11 @@ test('the extension registers each command once, by its constant, and names no c
     if (file.endsWith(join('commands', 'ids.ts'))) continue;
     const text = readFileSync(file, 'utf8');
     for (const m of text.matchAll(/(?:\bcommand|registerCommand)\(\s*Command\.(\w+)/g)) registered.push(m[1]!);
-    for (const id of ours) assert.ok(!text.includes(`'${id}'`) && !text.includes(`"${id}"`), `${file} spells out '${id}' instead of using Command`);
+    for (const id of ours)
+      assert.ok(
+        !text.includes(`'${id}'`) && !text.includes(`"${id}"`),
+        `${file} spells out '${id}' instead of using Command`,
+      );
   }
   assert.deepEqual([...registered].sort(), Object.keys(Command).sort());
 });

@@ -25,17 +25,43 @@ test('Windows-hostile characters, device names, control and bidi characters', ()
 
 test('invisible characters that disguise an extension are removed', () => {
   assert.equal(safeFilename('report.pdf\u200B.exe'), 'report.pdf.exe');
-  for (const invisible of ['\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF', '\u00AD', '\u200E', '\u200F', '\u061C', '\u180E', '\u3164', '\uFE0F', '\u034F']) {
+  for (const invisible of [
+    '\u200B',
+    '\u200C',
+    '\u200D',
+    '\u2060',
+    '\uFEFF',
+    '\u00AD',
+    '\u200E',
+    '\u200F',
+    '\u061C',
+    '\u180E',
+    '\u3164',
+    '\uFE0F',
+    '\u034F',
+  ]) {
     assert.equal(safeFilename(`in${invisible}voice.pdf`), 'invoice.pdf', `U+${invisible.codePointAt(0)!.toString(16)}`);
   }
   assert.equal(safeFilename('\u200B\u200B.bashrc'), 'bashrc', 'no hidden file behind invisible characters');
 });
 
 test('every Windows device name is renamed, with spaces before the extension and superscript digits too', () => {
-  for (const name of ['CON .txt', 'con  .tar.gz', 'CONIN$', 'conout$.log', 'COM\u00b9', 'com\u00b2.txt', 'LPT\u00b3', 'COM0', 'lpt0.txt', 'AUX . .txt']) {
+  for (const name of [
+    'CON .txt',
+    'con  .tar.gz',
+    'CONIN$',
+    'conout$.log',
+    'COM\u00b9',
+    'com\u00b2.txt',
+    'LPT\u00b3',
+    'COM0',
+    'lpt0.txt',
+    'AUX . .txt',
+  ]) {
     assert.ok(safeFilename(name).startsWith('_'), `${name} -> ${safeFilename(name)}`);
   }
-  for (const fine of ['console.txt', 'CONTRACT.pdf', 'com10.txt', 'nullable.js', 'auxiliary']) assert.equal(safeFilename(fine), fine);
+  for (const fine of ['console.txt', 'CONTRACT.pdf', 'com10.txt', 'nullable.js', 'auxiliary'])
+    assert.equal(safeFilename(fine), fine);
 });
 
 test('non-ASCII names are kept; empty names get a typed default; long names keep the extension', () => {

@@ -7,8 +7,17 @@ import { MailError } from '../../src/core/errors';
 import { Flag } from '../../src/shared/flags';
 
 const m = (uid: number, flags: string[] = [], uidValidity = '7'): MessageSummary => ({
-  mailbox: 'INBOX', uidValidity, uid, flags, date: new Date(Date.UTC(2026, 0, uid)).toISOString(),
-  from: [{ name: 'Ann', address: 'ann@example.test' }], to: [], cc: [], subject: `m${uid}`, size: 10, hasAttachments: false,
+  mailbox: 'INBOX',
+  uidValidity,
+  uid,
+  flags,
+  date: new Date(Date.UTC(2026, 0, uid)).toISOString(),
+  from: [{ name: 'Ann', address: 'ann@example.test' }],
+  to: [],
+  cc: [],
+  subject: `m${uid}`,
+  size: 10,
+  hasAttachments: false,
 });
 
 test('an edit reports only what it really changed, and keeps the list newest first', () => {
@@ -16,14 +25,33 @@ test('an edit reports only what it really changed, and keeps the list newest fir
   const { list: next, change } = applyEdit(list, {
     add: [m(4), m(3)], // 3 is there already
     remove: [m(1), m(9)], // 9 is not
-    flags: [{ ref: m(3), flags: [Flag.Seen] }, { ref: m(5), flags: [Flag.Flagged] }], // 3 unchanged
+    flags: [
+      { ref: m(3), flags: [Flag.Seen] },
+      { ref: m(5), flags: [Flag.Flagged] },
+    ], // 3 unchanged
   });
-  assert.deepEqual(next.map((x) => x.uid), [5, 4, 3]);
-  assert.deepEqual(change.added.map((x) => x.uid), [4]);
-  assert.deepEqual(change.removed.map((x) => x.uid), [1]);
-  assert.deepEqual(change.changed.map((c) => [c.before.uid, c.before.flags, c.after.flags]), [[5, [], [Flag.Flagged]]]);
+  assert.deepEqual(
+    next.map((x) => x.uid),
+    [5, 4, 3],
+  );
+  assert.deepEqual(
+    change.added.map((x) => x.uid),
+    [4],
+  );
+  assert.deepEqual(
+    change.removed.map((x) => x.uid),
+    [1],
+  );
+  assert.deepEqual(
+    change.changed.map((c) => [c.before.uid, c.before.flags, c.after.flags]),
+    [[5, [], [Flag.Flagged]]],
+  );
   assert.ok(Object.isFrozen(next) && Object.isFrozen(next[0]) && Object.isFrozen(next[0]!.flags));
-  assert.deepEqual(list.map((x) => x.flags), [[], [Flag.Seen], []], 'the list handed out before is untouched');
+  assert.deepEqual(
+    list.map((x) => x.flags),
+    [[], [Flag.Seen], []],
+    'the list handed out before is untouched',
+  );
 });
 
 test('a ref is mailbox + UIDVALIDITY + UID: the same UID of a rebuilt folder is another message', () => {
@@ -36,11 +64,17 @@ test('the inverse of a change takes the list back to where it was (the revert of
   const list = [m(5), m(3), m(1, [Flag.Seen])].map(freezeSummary);
   const { list: next, change } = applyEdit(list, { remove: [m(3)], flags: [{ ref: m(1), flags: [] }], add: [m(7)] });
   const { list: back } = applyEdit(next, inverse(change));
-  assert.deepEqual(back.map((x) => [x.uid, x.flags]), list.map((x) => [x.uid, x.flags]));
+  assert.deepEqual(
+    back.map((x) => [x.uid, x.flags]),
+    list.map((x) => [x.uid, x.flags]),
+  );
 });
 
 test('flags: added once, removed wherever they are', () => {
-  assert.deepEqual(withFlags([Flag.Seen, '$Todo'], { add: [Flag.Flagged, Flag.Seen], remove: ['$Todo'] }), [Flag.Seen, Flag.Flagged]);
+  assert.deepEqual(withFlags([Flag.Seen, '$Todo'], { add: [Flag.Flagged, Flag.Seen], remove: ['$Todo'] }), [
+    Flag.Seen,
+    Flag.Flagged,
+  ]);
 });
 
 test('a snapshot is frozen and drops fields set to undefined', () => {
@@ -54,7 +88,13 @@ test('a snapshot is frozen and drops fields set to undefined', () => {
 test('the undo history undoes the newest action first, across targets, and forgets a target that goes', async () => {
   const log = new UndoLog(2);
   const applied: string[] = [];
-  const target = (name: string) => ({ name, apply: async () => { applied.push(name); return { op: undefined as never, done: true, undoable: false }; } });
+  const target = (name: string) => ({
+    name,
+    apply: async () => {
+      applied.push(name);
+      return { op: undefined as never, done: true, undoable: false };
+    },
+  });
   const a = target('a');
   const b = target('b');
   const move = { from: 'INBOX', to: 'Archive', uidValidity: '1', uids: [1], messageIds: [] };

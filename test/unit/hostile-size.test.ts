@@ -11,7 +11,8 @@ import { HtmlTooComplex, referencedCids, sanitizeHtml } from '../../src/core/rea
 const MB = 1024 * 1024;
 const SIZE = 4 * MB;
 const BOUND_MS = 8000;
-const fill = (unit: string, prefix = '', suffix = '', size = SIZE) => prefix + unit.repeat(Math.ceil((size - prefix.length - suffix.length) / unit.length)) + suffix;
+const fill = (unit: string, prefix = '', suffix = '', size = SIZE) =>
+  prefix + unit.repeat(Math.ceil((size - prefix.length - suffix.length) / unit.length)) + suffix;
 
 function assertFast(what: string, work: () => void): void {
   const start = performance.now();
@@ -30,7 +31,7 @@ const HOSTILE: Record<string, string> = {
   'a <style> that never ends': fill('a{color:red}', '<style>'),
   'a comment that never ends': fill('x', '<style>/*'),
   'escaped quotes in CSS strings': fill('\\"\'', '<style>a{content:"'),
-  'nested quotes in attributes': fill('"\'', '<p title=\'', '\'>x</p>'),
+  'nested quotes in attributes': fill('"\'', "<p title='", "'>x</p>"),
   'one 4 MB attribute value': fill('x', '<p title="', '">y</p>'),
   'a million "<"': fill('<'),
   'a million "<a"': fill('<a'),
@@ -65,7 +66,7 @@ const HOSTILE_CSS: Record<string, string> = {
   'blocks nested': fill('{', 'a', '', CSS_SIZE),
   '@media nested': fill('@media{', '', '', CSS_SIZE),
   'escaped quotes': fill('\\"\'', 'a{content:"', '', CSS_SIZE),
-  'rules': fill('a{color:red;background:url(https://t.test/x)}', '', '', CSS_SIZE),
+  rules: fill('a{color:red;background:url(https://t.test/x)}', '', '', CSS_SIZE),
   'an unclosed comment': fill('x', '/*', '', CSS_SIZE),
 };
 for (const [name, css] of Object.entries(HOSTILE_CSS)) {

@@ -5,14 +5,28 @@ import { parsePageMessage } from '../../src/shared/webview-protocol';
 
 const parse = (raw: unknown) => parsePageMessage(READER_PROTOCOL, raw);
 
-test('well-formed messages from the reader pass the envelope and the reader\'s parsers; anything else is dropped', () => {
+test("well-formed messages from the reader pass the envelope and the reader's parsers; anything else is dropped", () => {
   assert.deepEqual(parse({ type: 'ready' }), { kind: 'ready' });
-  assert.deepEqual(parse({ type: 'action', key: 'm3', action: 'archive', requestId: 7, extra: 'ignored' }), { kind: 'request', requestId: 7, request: { type: 'action', key: 'm3', action: 'archive' } });
-  assert.deepEqual(parse({ type: 'saveAttachment', key: 'm3', part: '2.1', open: false }), { kind: 'command', command: { type: 'saveAttachment', key: 'm3', part: '2.1', open: false } });
-  assert.deepEqual(parse({ type: 'openRelated', key: 'm3', id: 't0' }), { kind: 'command', command: { type: 'openRelated', key: 'm3', id: 't0' } });
+  assert.deepEqual(parse({ type: 'action', key: 'm3', action: 'archive', requestId: 7, extra: 'ignored' }), {
+    kind: 'request',
+    requestId: 7,
+    request: { type: 'action', key: 'm3', action: 'archive' },
+  });
+  assert.deepEqual(parse({ type: 'saveAttachment', key: 'm3', part: '2.1', open: false }), {
+    kind: 'command',
+    command: { type: 'saveAttachment', key: 'm3', part: '2.1', open: false },
+  });
+  assert.deepEqual(parse({ type: 'openRelated', key: 'm3', id: 't0' }), {
+    kind: 'command',
+    command: { type: 'openRelated', key: 'm3', id: 't0' },
+  });
   assert.deepEqual(parse({ type: 'close', key: 'm3' }), { kind: 'command', command: { type: 'close', key: 'm3' } });
   for (const bad of [
-    null, 'ready', [], {}, { type: 'exec', command: 'rm -rf /' },
+    null,
+    'ready',
+    [],
+    {},
+    { type: 'exec', command: 'rm -rf /' },
     { type: 'action', key: 'm3', action: 'expungeAll', requestId: 1 },
     { type: 'action', key: '../../x y', action: 'archive', requestId: 1 },
     { type: 'action', key: 'm3', action: 'archive' }, // a request without its id
@@ -33,10 +47,17 @@ test('well-formed messages from the reader pass the envelope and the reader\'s p
 
 test('the state a page saved is checked before a restored panel uses it', () => {
   const ref = { mailbox: 'INBOX', uidValidity: '1700000000', uid: 42 };
-  assert.deepEqual(parse({ type: 'ready', state: { account: 'Work', ref, scrollY: 120 } }), { kind: 'ready', state: { account: 'Work', ref, scrollY: 120 } });
+  assert.deepEqual(parse({ type: 'ready', state: { account: 'Work', ref, scrollY: 120 } }), {
+    kind: 'ready',
+    state: { account: 'Work', ref, scrollY: 120 },
+  });
   for (const state of [
-    'Work', { account: 'Work' }, { account: 7, ref }, { account: 'Work', ref: { ...ref, uid: -1 } },
-    { account: 'Work', ref: { ...ref, uidValidity: '1; DROP' } }, { account: 'Work', ref: { ...ref, mailbox: 'x'.repeat(5000) } },
+    'Work',
+    { account: 'Work' },
+    { account: 7, ref },
+    { account: 'Work', ref: { ...ref, uid: -1 } },
+    { account: 'Work', ref: { ...ref, uidValidity: '1; DROP' } },
+    { account: 'Work', ref: { ...ref, mailbox: 'x'.repeat(5000) } },
   ]) {
     assert.deepEqual(parse({ type: 'ready', state }), { kind: 'ready' }, JSON.stringify(state).slice(0, 80));
   }
@@ -46,15 +67,33 @@ test('the state a page saved is checked before a restored panel uses it', () => 
 test('links from mail open only as http, https or mailto', () => {
   assert.equal(safeExternalLink('https://example.com/a?b=c'), 'https://example.com/a?b=c');
   assert.equal(safeExternalLink('mailto:ann@example.com?subject=Hi'), 'mailto:ann@example.com?subject=Hi');
-  for (const bad of ['javascript:alert(1)', 'JAVASCRIPT:alert(1)', 'file:///etc/passwd', 'vscode://ms-vscode.x/run', 'command:workbench.action.terminal.new', 'data:text/html,<script>', 'http://', 'not a url', '//evil.test/x']) {
+  for (const bad of [
+    'javascript:alert(1)',
+    'JAVASCRIPT:alert(1)',
+    'file:///etc/passwd',
+    'vscode://ms-vscode.x/run',
+    'command:workbench.action.terminal.new',
+    'data:text/html,<script>',
+    'http://',
+    'not a url',
+    '//evil.test/x',
+  ]) {
     assert.equal(safeExternalLink(bad), undefined, bad);
   }
 });
 
 test('mailto: links keep only to, cc, bcc, subject and body', () => {
-  assert.equal(safeExternalLink('mailto:ann@example.com?attach=/etc/passwd&subject=Hi%20there&X-Mailer=evil&body=a+b%26c&Attachment=~/.ssh/id_rsa&CC=bob@example.com'),
-    'mailto:ann@example.com?subject=Hi%20there&body=a%2Bb%26c&cc=bob%40example.com');
+  assert.equal(
+    safeExternalLink(
+      'mailto:ann@example.com?attach=/etc/passwd&subject=Hi%20there&X-Mailer=evil&body=a+b%26c&Attachment=~/.ssh/id_rsa&CC=bob@example.com',
+    ),
+    'mailto:ann@example.com?subject=Hi%20there&body=a%2Bb%26c&cc=bob%40example.com',
+  );
   assert.equal(safeExternalLink('mailto:?to=ann@example.com&attach=x'), 'mailto:?to=ann%40example.com');
   assert.equal(safeExternalLink('mailto:?attach=/etc/passwd'), undefined, 'nothing left to write to');
-  assert.equal(safeExternalLink('mailto:ann@example.com?body=%E0%A4%A'), 'mailto:ann@example.com', 'a field that does not decode is dropped');
+  assert.equal(
+    safeExternalLink('mailto:ann@example.com?body=%E0%A4%A'),
+    'mailto:ann@example.com',
+    'a field that does not decode is dropped',
+  );
 });

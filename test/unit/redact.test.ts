@@ -26,8 +26,14 @@ test('LOGIN and AUTHENTICATE arguments are masked even for unknown secrets', () 
   assert.equal(r.redact('C: 2 LOGIN bob hunter2'), 'C: 2 LOGIN bob ***');
   assert.equal(r.redact('C: 2 LOGIN "bob" "a \\" b"'), 'C: 2 LOGIN "bob" ***');
   assert.equal(r.redact('error: Login is disabled'), 'error: Login is disabled');
-  assert.equal(r.redact('C: 3 AUTHENTICATE XOAUTH2 dXNlcj1ib2IBYXV0aD1CZWFyZXIgeHl6AQE='), 'C: 3 AUTHENTICATE XOAUTH2 ***');
-  assert.equal(r.redact('2 AUTHENTICATE OAUTHBEARER "(* value hidden *)"\nnext'), '2 AUTHENTICATE OAUTHBEARER ***\nnext');
+  assert.equal(
+    r.redact('C: 3 AUTHENTICATE XOAUTH2 dXNlcj1ib2IBYXV0aD1CZWFyZXIgeHl6AQE='),
+    'C: 3 AUTHENTICATE XOAUTH2 ***',
+  );
+  assert.equal(
+    r.redact('2 AUTHENTICATE OAUTHBEARER "(* value hidden *)"\nnext'),
+    '2 AUTHENTICATE OAUTHBEARER ***\nnext',
+  );
 });
 
 test('OAuth2 tokens in SASL XOAUTH2 and OAUTHBEARER encodings are masked', () => {

@@ -9,7 +9,11 @@ test('a structure is found only under the same mailbox, UIDVALIDITY and UID', ()
   const memo = new StructureMemo();
   memo.remember({ mailbox: 'INBOX', uidValidity: '7', uid: 3 }, structure('text/plain'));
   assert.equal(memo.recall({ mailbox: 'INBOX', uidValidity: '7', uid: 3 })?.type, 'text/plain');
-  assert.equal(memo.recall({ mailbox: 'INBOX', uidValidity: '8', uid: 3 }), undefined, 'a rebuilt folder is another folder');
+  assert.equal(
+    memo.recall({ mailbox: 'INBOX', uidValidity: '8', uid: 3 }),
+    undefined,
+    'a rebuilt folder is another folder',
+  );
   assert.equal(memo.recall({ mailbox: 'Archive', uidValidity: '7', uid: 3 }), undefined);
   assert.equal(memo.recall({ mailbox: 'INBOX', uidValidity: '7', uid: 4 }), undefined);
 });

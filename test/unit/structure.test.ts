@@ -1,32 +1,63 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { MessageStructureObject } from 'imapflow';
-import { hasAttachments, MAX_BODY_PARTS, MAX_DEPTH, MAX_INLINE_PARTS, planMessage } from '../../src/core/reading/structure';
+import {
+  hasAttachments,
+  MAX_BODY_PARTS,
+  MAX_DEPTH,
+  MAX_INLINE_PARTS,
+  planMessage,
+} from '../../src/core/reading/structure';
 
-const leaf = (part: string, type: string, extra: Partial<MessageStructureObject> = {}): MessageStructureObject =>
-  ({ part, type, size: 100, encoding: '7bit', parameters: { charset: 'utf-8' }, ...extra });
+const leaf = (part: string, type: string, extra: Partial<MessageStructureObject> = {}): MessageStructureObject => ({
+  part,
+  type,
+  size: 100,
+  encoding: '7bit',
+  parameters: { charset: 'utf-8' },
+  ...extra,
+});
 
 test('a single text/plain message is its own body', () => {
   const plan = planMessage({ type: 'text/plain', size: 10, parameters: { charset: 'us-ascii' } });
-  assert.deepEqual(plan.body.map((p) => p.part), ['1']);
+  assert.deepEqual(
+    plan.body.map((p) => p.part),
+    ['1'],
+  );
   assert.equal(plan.attachments.length, 0);
 });
 
 test('alternative: the HTML is the body, the plain alternative is not shown twice, nothing is an attachment', () => {
-  const plan = planMessage({ type: 'multipart/alternative', childNodes: [leaf('1', 'text/plain'), leaf('2', 'text/html')] });
-  assert.deepEqual(plan.body.map((p) => p.part), ['2']);
+  const plan = planMessage({
+    type: 'multipart/alternative',
+    childNodes: [leaf('1', 'text/plain'), leaf('2', 'text/html')],
+  });
+  assert.deepEqual(
+    plan.body.map((p) => p.part),
+    ['2'],
+  );
   assert.deepEqual(plan.attachments, []);
 });
 
 test('alternative with a calendar invitation: the text is the body, the invitation an attachment', () => {
-  const plan = planMessage({ type: 'multipart/alternative', childNodes: [leaf('1', 'text/plain'), leaf('2', 'text/html'), leaf('3', 'text/calendar')] });
-  assert.deepEqual(plan.body.map((p) => p.part), ['2']);
-  assert.deepEqual(plan.attachments.map((p) => [p.part, p.type]), [['3', 'text/calendar']]);
+  const plan = planMessage({
+    type: 'multipart/alternative',
+    childNodes: [leaf('1', 'text/plain'), leaf('2', 'text/html'), leaf('3', 'text/calendar')],
+  });
+  assert.deepEqual(
+    plan.body.map((p) => p.part),
+    ['2'],
+  );
+  assert.deepEqual(
+    plan.attachments.map((p) => [p.part, p.type]),
+    [['3', 'text/calendar']],
+  );
 });
 
 test('mixed: every inline text part is shown, in order (RFC 2046), attachments in between are listed', () => {
   const plan = planMessage({
-    type: 'multipart/mixed', childNodes: [
+    type: 'multipart/mixed',
+    childNodes: [
       { part: '1', type: 'multipart/alternative', childNodes: [leaf('1.1', 'text/plain'), leaf('1.2', 'text/html')] },
       leaf('2', 'application/pdf', { disposition: 'attachment', dispositionParameters: { filename: 'a.pdf' } }),
       leaf('3', 'text/plain', { disposition: 'inline' }),
@@ -34,8 +65,14 @@ test('mixed: every inline text part is shown, in order (RFC 2046), attachments i
       leaf('5', 'text/plain'),
     ],
   });
-  assert.deepEqual(plan.body.map((p) => p.part), ['1.2', '3', '4', '5']);
-  assert.deepEqual(plan.attachments.map((p) => p.part), ['2']);
+  assert.deepEqual(
+    plan.body.map((p) => p.part),
+    ['1.2', '3', '4', '5'],
+  );
+  assert.deepEqual(
+    plan.attachments.map((p) => p.part),
+    ['2'],
+  );
   assert.deepEqual(plan.notes, []);
 });
 
@@ -57,9 +94,18 @@ test('mixed with related html + cid image + attachments (incl. an attached messa
     type: 'multipart/mixed',
     childNodes: [
       {
-        part: '1', type: 'multipart/alternative', childNodes: [
+        part: '1',
+        type: 'multipart/alternative',
+        childNodes: [
           leaf('1.1', 'text/plain'),
-          { part: '1.2', type: 'multipart/related', childNodes: [leaf('1.2.1', 'text/html'), leaf('1.2.2', 'image/png', { id: '<logo@x>', encoding: 'base64', disposition: 'inline' })] },
+          {
+            part: '1.2',
+            type: 'multipart/related',
+            childNodes: [
+              leaf('1.2.1', 'text/html'),
+              leaf('1.2.2', 'image/png', { id: '<logo@x>', encoding: 'base64', disposition: 'inline' }),
+            ],
+          },
         ],
       },
       leaf('2', 'application/pdf', { disposition: 'attachment', dispositionParameters: { filename: 'r.pdf' } }),
@@ -68,9 +114,22 @@ test('mixed with related html + cid image + attachments (incl. an attached messa
     ],
   };
   const plan = planMessage(root);
-  assert.deepEqual(plan.body.map((p) => p.part), ['1.2.1']);
-  assert.deepEqual(plan.inline.map((p) => [p.part, p.contentId]), [['1.2.2', 'logo@x']]);
-  assert.deepEqual(plan.attachments.map((p) => [p.part, p.filename]), [['2', 'r.pdf'], ['3', 'Fwd.eml'], ['4', 'notes.txt']]);
+  assert.deepEqual(
+    plan.body.map((p) => p.part),
+    ['1.2.1'],
+  );
+  assert.deepEqual(
+    plan.inline.map((p) => [p.part, p.contentId]),
+    [['1.2.2', 'logo@x']],
+  );
+  assert.deepEqual(
+    plan.attachments.map((p) => [p.part, p.filename]),
+    [
+      ['2', 'r.pdf'],
+      ['3', 'Fwd.eml'],
+      ['4', 'notes.txt'],
+    ],
+  );
   assert.equal(hasAttachments(root), true);
 });
 

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { simpleParser } from 'mailparser';
-import { label, labelText, markdown, markdownText, message, messageText, plain, plainText } from '../../src/core/text/untrusted-text';
+import {
+  label,
+  labelText,
+  markdown,
+  markdownText,
+  message,
+  messageText,
+  plain,
+  plainText,
+} from '../../src/core/text/untrusted-text';
 
 // How VS Code finds links in notification, dialog and quick-input text (src/vs/base/common/linkedText.ts)
 // and icons in labels (src/vs/base/browser/ui/iconLabel/iconLabels.ts): the oracles these tests check against.
@@ -45,7 +54,11 @@ test('every hostile text becomes one clean line without control, bidi or invisib
   for (const raw of corpus) {
     for (const out of [plainText(raw), messageText(raw), labelText(raw), markdownText(raw)]) {
       assert.doesNotMatch(out, /[\p{Cc}\p{Cs}]/u, `control character left in ${JSON.stringify(out)}`);
-      assert.doesNotMatch(out, /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C\u200B\u2060\uFEFF\u00AD\u{E0000}-\u{E007F}]/u, JSON.stringify(out));
+      assert.doesNotMatch(
+        out,
+        /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C\u200B\u2060\uFEFF\u00AD\u{E0000}-\u{E007F}]/u,
+        JSON.stringify(out),
+      );
       assert.doesNotMatch(out, /[\n\r\u2028\u2029]/, 'a second line');
       assert.doesNotMatch(out, /\s\s/, 'whitespace collapsed');
       assert.equal(out, out.trim());
@@ -57,7 +70,10 @@ test('an RFC 2047 subject with a command link and newlines shows literally in a 
   const subject = await decodedSubject(`Your mailbox is almost full\n${COMMAND}`);
   assert.ok(subject.includes('\n') && links(subject) === 1, 'the decoded subject really is hostile');
   const text = message`New mail from ${'IT Support'}: ${subject}`;
-  assert.equal(text, 'New mail from IT Support: Your mailbox is almost full [Clean up now] (command:workbench.action.terminal.sendSequence?%7B%22text%22%3A%22id%5Cn%22%7D)');
+  assert.equal(
+    text,
+    'New mail from IT Support: Your mailbox is almost full [Clean up now] (command:workbench.action.terminal.sendSequence?%7B%22text%22%3A%22id%5Cn%22%7D)',
+  );
   assert.equal(links(text), 0);
 });
 
@@ -73,7 +89,7 @@ test('no markdown link of any scheme survives in message or label text, however 
   assert.equal(links(label`${'[Open]'}${'(https://evil.example)'}`), 0);
 });
 
-test('label text shows $(icon) literally, keeps Mailroom\'s own icons, and never forms an icon across pieces', () => {
+test("label text shows $(icon) literally, keeps Mailroom's own icons, and never forms an icon across pieces", () => {
   for (const raw of HOSTILE) assert.equal(icons(labelText(raw)), 0, labelText(raw));
   assert.equal(labelText('Invoice $(alert) now'), 'Invoice \\$(alert) now');
   const item = label`$(star-full) ${'Budget $(trash)'}`;
@@ -113,7 +129,13 @@ test('huge strings are cut to a bounded length on a character boundary', () => {
 });
 
 test('ordinary text passes unchanged, joiners of scripts and emoji included', () => {
-  for (const ok of ['Re: Quarterly report (draft 2)', 'Grüße aus Köln', 'می‌خواهم', '👩‍💻 deploy', 'Ünïcödé — “quotes”']) {
+  for (const ok of [
+    'Re: Quarterly report (draft 2)',
+    'Grüße aus Köln',
+    'می‌خواهم',
+    '👩‍💻 deploy',
+    'Ünïcödé — “quotes”',
+  ]) {
     assert.equal(plainText(ok), ok);
     assert.equal(messageText(ok), ok);
   }

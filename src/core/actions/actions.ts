@@ -51,14 +51,19 @@ function groupByMailbox(refs: MessageRef[]): Map<string, MessageRef[]> {
 
 function checkRefs(mailbox: MailboxObject, refs: MessageRef[], write: boolean): number[] {
   if (write && mailbox.readOnly) {
-    throw new MailError('readOnly', `"${mailbox.path}" is open read-only; changes are not allowed.`, { path: mailbox.path });
+    throw new MailError('readOnly', `"${mailbox.path}" is open read-only; changes are not allowed.`, {
+      path: mailbox.path,
+    });
   }
   for (const r of refs) assertUidValidity(mailbox, r);
   return [...new Set(refs.map((r) => r.uid))].sort((a, b) => a - b);
 }
 
 function refused(conn: ImapConnection, what: string): MailError {
-  return new MailError('server', `${conn.account.host} refused to ${what}: ${conn.takeLastCommandError() ?? 'no reason given'}`);
+  return new MailError(
+    'server',
+    `${conn.account.host} refused to ${what}: ${conn.takeLastCommandError() ?? 'no reason given'}`,
+  );
 }
 
 export async function changeFlags(conn: ImapConnection, refs: MessageRef[], change: FlagChange): Promise<void> {
@@ -90,24 +95,41 @@ async function messageIdsOf(client: ImapFlow, uids: number[]): Promise<string[]>
  * Removes exactly `uids` (already marked \Deleted) from the selected mailbox, or explains why it
  * must wait for the user. Never expunges a message that someone else marked \Deleted.
  */
-async function expungeExactly(conn: ImapConnection, client: ImapFlow, path: string, uids: number[]): Promise<PendingExpunge | undefined> {
+async function expungeExactly(
+  conn: ImapConnection,
+  client: ImapFlow,
+  path: string,
+  uids: number[],
+): Promise<PendingExpunge | undefined> {
   if (client.capabilities.has('UIDPLUS')) {
     if (await client.messageDelete(uids, { uid: true })) return undefined;
-    return { mailbox: path, uids, otherDeleted: 0, reason: `the server refused UID EXPUNGE (${conn.takeLastCommandError() ?? 'no reason given'})` };
+    return {
+      mailbox: path,
+      uids,
+      otherDeleted: 0,
+      reason: `the server refused UID EXPUNGE (${conn.takeLastCommandError() ?? 'no reason given'})`,
+    };
   }
   const mine = new Set(uids);
   const deleted = await client.search({ deleted: true }, { uid: true });
   const others = Array.isArray(deleted) ? deleted.filter((u) => !mine.has(u)) : [];
   if (deleted === false || others.length > 0) {
     return {
-      mailbox: path, uids, otherDeleted: others.length,
+      mailbox: path,
+      uids,
+      otherDeleted: others.length,
       reason: `the server cannot expunge single messages (no UIDPLUS) and ${others.length} other message(s) in "${path}" are marked deleted`,
     };
   }
   // Only our messages carry \Deleted: a plain EXPUNGE removes exactly them. (imapflow's
   // messageDelete sends plain EXPUNGE when UIDPLUS is missing.)
   if (await client.messageDelete(uids, { uid: true })) return undefined;
-  return { mailbox: path, uids, otherDeleted: 0, reason: `the server refused EXPUNGE (${conn.takeLastCommandError() ?? 'no reason given'})` };
+  return {
+    mailbox: path,
+    uids,
+    otherDeleted: 0,
+    reason: `the server refused EXPUNGE (${conn.takeLastCommandError() ?? 'no reason given'})`,
+  };
 }
 
 export async function moveMessages(conn: ImapConnection, refs: MessageRef[], destination: string): Promise<MoveResult> {
@@ -134,17 +156,26 @@ export async function moveMessages(conn: ImapConnection, refs: MessageRef[], des
       const why = conn.takeLastCommandError() ?? '';
       // A server that advertises MOVE but does not implement it: fall back to COPY below.
       if (!/unknown command|not supported|BAD|refused/i.test(why)) {
-        throw new MailError('server', `Could not move to "${destination}": ${why || 'no reason given'}. Nothing was changed.`);
+        throw new MailError(
+          'server',
+          `Could not move to "${destination}": ${why || 'no reason given'}. Nothing was changed.`,
+        );
       }
     }
 
     const copied = await client.messageCopy(uids, destination, { uid: true });
     if (!copied) {
-      throw new MailError('server', `Could not copy to "${destination}": ${conn.takeLastCommandError() ?? 'no reason given'}. Nothing was changed.`);
+      throw new MailError(
+        'server',
+        `Could not copy to "${destination}": ${conn.takeLastCommandError() ?? 'no reason given'}. Nothing was changed.`,
+      );
     }
     record(copied);
     if (!(await client.messageFlagsAdd(uids, [Flag.Deleted], { uid: true }))) {
-      throw new MailError('server', `Copied to "${destination}", but the originals could not be marked deleted (${conn.takeLastCommandError() ?? 'no reason given'}); they are now in both folders.`);
+      throw new MailError(
+        'server',
+        `Copied to "${destination}", but the originals could not be marked deleted (${conn.takeLastCommandError() ?? 'no reason given'}); they are now in both folders.`,
+      );
     }
     const pending = await expungeExactly(conn, client, from, uids);
     if (pending) result.pendingExpunge = pending;
@@ -160,7 +191,8 @@ export async function destroyMessages(conn: ImapConnection, refs: MessageRef[]):
   const uncertain = `the deletion may or may not have happened — check "${path}"`;
   return conn.withMailbox(path, { uncertain }, async (client, mailbox) => {
     const uids = checkRefs(mailbox, group, true);
-    if (!(await client.messageFlagsAdd(uids, [Flag.Deleted], { uid: true }))) throw refused(conn, `mark messages deleted in "${path}"`);
+    if (!(await client.messageFlagsAdd(uids, [Flag.Deleted], { uid: true })))
+      throw refused(conn, `mark messages deleted in "${path}"`);
     const pending = await expungeExactly(conn, client, path, uids);
     return { permanent: { mailbox: path, uids, ...(pending ? { pendingExpunge: pending } : {}) } };
   });
@@ -168,10 +200,14 @@ export async function destroyMessages(conn: ImapConnection, refs: MessageRef[]):
 
 /** CLOSE expunges every \Deleted message of the folder: only after the user confirmed it. */
 export async function expungeAll(conn: ImapConnection, path: string): Promise<void> {
-  await conn.withMailbox(path, { uncertain: `the expunge may or may not have happened — check "${path}"` }, async (client, mailbox) => {
-    if (mailbox.readOnly) throw new MailError('readOnly', `"${path}" is open read-only.`);
-    if (!(await client.mailboxClose())) throw refused(conn, `expunge "${path}"`);
-  });
+  await conn.withMailbox(
+    path,
+    { uncertain: `the expunge may or may not have happened — check "${path}"` },
+    async (client, mailbox) => {
+      if (mailbox.readOnly) throw new MailError('readOnly', `"${path}" is open read-only.`);
+      if (!(await client.mailboxClose())) throw refused(conn, `expunge "${path}"`);
+    },
+  );
 }
 
 /** Where the messages of a move are now: by UID map when known, else by Message-ID. */
@@ -195,13 +231,16 @@ export async function undoMove(conn: ImapConnection, move: MoveResult): Promise<
     // The originals never left: clear their \Deleted and remove the copies instead.
     const uncertain = `the undo may or may not have happened — check "${move.from}" and "${move.to}"`;
     await conn.withMailbox(move.from, { uncertain }, async (client, mailbox) => {
-      if (uidValidityOf(mailbox) !== move.uidValidity) throw new MailError('uidValidityChanged', `"${move.from}" was rebuilt; cannot undo.`);
-      if (!(await client.messageFlagsRemove(move.uids, [Flag.Deleted], { uid: true }))) throw refused(conn, 'restore the originals');
+      if (uidValidityOf(mailbox) !== move.uidValidity)
+        throw new MailError('uidValidityChanged', `"${move.from}" was rebuilt; cannot undo.`);
+      if (!(await client.messageFlagsRemove(move.uids, [Flag.Deleted], { uid: true })))
+        throw refused(conn, 'restore the originals');
     });
     await conn.withMailbox(move.to, { uncertain }, async (client, mailbox) => {
       const copies = await locateMoved(client, mailbox, { ...move, messageIds: move.messageIds });
       if (!copies.length) return;
-      if (!(await client.messageFlagsAdd(copies, [Flag.Deleted], { uid: true }))) throw refused(conn, 'remove the copies');
+      if (!(await client.messageFlagsAdd(copies, [Flag.Deleted], { uid: true })))
+        throw refused(conn, 'remove the copies');
       await expungeExactly(conn, client, move.to, copies);
     });
     return;

@@ -23,14 +23,22 @@ export function networkError(err: unknown, host: string): MailError | undefined 
     if (e.name === 'AbortError' || e.name === 'TimeoutError' || code === 'ETIMEDOUT' || code === 'ABORT_ERR') {
       return new MailError('timeout', `The sign-in server ${host} did not answer in time.`);
     }
-    if (code === 'ECONNREFUSED') return new MailError('connectionRefused', `The sign-in server ${host} refused the connection.`);
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new MailError('hostNotFound', `The host name of the sign-in server ${host} could not be resolved.`);
+    if (code === 'ECONNREFUSED')
+      return new MailError('connectionRefused', `The sign-in server ${host} refused the connection.`);
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+      return new MailError('hostNotFound', `The host name of the sign-in server ${host} could not be resolved.`);
     if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED') {
       return new MailError('connectionLost', `The connection to the sign-in server ${host} was lost.`);
     }
     if (CERT_ERRORS.test(code)) {
-      return new MailError(code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? 'certHostname' : code === 'CERT_HAS_EXPIRED' ? 'certExpired' : 'certUntrusted',
-        `The certificate of the sign-in server ${host} is not valid (${code}).`);
+      return new MailError(
+        code === 'ERR_TLS_CERT_ALTNAME_INVALID'
+          ? 'certHostname'
+          : code === 'CERT_HAS_EXPIRED'
+            ? 'certExpired'
+            : 'certUntrusted',
+        `The certificate of the sign-in server ${host} is not valid (${code}).`,
+      );
     }
   }
   return undefined;
@@ -45,17 +53,29 @@ export function oauthFailure(err: unknown, what: string, host: string, redactor:
   const net = networkError(err, host);
   if (net) return net;
   // An overloaded or restarting server: worth another try later, and no reason to drop a sign-in.
-  const status = (err as { status?: unknown }).status ?? ((err as { cause?: { status?: unknown } }).cause?.status);
-  if ((typeof status === 'number' && status >= 500) || (err as { error?: unknown }).error === 'temporarily_unavailable') {
-    return new MailError('connectionLost', `${what} failed: the sign-in server ${host} is not available right now${typeof status === 'number' ? ` (HTTP ${status})` : ''}; Mailroom tries again later.`);
+  const status = (err as { status?: unknown }).status ?? (err as { cause?: { status?: unknown } }).cause?.status;
+  if (
+    (typeof status === 'number' && status >= 500) ||
+    (err as { error?: unknown }).error === 'temporarily_unavailable'
+  ) {
+    return new MailError(
+      'connectionLost',
+      `${what} failed: the sign-in server ${host} is not available right now${typeof status === 'number' ? ` (HTTP ${status})` : ''}; Mailroom tries again later.`,
+    );
   }
   if (err instanceof ResponseBodyError || err instanceof AuthorizationResponseError) {
     const description = serverText(err.error_description, redactor);
-    return new MailError('oauthToken', `${what} failed: ${host} answered "${serverText(err.error, redactor)}"${description ? ` (${description})` : ''}.`,
-      { oauthError: serverText(err.error, redactor) });
+    return new MailError(
+      'oauthToken',
+      `${what} failed: ${host} answered "${serverText(err.error, redactor)}"${description ? ` (${description})` : ''}.`,
+      { oauthError: serverText(err.error, redactor) },
+    );
   }
   if (err instanceof ClientError) {
-    return new MailError('oauthToken', `${what} failed: ${host} sent a response Mailroom cannot use (${serverText(err.message, redactor)}).`);
+    return new MailError(
+      'oauthToken',
+      `${what} failed: ${host} sent a response Mailroom cannot use (${serverText(err.message, redactor)}).`,
+    );
   }
   return new MailError('oauthToken', `${what} failed: ${serverText((err as Error)?.message ?? String(err), redactor)}`);
 }

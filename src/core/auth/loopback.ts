@@ -30,14 +30,18 @@ const PAGES = {
   success: ['Signed in', 'Mailroom is signed in. You can close this tab and go back to VS Code.'],
   failure: ['Sign-in failed', 'Mailroom could not complete the sign-in. Go back to VS Code to see why.'],
   pending: ['Sign-in received', 'Mailroom received the answer of the sign-in. Go back to VS Code.'],
-  refused: ['Not accepted', 'This answer does not belong to the sign-in Mailroom is waiting for. Nothing was signed in.'],
+  refused: [
+    'Not accepted',
+    'This answer does not belong to the sign-in Mailroom is waiting for. Nothing was signed in.',
+  ],
   done: ['Already done', 'This sign-in is already over. Start a new one from VS Code if you need to.'],
 } as const;
 
 function sendPage(res: ServerResponse, status: number, page: keyof typeof PAGES): void {
   const [title, text] = PAGES[page];
-  const html = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Mailroom: ${title}</title></head>`
-    + `<body><h1>${title}</h1><p>${text}</p></body></html>`;
+  const html =
+    `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Mailroom: ${title}</title></head>` +
+    `<body><h1>${title}</h1><p>${text}</p></body></html>`;
   res.writeHead(status, {
     'Content-Type': 'text/html; charset=utf-8',
     'Content-Length': Buffer.byteLength(html),
@@ -69,9 +73,15 @@ function listen(server: Server, host: string, port: number): Promise<void> {
   });
 }
 
-export async function startLoopbackReceiver(opts: { state: string; host: '127.0.0.1' | 'localhost'; signal: AbortSignal }): Promise<LoopbackReceiver> {
+export async function startLoopbackReceiver(opts: {
+  state: string;
+  host: '127.0.0.1' | 'localhost';
+  signal: AbortSignal;
+}): Promise<LoopbackReceiver> {
   let settle!: { resolve: (r: AuthorizationResponse) => void; reject: (e: unknown) => void };
-  const response = new Promise<AuthorizationResponse>((resolve, reject) => { settle = { resolve, reject }; });
+  const response = new Promise<AuthorizationResponse>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
   response.catch(() => undefined);
   let accepted = false;
   let pending: ((ok: boolean) => void) | undefined;

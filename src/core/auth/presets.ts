@@ -72,12 +72,17 @@ export const OAUTH2_PRESETS: Readonly<Record<OAuth2Provider, OAuth2Preset>> = {
     tokenEndpoint: (tenant) => `${microsoftBase(tenant)}/oauth2/v2.0/token`,
     deviceAuthorizationEndpoint: (tenant) => `${microsoftBase(tenant)}/oauth2/v2.0/devicecode`,
     defaultTenant: 'common',
-    scopes: ['https://outlook.office.com/IMAP.AccessAsUser.All', 'https://outlook.office.com/SMTP.Send', 'offline_access'],
+    scopes: [
+      'https://outlook.office.com/IMAP.AccessAsUser.All',
+      'https://outlook.office.com/SMTP.Send',
+      'offline_access',
+    ],
     loopbackHost: 'localhost',
     clientSecret: 'none',
     imap: { host: 'outlook.office365.com', port: 993, security: 'tls' },
     smtp: { host: 'smtp.office365.com', port: 587, security: 'starttls' },
-    setupHint: 'Register an application in Microsoft Entra ("Mobile and desktop applications", redirect URI http://localhost, public client flows allowed) with the delegated permissions IMAP.AccessAsUser.All and SMTP.Send.',
+    setupHint:
+      'Register an application in Microsoft Entra ("Mobile and desktop applications", redirect URI http://localhost, public client flows allowed) with the delegated permissions IMAP.AccessAsUser.All and SMTP.Send.',
   },
   // Google, checked on developers.google.com:
   // - "OAuth 2.0 Mechanism" (gmail/imap/xoauth2-protocol): the scope for IMAP, POP and SMTP is
@@ -105,7 +110,8 @@ export const OAUTH2_PRESETS: Readonly<Record<OAuth2Provider, OAuth2Preset>> = {
     clientSecret: 'required',
     imap: { host: 'imap.gmail.com', port: 993, security: 'tls' },
     smtp: { host: 'smtp.gmail.com', port: 465, security: 'tls' },
-    setupHint: 'Create an OAuth client of type "Desktop app" in the Google Cloud console, enable the Gmail API and add your address as a test user: https://mail.google.com/ is a restricted scope.',
+    setupHint:
+      'Create an OAuth client of type "Desktop app" in the Google Cloud console, enable the Gmail API and add your address as a test user: https://mail.google.com/ is a restricted scope.',
   },
   // Fastmail, checked on fastmail.com:
   // - "OAuth" (for-developers/oauth): authorization code grant of RFC 6749; clients are registered
@@ -127,7 +133,8 @@ export const OAUTH2_PRESETS: Readonly<Record<OAuth2Provider, OAuth2Preset>> = {
     clientSecret: 'none',
     imap: { host: 'imap.fastmail.com', port: 993, security: 'tls' },
     smtp: { host: 'smtp.fastmail.com', port: 465, security: 'tls' },
-    setupHint: 'Fastmail registers OAuth clients by hand (fastmail.com/for-developers/oauth); use the client id it gave you.',
+    setupHint:
+      'Fastmail registers OAuth clients by hand (fastmail.com/for-developers/oauth); use the client id it gave you.',
   },
 };
 

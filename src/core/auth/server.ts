@@ -24,20 +24,28 @@ export async function authorizationServer(settings: OAuth2Settings, fetch: Custo
   const tenant = settings.tenant ?? preset?.defaultTenant ?? '';
   const clientAuth = settings.clientSecret ? oidc.ClientSecretPost(settings.clientSecret) : oidc.None();
   if (preset?.clientSecret === 'required' && !settings.clientSecret) {
-    throw new MailError('config', `Signing in with ${preset.label} needs the "clientSecret" of your OAuth client as well as its "clientId".`);
+    throw new MailError(
+      'config',
+      `Signing in with ${preset.label} needs the "clientSecret" of your OAuth client as well as its "clientId".`,
+    );
   }
   let config: oidc.Configuration;
   const authorizationEndpoint = settings.authorizationEndpoint ?? preset?.authorizationEndpoint(tenant);
   const tokenEndpoint = settings.tokenEndpoint ?? preset?.tokenEndpoint(tenant);
   if (authorizationEndpoint && tokenEndpoint) {
     const device = settings.deviceAuthorizationEndpoint ?? preset?.deviceAuthorizationEndpoint?.(tenant);
-    config = new oidc.Configuration({
-      // Compared with an `iss` in the authorization response (RFC 9207), when the server sends one.
-      issuer: settings.issuer ?? preset?.issuer(tenant) ?? new URL(authorizationEndpoint).origin,
-      authorization_endpoint: authorizationEndpoint,
-      token_endpoint: tokenEndpoint,
-      ...(device ? { device_authorization_endpoint: device } : {}),
-    }, settings.clientId, undefined, clientAuth);
+    config = new oidc.Configuration(
+      {
+        // Compared with an `iss` in the authorization response (RFC 9207), when the server sends one.
+        issuer: settings.issuer ?? preset?.issuer(tenant) ?? new URL(authorizationEndpoint).origin,
+        authorization_endpoint: authorizationEndpoint,
+        token_endpoint: tokenEndpoint,
+        ...(device ? { device_authorization_endpoint: device } : {}),
+      },
+      settings.clientId,
+      undefined,
+      clientAuth,
+    );
     config[oidc.customFetch] = fetch;
     config.timeout = TIMEOUT_SECONDS;
   } else {
@@ -54,10 +62,18 @@ export async function authorizationServer(settings: OAuth2Settings, fetch: Custo
   };
 }
 
-async function discover(issuer: URL, settings: OAuth2Settings, clientAuth: oidc.ClientAuth, fetch: CustomFetch): Promise<oidc.Configuration> {
-  const attempt = (algorithm: 'oidc' | 'oauth2') => oidc.discovery(issuer, settings.clientId, undefined, clientAuth, {
-    algorithm, [oidc.customFetch]: fetch, timeout: TIMEOUT_SECONDS,
-  });
+async function discover(
+  issuer: URL,
+  settings: OAuth2Settings,
+  clientAuth: oidc.ClientAuth,
+  fetch: CustomFetch,
+): Promise<oidc.Configuration> {
+  const attempt = (algorithm: 'oidc' | 'oauth2') =>
+    oidc.discovery(issuer, settings.clientId, undefined, clientAuth, {
+      algorithm,
+      [oidc.customFetch]: fetch,
+      timeout: TIMEOUT_SECONDS,
+    });
   try {
     return await attempt('oidc');
   } catch (first) {
@@ -69,6 +85,6 @@ async function discover(issuer: URL, settings: OAuth2Settings, clientAuth: oidc.
 
 function isNotFound(err: unknown): boolean {
   const e = err as { cause?: unknown; code?: string };
-  const response = (e.cause as { status?: number } | undefined);
+  const response = e.cause as { status?: number } | undefined;
   return e.code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' && response?.status === 404;
 }

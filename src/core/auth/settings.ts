@@ -46,7 +46,11 @@ export function validateOAuth2Settings(input: unknown, fail: (msg: string) => ne
   };
   const provider = str('provider');
   if (provider !== undefined && !isOAuth2Provider(provider)) {
-    fail(`"oauth2.provider" must be one of ${Object.keys(OAUTH2_PRESETS).map((p) => `"${p}"`).join(', ')}`);
+    fail(
+      `"oauth2.provider" must be one of ${Object.keys(OAUTH2_PRESETS)
+        .map((p) => `"${p}"`)
+        .join(', ')}`,
+    );
   }
   const clientId = str('clientId');
   if (!clientId) fail('"oauth2.clientId" is required (the id of the application registered with the provider)');
@@ -65,19 +69,25 @@ export function validateOAuth2Settings(input: unknown, fail: (msg: string) => ne
   const secret = str('clientSecret');
   if (secret) settings.clientSecret = secret;
   if (o.scopes !== undefined) {
-    if (!Array.isArray(o.scopes) || o.scopes.length === 0
-      || !o.scopes.every((s) => typeof s === 'string' && /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s))) {
+    if (
+      !Array.isArray(o.scopes) ||
+      o.scopes.length === 0 ||
+      !o.scopes.every((s) => typeof s === 'string' && /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s))
+    ) {
       fail('"oauth2.scopes" must be a non-empty list of scope names (no spaces or quotes)');
     }
     settings.scopes = [...(o.scopes as string[])];
   } else if (!settings.provider) {
-    fail('"oauth2.scopes" is required without a "provider" (include the one that grants refresh tokens, often "offline_access")');
+    fail(
+      '"oauth2.scopes" is required without a "provider" (include the one that grants refresh tokens, often "offline_access")',
+    );
   }
   const tenant = str('tenant');
   if (tenant !== undefined) {
     if (settings.provider !== 'microsoft') fail('"oauth2.tenant" only applies to "provider": "microsoft"');
     // Part of an URL path: a tenant id (GUID), a domain, or common / organizations / consumers.
-    if (!/^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/.test(tenant)) fail('"oauth2.tenant" must be a tenant id, a domain, "common", "organizations" or "consumers"');
+    if (!/^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/.test(tenant))
+      fail('"oauth2.tenant" must be a tenant id, a domain, "common", "organizations" or "consumers"');
     settings.tenant = tenant;
   }
   return settings;

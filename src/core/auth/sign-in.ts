@@ -60,14 +60,18 @@ function limit(signal: AbortSignal | undefined, timeoutMs: number): AbortSignal 
 function abortError(signal: AbortSignal, timeoutMs: number): MailError {
   const reason = signal.reason as { name?: string } | undefined;
   return reason?.name === 'TimeoutError'
-    ? new MailError('timeout', `The sign-in was not completed within ${Math.round(timeoutMs / 60_000) || 1} minute(s). Start it again when you are ready.`)
+    ? new MailError(
+        'timeout',
+        `The sign-in was not completed within ${Math.round(timeoutMs / 60_000) || 1} minute(s). Start it again when you are ready.`,
+      )
     : new MailError('oauthToken', 'The sign-in was cancelled.', { cancelled: true });
 }
 
 export function tokenSet(response: oidc.TokenEndpointResponse, redactor: SecretRedactor, user: string): TokenSet {
   redactor.add(response.access_token, user);
   if (response.refresh_token) redactor.add(response.refresh_token);
-  const expiresIn = typeof response.expires_in === 'number' && Number.isFinite(response.expires_in) ? response.expires_in : undefined;
+  const expiresIn =
+    typeof response.expires_in === 'number' && Number.isFinite(response.expires_in) ? response.expires_in : undefined;
   return {
     accessToken: response.access_token,
     ...(response.refresh_token ? { refreshToken: response.refresh_token } : {}),
@@ -77,7 +81,10 @@ export function tokenSet(response: oidc.TokenEndpointResponse, redactor: SecretR
 
 /** Authorization code + PKCE through the user's browser and a loopback redirect. */
 export async function signInWithBrowser(
-  server: AuthorizationServer, redactor: SecretRedactor, user: string, opts: BrowserSignInOptions,
+  server: AuthorizationServer,
+  redactor: SecretRedactor,
+  user: string,
+  opts: BrowserSignInOptions,
 ): Promise<TokenSet> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const signal = limit(opts.signal, timeoutMs);
@@ -88,7 +95,9 @@ export async function signInWithBrowser(
   const receiver = await startLoopbackReceiver({ state, host: server.loopbackHost, signal });
   let finish: ((ok: boolean) => void) | undefined;
   try {
-    const redirectUri = opts.externalRedirectUri ? await opts.externalRedirectUri(receiver.redirectUri) : receiver.redirectUri;
+    const redirectUri = opts.externalRedirectUri
+      ? await opts.externalRedirectUri(receiver.redirectUri)
+      : receiver.redirectUri;
     const url = oidc.buildAuthorizationUrl(server.config, {
       redirect_uri: redirectUri,
       scope: server.scopes.join(' '),
@@ -101,7 +110,10 @@ export async function signInWithBrowser(
     try {
       await opts.openBrowser(url.href);
     } catch (err) {
-      throw new MailError('oauthToken', `Could not open the browser for the sign-in: ${serverText((err as Error)?.message, redactor)}`);
+      throw new MailError(
+        'oauthToken',
+        `Could not open the browser for the sign-in: ${serverText((err as Error)?.message, redactor)}`,
+      );
     }
     let response;
     try {
@@ -116,7 +128,10 @@ export async function signInWithBrowser(
     const callback = new URL(redirectUri);
     callback.search = response.params.toString();
     try {
-      const tokens = await oidc.authorizationCodeGrant(server.config, callback, { pkceCodeVerifier: verifier, expectedState: state });
+      const tokens = await oidc.authorizationCodeGrant(server.config, callback, {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+      });
       const result = tokenSet(tokens, redactor, user);
       finish(true);
       return result;
@@ -131,10 +146,16 @@ export async function signInWithBrowser(
 
 /** The device authorization grant: the user enters a code on any device's browser. */
 export async function signInWithDeviceCode(
-  server: AuthorizationServer, redactor: SecretRedactor, user: string, opts: DeviceSignInOptions,
+  server: AuthorizationServer,
+  redactor: SecretRedactor,
+  user: string,
+  opts: DeviceSignInOptions,
 ): Promise<TokenSet> {
   if (!server.supportsDeviceFlow) {
-    throw new MailError('unsupported', `${server.host} does not offer sign-in with a device code for this account; sign in through the browser instead.`);
+    throw new MailError(
+      'unsupported',
+      `${server.host} does not offer sign-in with a device code for this account; sign in through the browser instead.`,
+    );
   }
   let started: oidc.DeviceAuthorizationResponse;
   try {
@@ -146,17 +167,26 @@ export async function signInWithDeviceCode(
   const verificationUri = httpsOnly(started.verification_uri);
   const complete = started.verification_uri_complete ? httpsOnly(started.verification_uri_complete) : undefined;
   if (!verificationUri) {
-    throw new MailError('oauthToken', `${server.host} named a verification page that is not an https:// URL; Mailroom will not show it.`);
+    throw new MailError(
+      'oauthToken',
+      `${server.host} named a verification page that is not an https:// URL; Mailroom will not show it.`,
+    );
   }
   const expiresAt = Date.now() + started.expires_in * 1000;
   const timeoutMs = Math.max(1000, expiresAt - Date.now());
   const signal = limit(opts.signal, timeoutMs);
   try {
     await opts.showUserCode({
-      userCode: started.user_code, verificationUri, ...(complete ? { verificationUriComplete: complete } : {}), expiresAt,
+      userCode: started.user_code,
+      verificationUri,
+      ...(complete ? { verificationUriComplete: complete } : {}),
+      expiresAt,
     });
   } catch (err) {
-    throw new MailError('oauthToken', `Could not show the sign-in code: ${serverText((err as Error)?.message, redactor)}`);
+    throw new MailError(
+      'oauthToken',
+      `Could not show the sign-in code: ${serverText((err as Error)?.message, redactor)}`,
+    );
   }
   try {
     const tokens = await oidc.pollDeviceAuthorizationGrant(server.config, started, undefined, { signal });

@@ -17,7 +17,12 @@ import { oauthFetch } from './http';
 import { authorizationServer, type AuthorizationServer } from './server';
 import type { OAuth2Settings } from './settings';
 import {
-  type BrowserSignInOptions, type DeviceSignInOptions, signInWithBrowser, signInWithDeviceCode, tokenSet, type TokenSet,
+  type BrowserSignInOptions,
+  type DeviceSignInOptions,
+  signInWithBrowser,
+  signInWithDeviceCode,
+  tokenSet,
+  type TokenSet,
 } from './sign-in';
 
 /** Where the refresh token lives between uses. VS Code: SecretStorage, under a per-account key. */
@@ -84,7 +89,9 @@ export class OAuth2TokenSource implements AccessTokenSource {
     if (this.settings.clientSecret) options.redactor.add(this.settings.clientSecret);
   }
 
-  private get tag(): string { return `[${this.options.account.name}/oauth2]`; }
+  private get tag(): string {
+    return `[${this.options.account.name}/oauth2]`;
+  }
 
   /** The authorization server, discovered once (again after a failure). */
   authorizationServer(): Promise<AuthorizationServer> {
@@ -92,7 +99,8 @@ export class OAuth2TokenSource implements AccessTokenSource {
       const fetch = oauthFetch(this.options.ca ? { ca: this.options.ca } : {});
       this.server = authorizationServer(this.settings, fetch).catch((err) => {
         this.server = undefined;
-        const host = this.settings.issuer ?? this.settings.tokenEndpoint ?? this.settings.provider ?? 'the sign-in server';
+        const host =
+          this.settings.issuer ?? this.settings.tokenEndpoint ?? this.settings.provider ?? 'the sign-in server';
         throw oauthFailure(err, 'Finding the sign-in server', safeHost(host), this.options.redactor);
       });
     }
@@ -112,15 +120,21 @@ export class OAuth2TokenSource implements AccessTokenSource {
     const server = await this.authorizationServer();
     const user = this.options.account.user;
     this.logger.info(`${this.tag} signing in at ${server.host} (${'browser' in method ? 'browser' : 'device code'})`);
-    const tokens = 'browser' in method
-      ? await signInWithBrowser(server, this.options.redactor, user, { loginHint: user, ...method.browser })
-      : await signInWithDeviceCode(server, this.options.redactor, user, method.deviceCode);
+    const tokens =
+      'browser' in method
+        ? await signInWithBrowser(server, this.options.redactor, user, { loginHint: user, ...method.browser })
+        : await signInWithDeviceCode(server, this.options.redactor, user, method.deviceCode);
     this.generation++;
     this.refreshing = undefined;
     if (tokens.refreshToken) await this.options.store.save(tokens.refreshToken);
-    else this.logger.warn(`${this.tag} ${server.host} issued no refresh token: the sign-in lasts until the access token expires`);
+    else
+      this.logger.warn(
+        `${this.tag} ${server.host} issued no refresh token: the sign-in lasts until the access token expires`,
+      );
     this.remember(tokens);
-    this.logger.info(`${this.tag} signed in${tokens.expiresAt ? `; access token valid for ${Math.round((tokens.expiresAt - Date.now()) / 1000)} s` : ''}`);
+    this.logger.info(
+      `${this.tag} signed in${tokens.expiresAt ? `; access token valid for ${Math.round((tokens.expiresAt - Date.now()) / 1000)} s` : ''}`,
+    );
     return { persistent: Boolean(tokens.refreshToken) };
   }
 
@@ -161,7 +175,9 @@ export class OAuth2TokenSource implements AccessTokenSource {
 
   private remember(tokens: TokenSet): void {
     this.current = {
-      accessToken: tokens.accessToken, receivedAt: Date.now(), ...(tokens.expiresAt !== undefined ? { expiresAt: tokens.expiresAt } : {}),
+      accessToken: tokens.accessToken,
+      receivedAt: Date.now(),
+      ...(tokens.expiresAt !== undefined ? { expiresAt: tokens.expiresAt } : {}),
     };
   }
 
@@ -170,21 +186,32 @@ export class OAuth2TokenSource implements AccessTokenSource {
     const server = await this.authorizationServer();
     const refreshToken = await this.options.store.load();
     if (!refreshToken) {
-      throw new MailError('signInRequired', `Sign in again to ${this.options.account.name}: Mailroom has no sign-in for ${this.options.account.user} at ${server.host}.`, { reason: 'missing' });
+      throw new MailError(
+        'signInRequired',
+        `Sign in again to ${this.options.account.name}: Mailroom has no sign-in for ${this.options.account.user} at ${server.host}.`,
+        { reason: 'missing' },
+      );
     }
     this.options.redactor.add(refreshToken);
     this.logger.info(`${this.tag} refreshing the access token at ${server.host}`);
     let tokens: TokenSet;
     try {
-      tokens = tokenSet(await oidc.refreshTokenGrant(server.config, refreshToken), this.options.redactor, this.options.account.user);
+      tokens = tokenSet(
+        await oidc.refreshTokenGrant(server.config, refreshToken),
+        this.options.redactor,
+        this.options.account.user,
+      );
     } catch (err) {
-      if ((err as { error?: string }).error !== 'invalid_grant') throw oauthFailure(err, 'Refreshing the access token', server.host, this.options.redactor);
+      if ((err as { error?: string }).error !== 'invalid_grant')
+        throw oauthFailure(err, 'Refreshing the access token', server.host, this.options.redactor);
       // Forget the refused token, unless a sign-in (here or in another window) replaced it meanwhile.
-      if (await this.options.store.load() === refreshToken) await this.options.store.delete();
+      if ((await this.options.store.load()) === refreshToken) await this.options.store.delete();
       this.logger.warn(`${this.tag} ${server.host} refused the refresh token (invalid_grant): a new sign-in is needed`);
-      throw new MailError('signInRequired',
+      throw new MailError(
+        'signInRequired',
         `Sign in again to ${this.options.account.name}: ${server.host} no longer accepts Mailroom's sign-in for ${this.options.account.user} (revoked or expired).`,
-        { reason: 'revoked' });
+        { reason: 'revoked' },
+      );
     }
     if (generation !== this.generation) {
       // A sign-in or sign-out happened while this refresh was under way: its outcome stands.

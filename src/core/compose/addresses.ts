@@ -38,8 +38,14 @@ function splitEntries(text: string): Array<{ text: string; start: number; end: n
   };
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if (c === '\\') { i++; continue; }
-    if (quoted) { if (c === '"') quoted = false; continue; }
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (quoted) {
+      if (c === '"') quoted = false;
+      continue;
+    }
     if (c === '"') quoted = true;
     else if (c === '<') angle++;
     else if (c === '>') angle = Math.max(0, angle - 1);
@@ -77,7 +83,9 @@ export function parseAddressList(text: string): { addresses: MailAddress[]; prob
 export function formatAddress(a: MailAddress): string {
   if (!a.name) return a.address;
   const name = a.name.replace(/[\r\n]+/g, ' ').trim();
-  const quoted = /[^A-Za-z0-9 !#$%&'*+\-/=?^_`{|}~\u0080-\uFFFF]/.test(name) ? `"${name.replace(/(["\\])/g, '\\$1')}"` : name;
+  const quoted = /[^A-Za-z0-9 !#$%&'*+\-/=?^_`{|}~\u0080-\uFFFF]/.test(name)
+    ? `"${name.replace(/(["\\])/g, '\\$1')}"`
+    : name;
   return `${quoted} <${a.address}>`;
 }
 
@@ -107,7 +115,12 @@ export function matchesAddress(address: string, patterns: readonly string[]): bo
   return patterns.some((p) => {
     const pattern = p.trim().toLowerCase();
     if (!pattern.includes('*')) return pattern === a;
-    const re = new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^@\\s]*')}$`);
+    const re = new RegExp(
+      `^${pattern
+        .split('*')
+        .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('[^@\\s]*')}$`,
+    );
     return re.test(a);
   });
 }

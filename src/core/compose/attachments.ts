@@ -46,15 +46,23 @@ export async function attachFileSize(path: string, baseDir?: string): Promise<nu
   }
 }
 
-export async function resolveAttachments(specs: readonly AttachSpec[], context: ComposeContext, env: AttachmentEnvironment): Promise<ResolvedAttachment[]> {
+export async function resolveAttachments(
+  specs: readonly AttachSpec[],
+  context: ComposeContext,
+  env: AttachmentEnvironment,
+): Promise<ResolvedAttachment[]> {
   const out: ResolvedAttachment[] = [];
   const maxFile = env.maxFileBytes ?? 50 * 1024 * 1024;
   for (const spec of specs) {
     if (spec.kind === 'file') {
       const path = resolveAttachPath(spec.path, env.baseDir);
       const size = await attachFileSize(spec.path, env.baseDir);
-      if (size === undefined) throw new MailError('config', `There is no file "${spec.path}" to attach.`, { path: spec.path });
-      if (size > maxFile) throw new MailError('config', `"${spec.path}" is too large to attach (${Math.round(size / 1048576)} MB).`, { path: spec.path });
+      if (size === undefined)
+        throw new MailError('config', `There is no file "${spec.path}" to attach.`, { path: spec.path });
+      if (size > maxFile)
+        throw new MailError('config', `"${spec.path}" is too large to attach (${Math.round(size / 1048576)} MB).`, {
+          path: spec.path,
+        });
       out.push({ filename: safeFilename(basename(path)), content: await readFile(path) });
       continue;
     }
@@ -68,29 +76,44 @@ export async function resolveAttachments(specs: readonly AttachSpec[], context: 
 
 async function fetchSource(source: PartSource, fetcher: PartFetcher): Promise<ResolvedAttachment> {
   if (source.kind === 'message') {
-    return { filename: source.filename, contentType: 'message/rfc822', content: await fetcher.message(source.ref), message: true };
+    return {
+      filename: source.filename,
+      contentType: 'message/rfc822',
+      content: await fetcher.message(source.ref),
+      message: true,
+    };
   }
-  return { filename: source.filename, contentType: source.contentType, content: await fetcher.part(source.ref, source.part) };
+  return {
+    filename: source.filename,
+    contentType: source.contentType,
+    content: await fetcher.part(source.ref, source.part),
+  };
 }
 
 /** Reads parts over the account's IMAP connection: one part per FETCH, decoded from its transfer encoding. */
 export function imapPartFetcher(conn: ImapConnection): PartFetcher {
-  const gone = (ref: MessageRef) => new MailError('messageNotFound',
-    `The message with the attachment is no longer in "${ref.mailbox}" (it was moved or deleted elsewhere).`, { ...ref });
+  const gone = (ref: MessageRef) =>
+    new MailError(
+      'messageNotFound',
+      `The message with the attachment is no longer in "${ref.mailbox}" (it was moved or deleted elsewhere).`,
+      { ...ref },
+    );
   return {
-    part: (ref, part) => conn.withMailbox(ref.mailbox, { readOnly: true, idempotent: true }, async (client, mailbox) => {
-      assertUidValidity(mailbox, ref);
-      const dl = await client.download(String(ref.uid), part, { uid: true, decodeText: false });
-      if (!dl?.content) throw gone(ref);
-      const chunks: Buffer[] = [];
-      for await (const c of dl.content) chunks.push(c as Buffer);
-      return Buffer.concat(chunks);
-    }),
-    message: (ref) => conn.withMailbox(ref.mailbox, { readOnly: true, idempotent: true }, async (client, mailbox) => {
-      assertUidValidity(mailbox, ref);
-      const msg = await client.fetchOne(String(ref.uid), { uid: true, source: true }, { uid: true });
-      if (!msg || !msg.source) throw gone(ref);
-      return msg.source;
-    }),
+    part: (ref, part) =>
+      conn.withMailbox(ref.mailbox, { readOnly: true, idempotent: true }, async (client, mailbox) => {
+        assertUidValidity(mailbox, ref);
+        const dl = await client.download(String(ref.uid), part, { uid: true, decodeText: false });
+        if (!dl?.content) throw gone(ref);
+        const chunks: Buffer[] = [];
+        for await (const c of dl.content) chunks.push(c as Buffer);
+        return Buffer.concat(chunks);
+      }),
+    message: (ref) =>
+      conn.withMailbox(ref.mailbox, { readOnly: true, idempotent: true }, async (client, mailbox) => {
+        assertUidValidity(mailbox, ref);
+        const msg = await client.fetchOne(String(ref.uid), { uid: true, source: true }, { uid: true });
+        if (!msg || !msg.source) throw gone(ref);
+        return msg.source;
+      }),
   };
 }

@@ -84,9 +84,16 @@ export async function buildMessage(msg: OutgoingMessage): Promise<BuiltMessage> 
     alternatives,
     // Attachments as base64 (never 7bit text, whose line ends CRLF conversion would rewrite);
     // a message/rfc822 as it is (RFC 2046 allows it no other encoding).
-    attachments: (msg.attachments ?? []).map((a) => (a.message
-      ? { filename: a.filename, contentType: 'message/rfc822', content: a.content, contentDisposition: 'attachment' }
-      : { filename: a.filename, content: a.content, contentTransferEncoding: 'base64', ...(a.contentType ? { contentType: a.contentType } : {}) })),
+    attachments: (msg.attachments ?? []).map((a) =>
+      a.message
+        ? { filename: a.filename, contentType: 'message/rfc822', content: a.content, contentDisposition: 'attachment' }
+        : {
+            filename: a.filename,
+            content: a.content,
+            contentTransferEncoding: 'base64',
+            ...(a.contentType ? { contentType: a.contentType } : {}),
+          },
+    ),
     // CRLF everywhere: the bytes SMTP sends and APPEND stores must be the same bytes (SMTP would
     // turn a bare LF into CRLF on the wire, and IMAP servers differ in what they do with one).
     newline: 'windows',

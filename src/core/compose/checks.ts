@@ -13,7 +13,8 @@ export interface CheckEnvironment {
 }
 
 // Words that say something is attached, outside quoted text (English, German, French, Spanish, Dutch).
-const MENTIONS_ATTACHMENT = /\b(attach(ed|ment|ments|ing)?|enclosed|anbei|angeh[äa]ngt|anhang|pi[èe]ces? jointes?|ci-joint|adjunto|adjunta|bijlage)\b/i;
+const MENTIONS_ATTACHMENT =
+  /\b(attach(ed|ment|ments|ing)?|enclosed|anbei|angeh[äa]ngt|anhang|pi[èe]ces? jointes?|ci-joint|adjunto|adjunta|bijlage)\b/i;
 
 /** Base64 grows data by 4/3 plus line breaks; text goes twice (plain + HTML). */
 export function estimateMessageSize(bodyLength: number, attachmentBytes: number): number {
@@ -37,24 +38,44 @@ export async function checkComposer(doc: ComposerDocument, env: CheckEnvironment
   const problems = [...doc.problems];
   const top: TextRange = { line: 0, startColumn: 0, endColumn: 1 };
   if (recipientsOf(doc).length === 0 && !problems.some((p) => p.code === 'badAddress')) {
-    problems.push({ severity: 'error', code: 'noRecipient', range: doc.to.ranges[0] ?? top, message: 'No recipient: add an address to To, Cc or Bcc.' });
+    problems.push({
+      severity: 'error',
+      code: 'noRecipient',
+      range: doc.to.ranges[0] ?? top,
+      message: 'No recipient: add an address to To, Cc or Bcc.',
+    });
   }
   if (!doc.subject.trim()) {
-    problems.push({ severity: 'warning', code: 'emptySubject', range: doc.subjectRange ?? top, message: 'The subject is empty.' });
+    problems.push({
+      severity: 'warning',
+      code: 'emptySubject',
+      range: doc.subjectRange ?? top,
+      message: 'The subject is empty.',
+    });
   }
   let attachmentBytes = 0;
   for (const a of doc.attach) {
     if (a.kind === 'file') {
       const size = await env.fileSize(a.path);
       if (size === undefined) {
-        problems.push({ severity: 'error', code: 'attachmentMissing', range: a.range, message: `There is no file "${a.path}" to attach.` });
+        problems.push({
+          severity: 'error',
+          code: 'attachmentMissing',
+          range: a.range,
+          message: `There is no file "${a.path}" to attach.`,
+        });
       } else {
         attachmentBytes += size;
       }
     } else {
       const size = env.refSizes?.get(a.id);
       if (size === undefined) {
-        problems.push({ severity: 'error', code: 'attachmentUnknown', range: a.range, message: `Attachment #${a.id} is not part of this message any more; remove the line or attach a file.` });
+        problems.push({
+          severity: 'error',
+          code: 'attachmentUnknown',
+          range: a.range,
+          message: `Attachment #${a.id} is not part of this message any more; remove the line or attach a file.`,
+        });
       } else {
         attachmentBytes += size;
       }
@@ -63,17 +84,24 @@ export async function checkComposer(doc: ComposerDocument, env: CheckEnvironment
   if (doc.attach.length === 0) {
     const m = attachmentMention(doc.body);
     if (m) {
-      problems.push({ severity: 'warning', code: 'forgotAttachment',
+      problems.push({
+        severity: 'warning',
+        code: 'forgotAttachment',
         range: { line: doc.bodyLine + m.line, startColumn: m.column, endColumn: m.column + m.word.length },
-        message: `The message says "${m.word}" but nothing is attached.` });
+        message: `The message says "${m.word}" but nothing is attached.`,
+      });
     }
   }
   if (env.maxSize) {
     const estimate = estimateMessageSize(Buffer.byteLength(doc.body, 'utf8'), attachmentBytes);
     if (estimate > env.maxSize) {
       const range = doc.attach[doc.attach.length - 1]?.range ?? top;
-      problems.push({ severity: 'error', code: 'tooLarge', range,
-        message: `The message would be about ${megabytes(estimate)}, more than the ${megabytes(env.maxSize)} the server accepts.` });
+      problems.push({
+        severity: 'error',
+        code: 'tooLarge',
+        range,
+        message: `The message would be about ${megabytes(estimate)}, more than the ${megabytes(env.maxSize)} the server accepts.`,
+      });
     }
   }
   return problems;
@@ -83,4 +111,5 @@ export function megabytes(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
 }
 
-export const hasErrors = (problems: readonly ComposerProblem[]): boolean => problems.some((p) => p.severity === 'error');
+export const hasErrors = (problems: readonly ComposerProblem[]): boolean =>
+  problems.some((p) => p.severity === 'error');

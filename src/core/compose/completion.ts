@@ -38,7 +38,13 @@ export class AddressIndex {
       const key = a.address.toLowerCase();
       const c = this.byAddress.get(key);
       if (!c) {
-        this.byAddress.set(key, { address: a.address, ...(a.name ? { name: a.name } : {}), count: 1, lastSeen: when, source: 'mail' });
+        this.byAddress.set(key, {
+          address: a.address,
+          ...(a.name ? { name: a.name } : {}),
+          count: 1,
+          lastSeen: when,
+          source: 'mail',
+        });
         continue;
       }
       c.count++;
@@ -54,7 +60,10 @@ export class AddressIndex {
   }
 
   /** Candidates whose address or name contains every word of `query`, best first. */
-  query(query: string, opts: { limit?: number; now?: number; exclude?: (address: string) => boolean } = {}): AddressCandidate[] {
+  query(
+    query: string,
+    opts: { limit?: number; now?: number; exclude?: (address: string) => boolean } = {},
+  ): AddressCandidate[] {
     const words = query.toLowerCase().split(/\s+/).filter(Boolean);
     const now = opts.now ?? Date.now();
     const out: Array<{ c: AddressCandidate; score: number }> = [];
@@ -64,7 +73,10 @@ export class AddressIndex {
       if (opts.exclude?.(c.address)) continue;
       out.push({ c, score: rank(c, now, words) });
     }
-    return out.sort((a, b) => b.score - a.score || a.c.address.localeCompare(b.c.address)).slice(0, opts.limit ?? 20).map((x) => x.c);
+    return out
+      .sort((a, b) => b.score - a.score || a.c.address.localeCompare(b.c.address))
+      .slice(0, opts.limit ?? 20)
+      .map((x) => x.c);
   }
 }
 
@@ -72,7 +84,15 @@ export class AddressIndex {
 function rank(c: AddressCandidate, now: number, words: string[]): number {
   const ageDays = Math.max(0, (now - c.lastSeen) / 86_400_000);
   const recency = Math.pow(0.5, ageDays / 30);
-  const prefix = words.length && words.every((w) => new RegExp(`(^|[\\s<.@_-])${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`).test(`${c.name ?? ''} ${c.address}`.toLowerCase())) ? 1 : 0;
+  const prefix =
+    words.length &&
+    words.every((w) =>
+      new RegExp(`(^|[\\s<.@_-])${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`).test(
+        `${c.name ?? ''} ${c.address}`.toLowerCase(),
+      ),
+    )
+      ? 1
+      : 0;
   return Math.log2(1 + c.count) + 2 * recency + prefix;
 }
 
@@ -91,7 +111,11 @@ export interface AddressBookOptions {
  * command itself is a program and its arguments, split on white space ("khard email --parsable"),
  * with "%s" in an argument replaced by the query instead, if present.
  */
-export function runAddressBook(command: string, query: string, opts: AddressBookOptions = {}): Promise<AddressCandidate[]> {
+export function runAddressBook(
+  command: string,
+  query: string,
+  opts: AddressBookOptions = {},
+): Promise<AddressCandidate[]> {
   const argv = command.trim().split(/\s+/).filter(Boolean);
   if (!argv.length) return Promise.resolve([]);
   const program = argv.shift()!;
@@ -101,17 +125,23 @@ export function runAddressBook(command: string, query: string, opts: AddressBook
   const timeoutMs = opts.timeoutMs ?? 2000;
   const maxResults = opts.maxResults ?? 200;
   return new Promise((resolve, reject) => {
-    execFile(program, args, { timeout: timeoutMs, maxBuffer: opts.maxBytes ?? 256 * 1024, shell: false, windowsHide: true },
+    execFile(
+      program,
+      args,
+      { timeout: timeoutMs, maxBuffer: opts.maxBytes ?? 256 * 1024, shell: false, windowsHide: true },
       (err, stdout) => {
         const e = err as (NodeJS.ErrnoException & { killed?: boolean; code?: string | number }) | null;
         if (e && e.code !== 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {
-          if (e.killed) return reject(new MailError('config', `The address book command did not answer within ${timeoutMs} ms.`));
-          if (e.code === 'ENOENT') return reject(new MailError('config', `The address book command "${program}" was not found.`));
+          if (e.killed)
+            return reject(new MailError('config', `The address book command did not answer within ${timeoutMs} ms.`));
+          if (e.code === 'ENOENT')
+            return reject(new MailError('config', `The address book command "${program}" was not found.`));
           // aerc's convention: a command that found nothing may exit non-zero; what it printed still counts.
           if (!stdout) return resolve([]);
         }
         resolve(parseAddressBookOutput(stdout, maxResults));
-      });
+      },
+    );
   });
 }
 

@@ -24,16 +24,24 @@ export interface ComposerProblem {
   severity: ProblemSeverity;
   /** Stable, for the UI to branch on (quick fixes). */
   code:
-    | 'unknownHeader' | 'notAHeader' | 'duplicateHeader' | 'badAddress' | 'badFrom' | 'noRecipient'
-    | 'emptySubject' | 'attachmentMissing' | 'attachmentUnknown' | 'forgotAttachment' | 'tooLarge';
+    | 'unknownHeader'
+    | 'notAHeader'
+    | 'duplicateHeader'
+    | 'badAddress'
+    | 'badFrom'
+    | 'noRecipient'
+    | 'emptySubject'
+    | 'attachmentMissing'
+    | 'attachmentUnknown'
+    | 'forgotAttachment'
+    | 'tooLarge';
   message: string;
   range: TextRange;
 }
 
 /** An `Attach:` value: a file (workspace-relative or absolute), or `#n label` — part n of the compose context. */
 export type AttachSpec =
-  | { kind: 'file'; path: string; range: TextRange }
-  | { kind: 'ref'; id: number; label: string; range: TextRange };
+  { kind: 'file'; path: string; range: TextRange } | { kind: 'ref'; id: number; label: string; range: TextRange };
 
 export interface AddressField {
   addresses: MailAddress[];
@@ -89,7 +97,11 @@ function rangeIn(h: HeaderLine, start: number, end: number): TextRange {
   return { line: piece.line, startColumn: s, endColumn: Math.min(piece.column + piece.length, s + (end - start)) };
 }
 
-const lineRange = (line: number, text: string): TextRange => ({ line, startColumn: 0, endColumn: Math.max(1, text.length) });
+const lineRange = (line: number, text: string): TextRange => ({
+  line,
+  startColumn: 0,
+  endColumn: Math.max(1, text.length),
+});
 
 export function parseComposer(text: string): ComposerDocument {
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
@@ -110,21 +122,34 @@ export function parseComposer(text: string): ComposerDocument {
     }
     const m = /^([A-Za-z][A-Za-z0-9-]*)[ \t]*:(.*)$/.exec(line);
     if (!m) {
-      problems.push({ severity: 'error', code: 'notAHeader', range: lineRange(i, line),
-        message: 'This is not a header line ("Name: value"). Leave one empty line between the headers and the message.' });
+      problems.push({
+        severity: 'error',
+        code: 'notAHeader',
+        range: lineRange(i, line),
+        message: 'This is not a header line ("Name: value"). Leave one empty line between the headers and the message.',
+      });
       continue;
     }
     const name = CANONICAL.get(m[1]!.toLowerCase());
     if (!name) {
-      problems.push({ severity: 'error', code: 'unknownHeader', range: { line: i, startColumn: 0, endColumn: m[1]!.length },
-        message: `Unknown header "${m[1]}": it would not be sent. Use ${HEADER_NAMES.join(', ')}.` });
+      problems.push({
+        severity: 'error',
+        code: 'unknownHeader',
+        range: { line: i, startColumn: 0, endColumn: m[1]!.length },
+        message: `Unknown header "${m[1]}": it would not be sent. Use ${HEADER_NAMES.join(', ')}.`,
+      });
       continue;
     }
     const rawValue = m[2]!;
     const lead = rawValue.length - rawValue.trimStart().length;
     const value = rawValue.trim();
     const column = line.length - rawValue.length + lead;
-    headers.push({ name, value, pieces: [{ line: i, column, offset: 0, length: value.length }], range: lineRange(i, line) });
+    headers.push({
+      name,
+      value,
+      pieces: [{ line: i, column, offset: 0, length: value.length }],
+      range: lineRange(i, line),
+    });
   }
   const bodyLine = Math.min(i + 1, lines.length);
   const body = lines.slice(bodyLine).join('\n');
@@ -133,7 +158,12 @@ export function parseComposer(text: string): ComposerDocument {
   for (const h of headers) {
     if (h.name === 'From' || h.name === 'Subject') {
       if (once.has(h.name)) {
-        problems.push({ severity: 'error', code: 'duplicateHeader', range: h.range, message: `"${h.name}" appears twice; keep one.` });
+        problems.push({
+          severity: 'error',
+          code: 'duplicateHeader',
+          range: h.range,
+          message: `"${h.name}" appears twice; keep one.`,
+        });
         continue;
       }
       once.set(h.name, h);
@@ -152,7 +182,10 @@ export function parseComposer(text: string): ComposerDocument {
   };
 
   const doc: ComposerDocument = {
-    to: field('To'), cc: field('Cc'), bcc: field('Bcc'), replyTo: field('Reply-To'),
+    to: field('To'),
+    cc: field('Cc'),
+    bcc: field('Bcc'),
+    replyTo: field('Reply-To'),
     subject: once.get('Subject')?.value ?? '',
     attach: [],
     body,
@@ -167,20 +200,30 @@ export function parseComposer(text: string): ComposerDocument {
     const range = rangeIn(from, 0, from.value.length);
     doc.from = { text: from.value, range: from.value ? range : from.range };
     if (addresses.length === 1 && bad.length === 0) doc.from.address = addresses[0]!;
-    else problems.push({ severity: 'error', code: 'badFrom', range: doc.from.range, message: 'From must be exactly one address, e.g. "Alice Example <alice@example.test>".' });
+    else
+      problems.push({
+        severity: 'error',
+        code: 'badFrom',
+        range: doc.from.range,
+        message: 'From must be exactly one address, e.g. "Alice Example <alice@example.test>".',
+      });
   }
   for (const h of headers.filter((x) => x.name === 'Attach')) {
     if (!h.value) continue;
     const range = rangeIn(h, 0, h.value.length);
     const ref = /^#(\d+)(?:\s+(.*))?$/.exec(h.value);
-    doc.attach.push(ref ? { kind: 'ref', id: Number(ref[1]), label: ref[2] ?? '', range } : { kind: 'file', path: h.value, range });
+    doc.attach.push(
+      ref ? { kind: 'ref', id: Number(ref[1]), label: ref[2] ?? '', range } : { kind: 'file', path: h.value, range },
+    );
   }
   return doc;
 }
 
 function badAddress(h: HeaderLine, p: AddressProblem): ComposerProblem {
   return {
-    severity: 'error', code: 'badAddress', range: rangeIn(h, p.start, p.end),
+    severity: 'error',
+    code: 'badAddress',
+    range: rangeIn(h, p.start, p.end),
     message: `"${p.text}" is not an e-mail address (expected name@example.com or "Name <name@example.com>").`,
   };
 }

@@ -33,8 +33,14 @@ export function decodeComposeHeader(text: string | undefined): ComposeHeader | u
     if (typeof v !== 'object' || v === null || !KINDS.includes(v.kind as ComposeKind)) return undefined;
     const out: ComposeHeader = { kind: v.kind as ComposeKind };
     const o = v.original as Record<string, unknown> | undefined;
-    if (o && typeof o.mailbox === 'string' && typeof o.uidValidity === 'string' && /^\d+$/.test(o.uidValidity)
-      && Number.isInteger(o.uid) && (o.uid as number) > 0) {
+    if (
+      o &&
+      typeof o.mailbox === 'string' &&
+      typeof o.uidValidity === 'string' &&
+      /^\d+$/.test(o.uidValidity) &&
+      Number.isInteger(o.uid) &&
+      (o.uid as number) > 0
+    ) {
       out.original = { mailbox: o.mailbox, uidValidity: o.uidValidity, uid: o.uid as number };
     }
     return out;
@@ -44,7 +50,8 @@ export function decodeComposeHeader(text: string | undefined): ComposeHeader | u
 }
 
 const mailboxes = (list: readonly Address[]): MailAddress[] =>
-  list.filter((a): a is Address & { address: string } => !!a.address && isMailbox(a.address))
+  list
+    .filter((a): a is Address & { address: string } => !!a.address && isMailbox(a.address))
     .map((a) => (a.name ? { name: a.name, address: a.address } : { address: a.address }));
 
 export interface OpenedDraft {
@@ -53,22 +60,37 @@ export interface OpenedDraft {
 }
 
 /** Reads draft `ref` into composer text and context (`context.draft` = ref, replaced on the next save). */
-export async function openDraft(conn: ImapConnection, ref: MessageRef, fallbackFrom: MailAddress): Promise<OpenedDraft> {
+export async function openDraft(
+  conn: ImapConnection,
+  ref: MessageRef,
+  fallbackFrom: MailAddress,
+): Promise<OpenedDraft> {
   const content = await readMessage(conn, ref, { readOnly: true, prefer: 'plain' });
   // Bcc and our context header are not among the headers the reader fetches.
   const extra = await conn.withMailbox(ref.mailbox, { readOnly: true, idempotent: true }, async (client, mailbox) => {
     assertUidValidity(mailbox, ref);
-    const msg = await client.fetchOne(String(ref.uid), { uid: true, headers: ['bcc', COMPOSE_HEADER.toLowerCase()] }, { uid: true });
+    const msg = await client.fetchOne(
+      String(ref.uid),
+      { uid: true, headers: ['bcc', COMPOSE_HEADER.toLowerCase()] },
+      { uid: true },
+    );
     return msg && msg.headers ? simpleParser(msg.headers, { skipHtmlToText: true, skipTextToHtml: true }) : undefined;
   });
   const bccField = extra?.bcc;
-  const bcc: Address[] = (Array.isArray(bccField) ? bccField : bccField ? [bccField] : []).flatMap((f) => f.value)
+  const bcc: Address[] = (Array.isArray(bccField) ? bccField : bccField ? [bccField] : [])
+    .flatMap((f) => f.value)
     .map((a) => ({ ...(a.name ? { name: a.name } : {}), ...(a.address ? { address: a.address } : {}) }));
   const rawHeader = extra?.headers.get(COMPOSE_HEADER.toLowerCase());
   const compose = decodeComposeHeader(typeof rawHeader === 'string' ? rawHeader : undefined);
 
   const parts: PartSource[] = content.attachments.map((a, i) => ({
-    id: i + 1, kind: 'part', ref: content.ref, part: a.part, filename: a.filename, contentType: a.type, size: a.size,
+    id: i + 1,
+    kind: 'part',
+    ref: content.ref,
+    part: a.part,
+    filename: a.filename,
+    contentType: a.type,
+    size: a.size,
   }));
   const context: ComposeContext = {
     kind: compose?.kind ?? (content.inReplyTo ? 'reply' : 'new'),

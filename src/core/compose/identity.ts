@@ -16,7 +16,10 @@ export function identityOf(account: AccountConfig): Identity {
   if (account.from) from = parseMailbox(account.from);
   else if (isMailbox(account.user)) from = { address: account.user };
   if (!from) {
-    throw new MailError('config', `${account.name} has no sender address: set "from" (e.g. "Your Name <you@example.com>") in its settings.`);
+    throw new MailError(
+      'config',
+      `${account.name} has no sender address: set "from" (e.g. "Your Name <you@example.com>") in its settings.`,
+    );
   }
   return {
     from,

@@ -18,12 +18,19 @@ export interface FolderChoice {
   drafts?: string;
 }
 
-export async function folderFor(conn: ImapConnection, role: Extract<SpecialUse, 'sent' | 'drafts'>, choice: FolderChoice = {}): Promise<string> {
+export async function folderFor(
+  conn: ImapConnection,
+  role: Extract<SpecialUse, 'sent' | 'drafts'>,
+  choice: FolderChoice = {},
+): Promise<string> {
   const given = role === 'sent' ? choice.sent : choice.drafts;
   if (given) return given;
   const found = findSpecialUse(await listMailboxes(conn), role);
   if (!found) {
-    throw new MailError('mailboxNotFound', `${conn.account.host} has no ${role === 'sent' ? 'Sent' : 'Drafts'} folder (none is marked \\${role === 'sent' ? 'Sent' : 'Drafts'} or named so).`);
+    throw new MailError(
+      'mailboxNotFound',
+      `${conn.account.host} has no ${role === 'sent' ? 'Sent' : 'Drafts'} folder (none is marked \\${role === 'sent' ? 'Sent' : 'Drafts'} or named so).`,
+    );
   }
   return found.path;
 }
@@ -37,10 +44,20 @@ export async function serverFilesSentMail(conn: ImapConnection): Promise<boolean
  * APPENDs `raw` to `path` and finds its UID: from APPENDUID (UIDPLUS), else by searching the
  * folder for its Message-ID.
  */
-export async function appendMessage(conn: ImapConnection, path: string, raw: Buffer, flags: string[], messageId: string): Promise<MessageRef> {
+export async function appendMessage(
+  conn: ImapConnection,
+  path: string,
+  raw: Buffer,
+  flags: string[],
+  messageId: string,
+): Promise<MessageRef> {
   const appended = await conn.run((client) => client.append(path, raw, flags));
   if (!appended) {
-    throw new MailError('server', `${conn.account.host} refused to store the message in "${path}": ${conn.takeLastCommandError() ?? 'no reason given'}`, { path });
+    throw new MailError(
+      'server',
+      `${conn.account.host} refused to store the message in "${path}": ${conn.takeLastCommandError() ?? 'no reason given'}`,
+      { path },
+    );
   }
   return conn.withMailbox(path, { readOnly: true, idempotent: true, sync: true }, async (client, mailbox) => {
     const uidValidity = mailbox.uidValidity.toString();
@@ -49,7 +66,8 @@ export async function appendMessage(conn: ImapConnection, path: string, raw: Buf
     }
     const found = await client.search({ header: { 'message-id': bareId(messageId) } }, { uid: true });
     const uid = Array.isArray(found) && found.length ? Math.max(...found) : undefined;
-    if (!uid) throw new MailError('messageNotFound', `The message stored in "${path}" cannot be found there again.`, { path });
+    if (!uid)
+      throw new MailError('messageNotFound', `The message stored in "${path}" cannot be found there again.`, { path });
     return { mailbox: path, uidValidity, uid };
   });
 }
@@ -60,7 +78,12 @@ export type SentCopy =
   | { status: 'failed'; error: MailError };
 
 /** The exact bytes that were submitted, into Sent with \Seen. Never throws: a failure is reported, the mail is sent. */
-export async function saveSentCopy(conn: ImapConnection, raw: Buffer, messageId: string, opts: { enabled?: boolean; folders?: FolderChoice } = {}): Promise<SentCopy> {
+export async function saveSentCopy(
+  conn: ImapConnection,
+  raw: Buffer,
+  messageId: string,
+  opts: { enabled?: boolean; folders?: FolderChoice } = {},
+): Promise<SentCopy> {
   if (opts.enabled === false) return { status: 'skipped', reason: 'disabled' };
   try {
     if (await serverFilesSentMail(conn)) return { status: 'skipped', reason: 'serverFilesSentMail' };
@@ -70,8 +93,12 @@ export async function saveSentCopy(conn: ImapConnection, raw: Buffer, messageId:
     const cause = err instanceof MailError ? err.message : String(err);
     return {
       status: 'failed',
-      error: new MailError(err instanceof MailError ? err.kind : 'server',
-        `The message was sent, but its copy could not be saved to Sent: ${cause}`, { sent: true, stage: 'sentCopy' }, { cause: err }),
+      error: new MailError(
+        err instanceof MailError ? err.kind : 'server',
+        `The message was sent, but its copy could not be saved to Sent: ${cause}`,
+        { sent: true, stage: 'sentCopy' },
+        { cause: err },
+      ),
     };
   }
 }
@@ -94,7 +121,12 @@ export async function removeDraft(conn: ImapConnection, ref: MessageRef): Promis
  * Parts of `previous` that the new version carries too: re-pointed to the new version's parts
  * (same file name, in order), so they survive the removal of the previous one.
  */
-async function repointParts(conn: ImapConnection, parts: PartSource[], previous: MessageRef | undefined, next: MessageRef): Promise<PartSource[]> {
+async function repointParts(
+  conn: ImapConnection,
+  parts: PartSource[],
+  previous: MessageRef | undefined,
+  next: MessageRef,
+): Promise<PartSource[]> {
   const stale = (p: PartSource) => previous !== undefined && sameRef(p.ref, previous);
   if (!parts.some(stale)) return parts;
   const structure = await conn.withMailbox(next.mailbox, { readOnly: true, idempotent: true }, async (client) => {
@@ -129,7 +161,8 @@ export async function storeDraft(
       if (pending) saved.previousPending = pending;
     } catch (err) {
       // The old version may be gone already (deleted on another device): the new one is safe.
-      if (!(err instanceof MailError && (err.kind === 'messageNotFound' || err.kind === 'uidValidityChanged'))) throw err;
+      if (!(err instanceof MailError && (err.kind === 'messageNotFound' || err.kind === 'uidValidityChanged')))
+        throw err;
     }
   }
   return saved;

@@ -27,7 +27,8 @@ export interface ComposeSeed {
 export const MAX_REFERENCES = 20;
 
 const mailboxes = (list: readonly Address[]): MailAddress[] =>
-  list.filter((a): a is Address & { address: string } => !!a.address && isMailbox(a.address))
+  list
+    .filter((a): a is Address & { address: string } => !!a.address && isMailbox(a.address))
     .map((a) => (a.name ? { name: a.name, address: a.address } : { address: a.address }));
 
 // Reply prefixes of common clients: Re, RE, AW (German), SV (Nordic), Antw (Dutch), Re[2], Re^2.
@@ -44,8 +45,11 @@ export function forwardSubject(subject: string): string {
 
 /** RFC 5322 §3.6.4: the parent's References (or its In-Reply-To) followed by its Message-ID. */
 export function replyReferences(parent: Pick<MessageContent, 'messageId' | 'inReplyTo' | 'references'>): string[] {
-  const chain = parent.references.length ? [...parent.references]
-    : parent.inReplyTo && /^\s*<?[^<>\s]+>?\s*$/.test(parent.inReplyTo) ? [parent.inReplyTo] : [];
+  const chain = parent.references.length
+    ? [...parent.references]
+    : parent.inReplyTo && /^\s*<?[^<>\s]+>?\s*$/.test(parent.inReplyTo)
+      ? [parent.inReplyTo]
+      : [];
   if (parent.messageId) chain.push(parent.messageId);
   const ids = chain.map((id) => `<${bareId(id)}>`).filter((id) => id !== '<>');
   const unique = ids.filter((id, i) => ids.indexOf(id) === i);
@@ -78,10 +82,20 @@ export function formatAttributionDate(iso: string | undefined, timeZone?: string
   if (!iso) return undefined;
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return undefined;
-  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {
-    weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
-    ...(timeZone ? { timeZone } : {}),
-  }).formatToParts(d).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', {
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      ...(timeZone ? { timeZone } : {}),
+    })
+      .formatToParts(d)
+      .map((p) => [p.type, p.value]),
+  );
   return `${parts.weekday}, ${parts.day} ${parts.month} ${parts.year} at ${parts.hour}:${parts.minute}`;
 }
 
@@ -90,7 +104,12 @@ export function attribution(content: Pick<MessageContent, 'from' | 'date'>, time
   return `On ${when ? `${when}, ` : ''}${describeSender(content.from)} wrote:`;
 }
 
-export function deriveReply(content: MessageContent, identity: Identity, mode: ReplyMode, opts: DeriveOptions = {}): ComposeSeed {
+export function deriveReply(
+  content: MessageContent,
+  identity: Identity,
+  mode: ReplyMode,
+  opts: DeriveOptions = {},
+): ComposeSeed {
   const own = (a: MailAddress) => isOwnAddress(identity, a.address);
   const from = mailboxes(content.from);
   const replyTo = mailboxes(content.replyTo);
@@ -107,12 +126,21 @@ export function deriveReply(content: MessageContent, identity: Identity, mode: R
   const quoted = quote(opts.selection ?? quotableText(content));
   const body = `\n\n${attribution(content, opts.timeZone)}\n${quoted}\n`;
   const references = replyReferences(content);
-  const context: ComposeContext = { kind: mode, original: content.ref, parts: [], ...(references.length ? { references } : {}) };
+  const context: ComposeContext = {
+    kind: mode,
+    original: content.ref,
+    parts: [],
+    ...(references.length ? { references } : {}),
+  };
   if (content.messageId) context.inReplyTo = `<${bareId(content.messageId)}>`;
   return {
     fields: {
       from: replyFrom(identity, [...content.to, ...content.cc]),
-      to, cc, subject: replySubject(content.subject), attach: [], body,
+      to,
+      cc,
+      subject: replySubject(content.subject),
+      attach: [],
+      body,
     },
     context,
   };
@@ -123,8 +151,10 @@ export type ForwardAs = 'inline' | 'attachment';
 function forwardedHeaderBlock(content: MessageContent, timeZone?: string): string {
   const line = (name: string, value: string) => (value ? `${name}: ${value}` : undefined);
   // Names escaped for Markdown; "<address>" stays, as a mail link in the HTML part.
-  const list = (l: readonly Address[]) => mailboxes(l)
-    .map((a) => (a.name ? `${escapeMarkdown(a.name.replace(/[\r\n]+/g, ' '))} <${a.address}>` : a.address)).join(', ');
+  const list = (l: readonly Address[]) =>
+    mailboxes(l)
+      .map((a) => (a.name ? `${escapeMarkdown(a.name.replace(/[\r\n]+/g, ' '))} <${a.address}>` : a.address))
+      .join(', ');
   return [
     '---------- Forwarded message ----------',
     line('From', list(content.from)),
@@ -132,10 +162,17 @@ function forwardedHeaderBlock(content: MessageContent, timeZone?: string): strin
     line('Subject', escapeMarkdown(content.subject.replace(/[\r\n]+/g, ' '))),
     line('To', list(content.to)),
     line('Cc', list(content.cc)),
-  ].filter((l): l is string => l !== undefined).join('\n');
+  ]
+    .filter((l): l is string => l !== undefined)
+    .join('\n');
 }
 
-export function deriveForward(content: MessageContent, identity: Identity, as: ForwardAs = 'inline', opts: DeriveOptions = {}): ComposeSeed {
+export function deriveForward(
+  content: MessageContent,
+  identity: Identity,
+  as: ForwardAs = 'inline',
+  opts: DeriveOptions = {},
+): ComposeSeed {
   const context: ComposeContext = { kind: 'forward', original: content.ref, parts: [] };
   let body: string;
   if (as === 'attachment') {
@@ -144,7 +181,15 @@ export function deriveForward(content: MessageContent, identity: Identity, as: F
     body = '\n';
   } else {
     content.attachments.forEach((a, i) => {
-      const part: PartSource = { id: i + 1, kind: 'part', ref: content.ref, part: a.part, filename: a.filename, contentType: a.type, size: a.size };
+      const part: PartSource = {
+        id: i + 1,
+        kind: 'part',
+        ref: content.ref,
+        part: a.part,
+        filename: a.filename,
+        contentType: a.type,
+        size: a.size,
+      };
       context.parts.push(part);
     });
     body = `\n\n${forwardedHeaderBlock(content, opts.timeZone)}\n\n${opts.selection ?? quotableText(content)}\n`;
@@ -152,7 +197,9 @@ export function deriveForward(content: MessageContent, identity: Identity, as: F
   return {
     fields: {
       from: replyFrom(identity, [...content.to, ...content.cc]),
-      to: [], cc: [], subject: forwardSubject(content.subject),
+      to: [],
+      cc: [],
+      subject: forwardSubject(content.subject),
       attach: context.parts.map((p) => attachRef(p.id, p.filename)),
       body,
     },

@@ -48,7 +48,8 @@ export interface ComposeRequest {
 }
 
 export type FlagOutcome = { status: 'flagged'; flag: string } | { status: 'failed'; error: MailError };
-export type DraftRemoval = { status: 'removed' } | { status: 'pending'; pending: PendingExpunge } | { status: 'failed'; error: MailError };
+export type DraftRemoval =
+  { status: 'removed' } | { status: 'pending'; pending: PendingExpunge } | { status: 'failed'; error: MailError };
 
 export interface SendOutcome {
   messageId: string;
@@ -63,11 +64,19 @@ export interface SendOutcome {
 }
 
 /** The same checks as the composer's diagnostics, against the real file system and context. */
-export function checkMessage(text: string, context: ComposeContext, opts: { baseDir?: string; maxSize?: number } = {}): Promise<ComposerProblem[]> {
+export function checkMessage(
+  text: string,
+  context: ComposeContext,
+  opts: { baseDir?: string; maxSize?: number } = {},
+): Promise<ComposerProblem[]> {
   return checkDocument(parseComposer(text), context, opts);
 }
 
-function checkDocument(doc: ComposerDocument, context: ComposeContext, opts: { baseDir?: string; maxSize?: number }): Promise<ComposerProblem[]> {
+function checkDocument(
+  doc: ComposerDocument,
+  context: ComposeContext,
+  opts: { baseDir?: string; maxSize?: number },
+): Promise<ComposerProblem[]> {
   return checkComposer(doc, {
     fileSize: (path) => attachFileSize(path, opts.baseDir),
     refSizes: new Map(context.parts.map((p) => [p.id, p.size])),
@@ -83,21 +92,37 @@ async function checked(request: ComposeRequest, opts: { forDraft: boolean }): Pr
   });
   // A draft may be unfinished (no recipient yet, a bad address being typed): only what would
   // lose content stops it.
-  const blocking = problems.filter((p) => p.severity === 'error'
-    && (!opts.forDraft || p.code === 'attachmentMissing' || p.code === 'attachmentUnknown' || p.code === 'unknownHeader' || p.code === 'notAHeader'));
+  const blocking = problems.filter(
+    (p) =>
+      p.severity === 'error' &&
+      (!opts.forDraft ||
+        p.code === 'attachmentMissing' ||
+        p.code === 'attachmentUnknown' ||
+        p.code === 'unknownHeader' ||
+        p.code === 'notAHeader'),
+  );
   if (hasErrors(blocking)) {
     const first = blocking[0]!;
-    throw new MailError('config', `${opts.forDraft ? 'The draft was not saved' : 'Not sent'}: ${first.message} (line ${first.range.line + 1})`,
-      { problems: blocking, stage: 'check', sent: false });
+    throw new MailError(
+      'config',
+      `${opts.forDraft ? 'The draft was not saved' : 'Not sent'}: ${first.message} (line ${first.range.line + 1})`,
+      { problems: blocking, stage: 'check', sent: false },
+    );
   }
   return doc;
 }
 
-async function build(acct: ComposeAccount, request: ComposeRequest, doc: ComposerDocument, draft: boolean): Promise<BuiltMessage> {
+async function build(
+  acct: ComposeAccount,
+  request: ComposeRequest,
+  doc: ComposerDocument,
+  draft: boolean,
+): Promise<BuiltMessage> {
   const identity = identityOf(acct.account);
   const fetcher = acct.fetcher ?? imapPartFetcher(acct.imap);
   const attachments = await resolveAttachments(doc.attach, request.context, {
-    fetcher, ...(request.baseDir !== undefined ? { baseDir: request.baseDir } : {}),
+    fetcher,
+    ...(request.baseDir !== undefined ? { baseDir: request.baseDir } : {}),
   });
   const ctx = request.context;
   return buildMessage({
@@ -129,12 +154,17 @@ export async function sendMessage(acct: ComposeAccount, request: ComposeRequest)
   const doc = await checked(request, { forDraft: false });
   const built = await build(acct, request, doc, false);
   const submitted = await submitMessage(acct.account, acct.smtpCredentials, built, {
-    logger: acct.logger, redactor: acct.redactor ?? acct.imap.redactor, ...(acct.traceProtocol ? { traceProtocol: true } : {}),
+    logger: acct.logger,
+    redactor: acct.redactor ?? acct.imap.redactor,
+    ...(acct.traceProtocol ? { traceProtocol: true } : {}),
   });
   const outcome: SendOutcome = {
-    messageId: built.messageId, submitted, raw: built.raw,
+    messageId: built.messageId,
+    submitted,
+    raw: built.raw,
     sentCopy: await saveSentCopy(acct.imap, built.raw, built.messageId, {
-      ...(request.saveSentCopy !== undefined ? { enabled: request.saveSentCopy } : {}), ...(acct.folders ? { folders: acct.folders } : {}),
+      ...(request.saveSentCopy !== undefined ? { enabled: request.saveSentCopy } : {}),
+      ...(acct.folders ? { folders: acct.folders } : {}),
     }),
   };
   const ctx = request.context;
@@ -144,7 +174,10 @@ export async function sendMessage(acct: ComposeAccount, request: ComposeRequest)
       await changeFlags(acct.imap, [ctx.original], { add: [flag] });
       outcome.original = { status: 'flagged', flag };
     } catch (err) {
-      outcome.original = { status: 'failed', error: asMailError(err, `The message was sent, but the original could not be marked ${flag}`) };
+      outcome.original = {
+        status: 'failed',
+        error: asMailError(err, `The message was sent, but the original could not be marked ${flag}`),
+      };
     }
   }
   if (ctx.draft) outcome.draft = await dropDraft(acct.imap, ctx.draft);
@@ -152,7 +185,10 @@ export async function sendMessage(acct: ComposeAccount, request: ComposeRequest)
 }
 
 /** After a failed Sent copy: stores the same bytes again (never resubmits). */
-export function retrySentCopy(acct: ComposeAccount, outcome: Pick<SendOutcome, 'raw' | 'messageId'>): Promise<SentCopy> {
+export function retrySentCopy(
+  acct: ComposeAccount,
+  outcome: Pick<SendOutcome, 'raw' | 'messageId'>,
+): Promise<SentCopy> {
   return saveSentCopy(acct.imap, outcome.raw, outcome.messageId, acct.folders ? { folders: acct.folders } : {});
 }
 
@@ -160,7 +196,10 @@ export function retrySentCopy(acct: ComposeAccount, outcome: Pick<SendOutcome, '
  * Saves the composer as a draft in Drafts (\Draft \Seen, Bcc kept, no signature), replacing the
  * version in `context.draft`. Returns the context to continue with.
  */
-export async function saveDraft(acct: ComposeAccount, request: ComposeRequest): Promise<{ context: ComposeContext; saved: DraftSaved }> {
+export async function saveDraft(
+  acct: ComposeAccount,
+  request: ComposeRequest,
+): Promise<{ context: ComposeContext; saved: DraftSaved }> {
   const doc = await checked(request, { forDraft: true });
   const built = await build(acct, request, doc, true);
   const saved = await storeDraft(acct.imap, built.raw, built.messageId, {
@@ -187,5 +226,10 @@ async function dropDraft(conn: ImapConnection, ref: MessageRef): Promise<DraftRe
 
 function asMailError(err: unknown, what: string): MailError {
   const kind = err instanceof MailError ? err.kind : 'server';
-  return new MailError(kind, `${what}: ${err instanceof Error ? err.message : String(err)}`, { sent: true }, { cause: err });
+  return new MailError(
+    kind,
+    `${what}: ${err instanceof Error ? err.message : String(err)}`,
+    { sent: true },
+    { cause: err },
+  );
 }

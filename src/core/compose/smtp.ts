@@ -10,7 +10,14 @@ import { rootCertificates } from 'node:tls';
 import { Readable } from 'node:stream';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import XOAuth2 from 'nodemailer/lib/xoauth2';
-import { type AccountConfig, type Credentials, loadCa, type PasswordProvider, runTokenCommand, type SmtpConfig } from '../session/account';
+import {
+  type AccountConfig,
+  type Credentials,
+  loadCa,
+  type PasswordProvider,
+  runTokenCommand,
+  type SmtpConfig,
+} from '../session/account';
 import { MailError } from '../errors';
 import type { AccessTokenSource } from '../auth/token-source';
 import { type Logger, RedactingLogger, SecretRedactor } from '../log';
@@ -59,20 +66,27 @@ export function smtpUserOf(account: AccountConfig): string {
  * password, unless the SMTP user differs — then the password of a separate entry, asked for as
  * the account "<name> (SMTP)" (its own SecretStorage key in the extension).
  */
-export function smtpCredentialsFrom(account: AccountConfig, passwords: PasswordProvider, tokens?: AccessTokenSource): SmtpCredentialsProvider {
+export function smtpCredentialsFrom(
+  account: AccountConfig,
+  passwords: PasswordProvider,
+  tokens?: AccessTokenSource,
+): SmtpCredentialsProvider {
   let lastToken: string | undefined;
   return async ({ user, refresh }) => {
     if (account.auth === 'oauth2') {
       // The IMAP connections' token: refreshed once when the submission server refused it (535).
-      if (!tokens) throw new MailError('signInRequired', `Sign in to ${account.name} first.`, { reason: 'missing', smtp: true });
+      if (!tokens)
+        throw new MailError('signInRequired', `Sign in to ${account.name} first.`, { reason: 'missing', smtp: true });
       if (refresh && lastToken) tokens.invalidate(lastToken);
       lastToken = await tokens.accessToken();
       return { user, accessToken: lastToken };
     }
     if (account.oauth2TokenCommand) return { user, accessToken: await runTokenCommand(account.oauth2TokenCommand) };
     const smtp = requireSmtp(account);
-    const asked = user === account.user ? account
-      : { ...account, name: `${account.name} (SMTP)`, user, host: smtp.host, port: smtp.port };
+    const asked =
+      user === account.user
+        ? account
+        : { ...account, name: `${account.name} (SMTP)`, user, host: smtp.host, port: smtp.port };
     const pass = await passwords(asked);
     if (!pass) throw new MailError('auth', `No password for ${user} on ${smtp.host}`, { missing: true, smtp: true });
     return { user, pass };
@@ -80,7 +94,8 @@ export function smtpCredentialsFrom(account: AccountConfig, passwords: PasswordP
 }
 
 function requireSmtp(account: AccountConfig): SmtpConfig {
-  if (!account.smtp) throw new MailError('config', `${account.name} has no SMTP server for sending: add "smtp" to its settings.`);
+  if (!account.smtp)
+    throw new MailError('config', `${account.name} has no SMTP server for sending: add "smtp" to its settings.`);
   return account.smtp;
 }
 
@@ -88,7 +103,13 @@ class Session {
   readonly conn: SMTPConnection;
   private failure: unknown;
 
-  constructor(account: AccountConfig, smtp: SmtpConfig, ca: string | undefined, logger: RedactingLogger, traceProtocol: boolean) {
+  constructor(
+    account: AccountConfig,
+    smtp: SmtpConfig,
+    ca: string | undefined,
+    logger: RedactingLogger,
+    traceProtocol: boolean,
+  ) {
     const timeout = account.timeoutMs ?? 20_000;
     this.conn = new SMTPConnection({
       host: smtp.host,
@@ -105,7 +126,9 @@ class Session {
       logger: smtpLogger(logger, `[${account.name}/smtp]`, traceProtocol),
       transactionLog: true,
     });
-    this.conn.on('error', (err: unknown) => { this.failure ??= err; });
+    this.conn.on('error', (err: unknown) => {
+      this.failure ??= err;
+    });
   }
 
   private settle<T>(start: (done: (err: unknown, value?: T) => void) => void): Promise<T> {
@@ -132,9 +155,14 @@ class Session {
   }
 
   login(credentials: Credentials): Promise<void> {
-    const auth = credentials.accessToken !== undefined
-      ? { user: credentials.user, method: 'XOAUTH2', oauth2: new XOAuth2({ user: credentials.user, accessToken: credentials.accessToken }) }
-      : { user: credentials.user, pass: credentials.pass ?? '' };
+    const auth =
+      credentials.accessToken !== undefined
+        ? {
+            user: credentials.user,
+            method: 'XOAUTH2',
+            oauth2: new XOAuth2({ user: credentials.user, accessToken: credentials.accessToken }),
+          }
+        : { user: credentials.user, pass: credentials.pass ?? '' };
     return this.settle((done) => this.conn.login(auth, (err?: Error | null) => done(err ?? null)));
   }
 
@@ -156,7 +184,7 @@ class Session {
         inData = true;
         // Called once the envelope is through (354 received): only now are all RCPT replies known.
         const env = this.internals._envelope;
-        const rejected = env ? env.rejectedErrors ?? [] : [];
+        const rejected = env ? (env.rejectedErrors ?? []) : [];
         if (rejected.length && !refused) {
           refused = rejected;
           this.conn.close();
@@ -168,18 +196,23 @@ class Session {
         }
       },
     });
-    return this.settle<SubmitReceipt>((done) => this.conn.send({ ...envelope, size: raw.length } as never, body, (err, info) => {
-      if (refused) return done(refusedRecipients(refused, server));
-      if (err) return done(err);
-      done(null, { accepted: info.accepted, response: info.response });
-    })).catch((err: unknown) => {
+    return this.settle<SubmitReceipt>((done) =>
+      this.conn.send({ ...envelope, size: raw.length } as never, body, (err, info) => {
+        if (refused) return done(refusedRecipients(refused, server));
+        if (err) return done(err);
+        done(null, { accepted: info.accepted, response: info.response });
+      }),
+    ).catch((err: unknown) => {
       if (refused) throw refusedRecipients(refused, server);
       const e = err as NodemailerError;
       // Cut between "354" and the server's final reply: the server has no complete message.
       if (inData && !e.responseCode && (e.code === 'ECONNECTION' || e.code === 'ESOCKET' || e.code === 'ETIMEDOUT')) {
-        throw new MailError('connectionLost',
+        throw new MailError(
+          'connectionLost',
           `The connection to ${server} was cut during the message transfer (DATA), before the server confirmed the message; treat it as not sent.`,
-          { smtp: true, stage: 'data', sent: false }, { cause: err });
+          { smtp: true, stage: 'data', sent: false },
+          { cause: err },
+        );
       }
       throw err;
     });
@@ -236,10 +269,16 @@ export function submitMessage(
   opts: SmtpOptions,
 ): Promise<SubmitReceipt> {
   if (!message.envelope.to.length) return Promise.reject(new MailError('config', 'The message has no recipient.'));
-  return withSession(account, credentials, opts, (session, server) => session.send(message.raw, message.envelope, server));
+  return withSession(account, credentials, opts, (session, server) =>
+    session.send(message.raw, message.envelope, server),
+  );
 }
 
 /** Connects and authenticates (Test Connection), and reads what the server accepts (SIZE). */
-export function probeSmtp(account: AccountConfig, credentials: SmtpCredentialsProvider, opts: SmtpOptions): Promise<SmtpProbe> {
+export function probeSmtp(
+  account: AccountConfig,
+  credentials: SmtpCredentialsProvider,
+  opts: SmtpOptions,
+): Promise<SmtpProbe> {
   return withSession(account, credentials, opts, async (session) => session.probe());
 }

@@ -37,7 +37,8 @@ const bad = (why: string): never => {
 export const bareMessageId = bareId;
 
 /** encodeURIComponent that also escapes the sub-delims it leaves alone (!'()*). */
-const encodeSegment = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const encodeSegment = (s: string) =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 // RFC 2392: mid URLs percent-encode everything but unreserved characters and the addr-spec's "@".
 const encodeMid = (s: string) => encodeSegment(s).replace(/%40/g, '@');
 
@@ -53,14 +54,16 @@ export function messageIdProblem(id: string): string | undefined {
   const at = id.lastIndexOf('@');
   if (at < 0) return 'it has no "@"';
   const alnum = /[\p{L}\p{N}]/u;
-  if (!alnum.test(id.slice(0, at)) || !alnum.test(id.slice(at + 1))) return 'it needs letters or digits on both sides of its "@"';
+  if (!alnum.test(id.slice(0, at)) || !alnum.test(id.slice(at + 1)))
+    return 'it needs letters or digits on both sides of its "@"';
   return undefined;
 }
 
 export function midUrl(messageId: string): string {
   const id = bareMessageId(messageId);
   const problem = messageIdProblem(id);
-  if (problem) throw new MailError('malformed', `<${id.slice(0, 200)}> is not a Message-ID that names one message (${problem}).`);
+  if (problem)
+    throw new MailError('malformed', `<${id.slice(0, 200)}> is not a Message-ID that names one message (${problem}).`);
   return `mid:${encodeMid(id)}`;
 }
 
@@ -74,7 +77,10 @@ export function parseMidUrl(url: string): string {
     return bad(`"${url}" has broken percent-encoding`);
   }
   const problem = messageIdProblem(id);
-  if (problem) bad(`"${url.slice(0, 200)}" is not a Message-ID that names one message (${problem}); Mailroom does not search for it`);
+  if (problem)
+    bad(
+      `"${url.slice(0, 200)}" is not a Message-ID that names one message (${problem}); Mailroom does not search for it`,
+    );
   return id;
 }
 
@@ -87,7 +93,9 @@ export function imapUrl(p: ImapUrlParts): string {
 }
 
 export function parseImapUrl(url: string): ImapUrlParts {
-  const m = /^imap:\/\/(?:([^@/]+)@)?([^/:]+|\[[^\]]+\])(?::(\d+))?\/(.+?);UIDVALIDITY=(\d+)\/;UID=(\d+)$/i.exec(url.trim());
+  const m = /^imap:\/\/(?:([^@/]+)@)?([^/:]+|\[[^\]]+\])(?::(\d+))?\/(.+?);UIDVALIDITY=(\d+)\/;UID=(\d+)$/i.exec(
+    url.trim(),
+  );
   if (!m) return bad(`"${url}" is not an RFC 5092 IMAP URL with UIDVALIDITY and UID`);
   try {
     const parts: ImapUrlParts = {
@@ -150,7 +158,10 @@ export function searchOrder(folders: MailboxInfo[]): string[] {
     if (f.specialUse === 'trash') return 9;
     return 5;
   };
-  return folders.filter((f) => f.selectable).sort((a, b) => rank(a) - rank(b)).map((f) => f.path);
+  return folders
+    .filter((f) => f.selectable)
+    .sort((a, b) => rank(a) - rank(b))
+    .map((f) => f.path);
 }
 
 export interface Resolution {
@@ -165,42 +176,58 @@ async function messageIdAt(client: ImapFlow, uid: number): Promise<string | unde
   return m && m.uid === uid ? m.envelope?.messageId : undefined;
 }
 
-export async function resolveMessageLink(conn: ImapConnection, folders: MailboxInfo[], link: MessageLink): Promise<Resolution> {
+export async function resolveMessageLink(
+  conn: ImapConnection,
+  folders: MailboxInfo[],
+  link: MessageLink,
+): Promise<Resolution> {
   const wanted = bareMessageId(link.messageId);
   // Callers may build links without parseMessageLink: the search below must never run for an ID
   // that every message contains.
   const problem = messageIdProblem(wanted);
-  if (problem) throw new MailError('malformed', `<${wanted.slice(0, 200)}> is not a Message-ID that names one message (${problem}); no folder was searched.`);
+  if (problem)
+    throw new MailError(
+      'malformed',
+      `<${wanted.slice(0, 200)}> is not a Message-ID that names one message (${problem}); no folder was searched.`,
+    );
   const hint = link.hint;
   if (hint && folders.some((f) => f.path === hint.mailbox)) {
-    const hit = await conn.withMailbox(hint.mailbox, { readOnly: true, idempotent: true, sync: true }, async (client, mailbox) => {
-      if (uidValidityOf(mailbox) !== hint.uidValidity) return undefined;
-      const id = await messageIdAt(client, hint.uid);
-      return id && bareMessageId(id) === wanted ? { mailbox: hint.mailbox, uidValidity: hint.uidValidity, uid: hint.uid } : undefined;
-    }).catch(() => undefined); // a stale or broken hint only means: search
+    const hit = await conn
+      .withMailbox(hint.mailbox, { readOnly: true, idempotent: true, sync: true }, async (client, mailbox) => {
+        if (uidValidityOf(mailbox) !== hint.uidValidity) return undefined;
+        const id = await messageIdAt(client, hint.uid);
+        return id && bareMessageId(id) === wanted
+          ? { mailbox: hint.mailbox, uidValidity: hint.uidValidity, uid: hint.uid }
+          : undefined;
+      })
+      .catch(() => undefined); // a stale or broken hint only means: search
     if (hit) return { refs: [hit], viaHint: true };
   }
   const order = searchOrder(folders);
   for (const path of order) {
-    const refs = await conn.withMailbox(path, { readOnly: true, idempotent: true, sync: true }, async (client, mailbox) => {
-      if (mailbox.exists === 0) return [];
-      const uids = await client.search({ header: { 'message-id': wanted } }, { uid: true });
-      if (!Array.isArray(uids) || uids.length === 0) return [];
-      // HEADER search is a substring match: confirm the exact Message-ID.
-      const exact: MessageRef[] = [];
-      for await (const m of client.fetch(uids, { uid: true, envelope: true }, { uid: true })) {
-        if (m.envelope?.messageId && bareMessageId(m.envelope.messageId) === wanted) {
-          exact.push({ mailbox: path, uidValidity: uidValidityOf(mailbox), uid: m.uid });
+    const refs = await conn
+      .withMailbox(path, { readOnly: true, idempotent: true, sync: true }, async (client, mailbox) => {
+        if (mailbox.exists === 0) return [];
+        const uids = await client.search({ header: { 'message-id': wanted } }, { uid: true });
+        if (!Array.isArray(uids) || uids.length === 0) return [];
+        // HEADER search is a substring match: confirm the exact Message-ID.
+        const exact: MessageRef[] = [];
+        for await (const m of client.fetch(uids, { uid: true, envelope: true }, { uid: true })) {
+          if (m.envelope?.messageId && bareMessageId(m.envelope.messageId) === wanted) {
+            exact.push({ mailbox: path, uidValidity: uidValidityOf(mailbox), uid: m.uid });
+          }
         }
-      }
-      return exact;
-    }).catch((err: unknown) => {
-      if (err instanceof MailError && err.kind === 'mailboxNotFound') return [];
-      throw err;
-    });
+        return exact;
+      })
+      .catch((err: unknown) => {
+        if (err instanceof MailError && err.kind === 'mailboxNotFound') return [];
+        throw err;
+      });
     if (refs.length) return { refs, viaHint: false };
   }
-  throw new MailError('messageNotFound',
+  throw new MailError(
+    'messageNotFound',
     `No message with Message-ID <${wanted}> is in ${link.account} any more (searched ${order.length} folders); it was probably deleted.`,
-    { messageId: wanted });
+    { messageId: wanted },
+  );
 }

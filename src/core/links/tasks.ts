@@ -26,10 +26,15 @@ export function taskLine(task: { subject: string; sender: string; date?: string;
 export async function appendTaskLine(file: string, line: string): Promise<number> {
   if (/[\r\n]/.test(line)) throw new MailError('malformed', 'A task is one line.');
   await mkdir(path.dirname(file), { recursive: true });
-  const handle = await open(file, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0), 0o644);
+  const handle = await open(
+    file,
+    constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0),
+    0o644,
+  );
   try {
     const stat = await handle.stat();
-    if (!stat.isFile() || stat.nlink > 1) throw new MailError('config', `${file} is not a regular file that exists once; the task was not written.`);
+    if (!stat.isFile() || stat.nlink > 1)
+      throw new MailError('config', `${file} is not a regular file that exists once; the task was not written.`);
     const existing = stat.size ? (await handle.readFile()).toString('utf8') : '';
     const prefix = existing && !existing.endsWith('\n') ? '\n' : '';
     await handle.write(`${prefix}${line}\n`);

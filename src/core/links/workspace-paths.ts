@@ -29,12 +29,16 @@ async function lstatOrUndefined(p: string) {
  */
 export async function writableFileInside(folder: string, relative: string, what: string): Promise<string> {
   const value = relative.trim();
-  const refuse = (why: string): never => { throw new MailError('config', `${what} ${why}`, { folder, relative }); };
+  const refuse = (why: string): never => {
+    throw new MailError('config', `${what} ${why}`, { folder, relative });
+  };
   if (!value) refuse('is empty.');
-  if (path.isAbsolute(value) || path.win32.isAbsolute(value)) refuse(`must be a path relative to the workspace folder "${folder}", not an absolute path.`);
+  if (path.isAbsolute(value) || path.win32.isAbsolute(value))
+    refuse(`must be a path relative to the workspace folder "${folder}", not an absolute path.`);
   const root = await realpath(folder);
   const target = path.resolve(root, value);
-  if (!isInside(root, target) || target === root) refuse(`points outside the workspace folder "${folder}"; Mailroom writes only inside it.`);
+  if (!isInside(root, target) || target === root)
+    refuse(`points outside the workspace folder "${folder}"; Mailroom writes only inside it.`);
 
   // The deepest directory on the way that exists decides where the file really is.
   let existing = path.dirname(target);
@@ -46,17 +50,24 @@ export async function writableFileInside(folder: string, relative: string, what:
     return refuse(`goes through "${existing}", a symbolic link that leads nowhere.`);
   }
   if (!isInside(root, realDir)) {
-    refuse(`goes through "${existing}", which leads to "${realDir}", outside the workspace folder "${folder}"; Mailroom writes only inside it.`);
+    refuse(
+      `goes through "${existing}", which leads to "${realDir}", outside the workspace folder "${folder}"; Mailroom writes only inside it.`,
+    );
   }
   const real = path.join(realDir, path.relative(existing, target));
 
   const stat = await lstatOrUndefined(real);
   if (stat?.isSymbolicLink()) {
     const to = await readlink(real).catch(() => '?');
-    refuse(`is a symbolic link (to "${to}"); Mailroom does not write through links, which can lead out of the workspace. Make it a regular file.`);
+    refuse(
+      `is a symbolic link (to "${to}"); Mailroom does not write through links, which can lead out of the workspace. Make it a regular file.`,
+    );
   }
   if (stat && !stat.isFile()) refuse('is not a regular file.');
-  if (stat && stat.nlink > 1) refuse(`has ${stat.nlink} hard links; Mailroom writes only to a file that exists once, so that no file elsewhere changes with it.`);
+  if (stat && stat.nlink > 1)
+    refuse(
+      `has ${stat.nlink} hard links; Mailroom writes only to a file that exists once, so that no file elsewhere changes with it.`,
+    );
   return real;
 }
 

@@ -31,24 +31,56 @@ export interface MailboxNode extends MailboxInfo {
 }
 
 export const SPECIAL_USE_ATTRIBUTES: Record<SpecialUse, string> = {
-  inbox: '\\Inbox', drafts: '\\Drafts', sent: '\\Sent', archive: '\\Archive', all: '\\All',
-  flagged: '\\Flagged', junk: '\\Junk', trash: '\\Trash',
+  inbox: '\\Inbox',
+  drafts: '\\Drafts',
+  sent: '\\Sent',
+  archive: '\\Archive',
+  all: '\\All',
+  flagged: '\\Flagged',
+  junk: '\\Junk',
+  trash: '\\Trash',
 };
 
 const ATTRIBUTE_ROLES: Record<string, SpecialUse> = {
-  '\\Inbox': 'inbox', '\\Drafts': 'drafts', '\\Sent': 'sent', '\\Archive': 'archive', '\\All': 'all',
-  '\\Flagged': 'flagged', '\\Junk': 'junk', '\\Trash': 'trash',
+  '\\Inbox': 'inbox',
+  '\\Drafts': 'drafts',
+  '\\Sent': 'sent',
+  '\\Archive': 'archive',
+  '\\All': 'all',
+  '\\Flagged': 'flagged',
+  '\\Junk': 'junk',
+  '\\Trash': 'trash',
 };
 
 // Names real servers and clients use when they do not announce roles (lower-cased leaf names).
 const NAME_ROLES: Record<string, SpecialUse> = {
-  drafts: 'drafts', draft: 'drafts', entwürfe: 'drafts', brouillons: 'drafts',
-  sent: 'sent', 'sent items': 'sent', 'sent mail': 'sent', 'sent messages': 'sent', gesendet: 'sent', 'éléments envoyés': 'sent',
-  archive: 'archive', archives: 'archive', archiv: 'archive',
+  drafts: 'drafts',
+  draft: 'drafts',
+  entwürfe: 'drafts',
+  brouillons: 'drafts',
+  sent: 'sent',
+  'sent items': 'sent',
+  'sent mail': 'sent',
+  'sent messages': 'sent',
+  gesendet: 'sent',
+  'éléments envoyés': 'sent',
+  archive: 'archive',
+  archives: 'archive',
+  archiv: 'archive',
   'all mail': 'all',
-  junk: 'junk', spam: 'junk', 'junk e-mail': 'junk', 'junk email': 'junk', 'bulk mail': 'junk',
-  trash: 'trash', 'deleted items': 'trash', 'deleted messages': 'trash', bin: 'trash', papierkorb: 'trash', corbeille: 'trash',
-  starred: 'flagged', flagged: 'flagged',
+  junk: 'junk',
+  spam: 'junk',
+  'junk e-mail': 'junk',
+  'junk email': 'junk',
+  'bulk mail': 'junk',
+  trash: 'trash',
+  'deleted items': 'trash',
+  'deleted messages': 'trash',
+  bin: 'trash',
+  papierkorb: 'trash',
+  corbeille: 'trash',
+  starred: 'flagged',
+  flagged: 'flagged',
 };
 
 export function specialUseFromName(name: string): SpecialUse | undefined {
@@ -73,7 +105,8 @@ export function toMailboxInfo(entry: ListResponse): MailboxInfo {
   if (entry.path.toUpperCase() === 'INBOX') specialUse = 'inbox';
   else if (entry.specialUse && entry.specialUseSource !== 'name') specialUse = ATTRIBUTE_ROLES[entry.specialUse];
   // Only top-level (or INBOX-child) folders get a role by name: "Projects/Archive" is just a folder.
-  const topLevel = entry.parent.length === 0 || (entry.parent.length === 1 && entry.parent[0]!.toUpperCase() === 'INBOX');
+  const topLevel =
+    entry.parent.length === 0 || (entry.parent.length === 1 && entry.parent[0]!.toUpperCase() === 'INBOX');
   specialUse ??= topLevel ? specialUseFromName(entry.name) : undefined;
   const flags = entry.flags;
   const info: MailboxInfo = {
@@ -93,7 +126,9 @@ export function toMailboxInfo(entry: ListResponse): MailboxInfo {
 /** Folders with INBOX first, then the special folders in their usual order, then by name. */
 export function sortMailboxes<T extends MailboxInfo>(list: T[]): T[] {
   const rank = (m: MailboxInfo) => (m.specialUse ? ROLE_ORDER.indexOf(m.specialUse) : ROLE_ORDER.length);
-  return [...list].sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name, undefined, { sensitivity: 'base' }));
+  return [...list].sort(
+    (a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name, undefined, { sensitivity: 'base' }),
+  );
 }
 
 export function buildTree(list: readonly MailboxInfo[]): MailboxNode[] {
@@ -113,12 +148,25 @@ export function buildTree(list: readonly MailboxInfo[]): MailboxNode[] {
 }
 
 export async function listMailboxes(conn: ImapConnection, opts: { counts?: boolean } = {}): Promise<MailboxInfo[]> {
-  return conn.run(async (client) => {
-    const entries = await client.list(opts.counts
-      ? { statusQuery: { messages: true, unseen: true, uidNext: true, uidValidity: true, highestModseq: client.capabilities.has('CONDSTORE') } }
-      : {});
-    return sortMailboxes(entries.map(toMailboxInfo));
-  }, { idempotent: true });
+  return conn.run(
+    async (client) => {
+      const entries = await client.list(
+        opts.counts
+          ? {
+              statusQuery: {
+                messages: true,
+                unseen: true,
+                uidNext: true,
+                uidValidity: true,
+                highestModseq: client.capabilities.has('CONDSTORE'),
+              },
+            }
+          : {},
+      );
+      return sortMailboxes(entries.map(toMailboxInfo));
+    },
+    { idempotent: true },
+  );
 }
 
 export function findSpecialUse(list: readonly MailboxInfo[], role: SpecialUse): MailboxInfo | undefined {
@@ -126,23 +174,35 @@ export function findSpecialUse(list: readonly MailboxInfo[], role: SpecialUse): 
 }
 
 export async function mailboxCounts(conn: ImapConnection, path: string): Promise<MailboxCounts> {
-  return conn.run(async (client) => {
-    const status = await client.status(path, {
-      messages: true, unseen: true, uidNext: true, uidValidity: true,
-      highestModseq: client.capabilities.has('CONDSTORE'),
-    });
-    const counts = toCounts(status || undefined);
-    if (!counts) throw new MailError('mailboxNotFound', `The folder "${path}" does not exist or cannot be read.`, { path });
-    return counts;
-  }, { idempotent: true });
+  return conn.run(
+    async (client) => {
+      const status = await client.status(path, {
+        messages: true,
+        unseen: true,
+        uidNext: true,
+        uidValidity: true,
+        highestModseq: client.capabilities.has('CONDSTORE'),
+      });
+      const counts = toCounts(status || undefined);
+      if (!counts)
+        throw new MailError('mailboxNotFound', `The folder "${path}" does not exist or cannot be read.`, { path });
+      return counts;
+    },
+    { idempotent: true },
+  );
 }
 
 async function manage<T>(conn: ImapConnection, what: string, op: (client: ImapFlow) => Promise<T>): Promise<T> {
   try {
-    return await conn.run(op, { uncertain: `the request to ${what} may or may not have been carried out — check the folder list` });
+    return await conn.run(op, {
+      uncertain: `the request to ${what} may or may not have been carried out — check the folder list`,
+    });
   } catch (err) {
     if (err instanceof MailError && err.kind === 'server') {
-      throw new MailError('server', `Could not ${what}: ${(err.cause as { responseText?: string })?.responseText ?? err.message}`);
+      throw new MailError(
+        'server',
+        `Could not ${what}: ${(err.cause as { responseText?: string })?.responseText ?? err.message}`,
+      );
     }
     throw err;
   }
@@ -151,7 +211,8 @@ async function manage<T>(conn: ImapConnection, what: string, op: (client: ImapFl
 export function createMailbox(conn: ImapConnection, path: string): Promise<string> {
   return manage(conn, `create the folder "${path}"`, async (c) => {
     const r = await c.mailboxCreate(path);
-    if (!r.created) throw new MailError('server', `Could not create the folder "${path}": it already exists.`, { path });
+    if (!r.created)
+      throw new MailError('server', `Could not create the folder "${path}": it already exists.`, { path });
     return r.path;
   });
 }
@@ -163,12 +224,18 @@ export function renameMailbox(conn: ImapConnection, path: string, newPath: strin
 
 export function deleteMailbox(conn: ImapConnection, path: string): Promise<void> {
   if (path.toUpperCase() === 'INBOX') return Promise.reject(new MailError('unsupported', 'INBOX cannot be deleted.'));
-  return manage(conn, `delete the folder "${path}"`, async (c) => { await c.mailboxDelete(path); });
+  return manage(conn, `delete the folder "${path}"`, async (c) => {
+    await c.mailboxDelete(path);
+  });
 }
 
 export function setSubscribed(conn: ImapConnection, path: string, subscribed: boolean): Promise<void> {
   return manage(conn, `${subscribed ? 'subscribe to' : 'unsubscribe from'} "${path}"`, async (c) => {
     const ok = subscribed ? await c.mailboxSubscribe(path) : await c.mailboxUnsubscribe(path);
-    if (!ok) throw new MailError('server', `The server refused to ${subscribed ? 'subscribe to' : 'unsubscribe from'} "${path}": ${conn.takeLastCommandError() ?? 'no reason given'}`);
+    if (!ok)
+      throw new MailError(
+        'server',
+        `The server refused to ${subscribed ? 'subscribe to' : 'unsubscribe from'} "${path}": ${conn.takeLastCommandError() ?? 'no reason given'}`,
+      );
   });
 }

@@ -74,7 +74,12 @@ export interface MessagePage {
 }
 
 export const SUMMARY_QUERY: FetchQueryObject = {
-  uid: true, flags: true, envelope: true, internalDate: true, size: true, bodyStructure: true,
+  uid: true,
+  flags: true,
+  envelope: true,
+  internalDate: true,
+  size: true,
+  bodyStructure: true,
 };
 
 export const DEFAULT_PAGE_SIZE = 50;
@@ -120,9 +125,11 @@ export function uidValidityOf(mailbox: MailboxObject): string {
 /** Refuses to act on a UID from another incarnation of the mailbox. */
 export function assertUidValidity(mailbox: MailboxObject, ref: { mailbox: string; uidValidity: string }): void {
   if (uidValidityOf(mailbox) !== ref.uidValidity) {
-    throw new MailError('uidValidityChanged',
+    throw new MailError(
+      'uidValidityChanged',
       `The folder "${ref.mailbox}" was rebuilt on the server (UIDVALIDITY ${ref.uidValidity} → ${uidValidityOf(mailbox)}); reload it.`,
-      { mailbox: ref.mailbox });
+      { mailbox: ref.mailbox },
+    );
   }
 }
 
@@ -138,7 +145,12 @@ export type StrayFetch = (update: { uid: number; flags: string[] }) => void;
  * kept for the reader. A response without the ENVELOPE asked for is no summary but a report
  * about another message: it goes to `stray` (when it says flags), never into the list.
  */
-async function collectSummaries(fetched: AsyncIterable<FetchMessageObject>, mailbox: MailboxObject, structures: StructureMemo | undefined, stray?: StrayFetch): Promise<MessageSummary[]> {
+async function collectSummaries(
+  fetched: AsyncIterable<FetchMessageObject>,
+  mailbox: MailboxObject,
+  structures: StructureMemo | undefined,
+  stray?: StrayFetch,
+): Promise<MessageSummary[]> {
   const out: MessageSummary[] = [];
   const uidValidity = uidValidityOf(mailbox);
   for await (const msg of fetched) {
@@ -154,7 +166,13 @@ async function collectSummaries(fetched: AsyncIterable<FetchMessageObject>, mail
 }
 
 /** Summaries of `uids` (any order in, newest first out). The caller holds the mailbox lock. */
-export async function fetchSummaries(client: ImapFlow, mailbox: MailboxObject, uids: number[], structures?: StructureMemo, stray?: StrayFetch): Promise<MessageSummary[]> {
+export async function fetchSummaries(
+  client: ImapFlow,
+  mailbox: MailboxObject,
+  uids: number[],
+  structures?: StructureMemo,
+  stray?: StrayFetch,
+): Promise<MessageSummary[]> {
   if (uids.length === 0) return [];
   return collectSummaries(client.fetch(uids, SUMMARY_QUERY, { uid: true }), mailbox, structures, stray);
 }
@@ -178,11 +196,18 @@ async function seqBelow(client: ImapFlow, uid: number): Promise<number> {
 /** HIGHESTMODSEQ, only when CONDSTORE is really in use on this connection. */
 export function modseqOf(client: ImapFlow, mailbox: MailboxObject): { highestModseq?: string } {
   return client.enabled.has('CONDSTORE') && mailbox.highestModseq !== undefined && !mailbox.noModseq
-    ? { highestModseq: mailbox.highestModseq.toString() } : {};
+    ? { highestModseq: mailbox.highestModseq.toString() }
+    : {};
 }
 
 /** The `pageSize` newest messages at or below sequence number `end`, newest first. The caller holds the lock. */
-export async function newestPage(client: ImapFlow, mailbox: MailboxObject, end: number, pageSize: number, structures?: StructureMemo): Promise<{ messages: MessageSummary[]; hasMore: boolean }> {
+export async function newestPage(
+  client: ImapFlow,
+  mailbox: MailboxObject,
+  end: number,
+  pageSize: number,
+  structures?: StructureMemo,
+): Promise<{ messages: MessageSummary[]; hasMore: boolean }> {
   if (end <= 0) return { messages: [], hasMore: false };
   const start = Math.max(1, end - pageSize + 1);
   const messages = await collectSummaries(client.fetch(`${start}:${end}`, SUMMARY_QUERY), mailbox, structures);
@@ -195,9 +220,20 @@ export async function listPage(
   opts: { before?: number; pageSize?: number; readOnly?: boolean } = {},
 ): Promise<MessagePage> {
   const pageSize = Math.max(1, Math.min(opts.pageSize ?? DEFAULT_PAGE_SIZE, 1000));
-  return conn.withMailbox(path, { readOnly: opts.readOnly ?? false, idempotent: true, sync: true }, async (client, mailbox) => {
-    const end = opts.before === undefined ? mailbox.exists : await seqBelow(client, opts.before);
-    const page = await newestPage(client, mailbox, end, pageSize, conn.structures);
-    return { mailbox: path, uidValidity: uidValidityOf(mailbox), exists: mailbox.exists, ...page, uidNext: mailbox.uidNext, ...modseqOf(client, mailbox) };
-  });
+  return conn.withMailbox(
+    path,
+    { readOnly: opts.readOnly ?? false, idempotent: true, sync: true },
+    async (client, mailbox) => {
+      const end = opts.before === undefined ? mailbox.exists : await seqBelow(client, opts.before);
+      const page = await newestPage(client, mailbox, end, pageSize, conn.structures);
+      return {
+        mailbox: path,
+        uidValidity: uidValidityOf(mailbox),
+        exists: mailbox.exists,
+        ...page,
+        uidNext: mailbox.uidNext,
+        ...modseqOf(client, mailbox),
+      };
+    },
+  );
 }

@@ -43,7 +43,8 @@ export function toSearchObject(q: SearchQuery): SearchObject {
   if (q.before) s.before = toDate(q.before, 'before');
   if (q.unseen) s.seen = false;
   if (q.flagged) s.flagged = true;
-  if (Object.keys(s).length === 0) throw new MailError('config', 'Say what to search for (sender, subject, text, date, unread or flagged).');
+  if (Object.keys(s).length === 0)
+    throw new MailError('config', 'Say what to search for (sender, subject, text, date, unread or flagged).');
   return s;
 }
 
@@ -55,7 +56,8 @@ export function parseSearchText(input: string): SearchQuery {
   for (const m of input.matchAll(re)) {
     const key = m[1]?.toLowerCase();
     const value = m[3] ?? m[2] ?? m[4] ?? m[5] ?? '';
-    if (key === 'from' || key === 'to' || key === 'subject' || key === 'body' || key === 'since' || key === 'before') q[key] = value;
+    if (key === 'from' || key === 'to' || key === 'subject' || key === 'body' || key === 'since' || key === 'before')
+      q[key] = value;
     else if (key === 'is' && value.toLowerCase() === 'unread') q.unseen = true;
     else if (key === 'is' && value.toLowerCase() === 'flagged') q.flagged = true;
     else words.push(m[0]!.replace(/^"|"$/g, ''));
@@ -71,13 +73,20 @@ export async function searchMailbox(
   opts: { limit?: number; readOnly?: boolean } = {},
 ): Promise<SearchResult> {
   const criteria = toSearchObject(query);
-  return conn.withMailbox(path, { readOnly: opts.readOnly ?? false, idempotent: true, sync: true }, async (client, mailbox) => {
-    const found = await client.search(criteria, { uid: true });
-    if (found === false || found === undefined) {
-      throw new MailError('server', `The server refused the search: ${conn.takeLastCommandError() ?? 'no reason given'}`);
-    }
-    const uids = [...found].sort((a, b) => b - a);
-    const messages = await fetchSummaries(client, mailbox, uids.slice(0, opts.limit ?? 50), conn.structures);
-    return { mailbox: path, uidValidity: uidValidityOf(mailbox), uids, messages };
-  });
+  return conn.withMailbox(
+    path,
+    { readOnly: opts.readOnly ?? false, idempotent: true, sync: true },
+    async (client, mailbox) => {
+      const found = await client.search(criteria, { uid: true });
+      if (found === false || found === undefined) {
+        throw new MailError(
+          'server',
+          `The server refused the search: ${conn.takeLastCommandError() ?? 'no reason given'}`,
+        );
+      }
+      const uids = [...found].sort((a, b) => b - a);
+      const messages = await fetchSummaries(client, mailbox, uids.slice(0, opts.limit ?? 50), conn.structures);
+      return { mailbox: path, uidValidity: uidValidityOf(mailbox), uids, messages };
+    },
+  );
 }

@@ -45,7 +45,10 @@ function hexDump(bytes: Uint8Array): string {
   const lines: string[] = [];
   for (let off = 0; off < bytes.length; off += 16) {
     const row = bytes.subarray(off, off + 16);
-    const hex = [...row].map((b) => b.toString(16).padStart(2, '0')).join(' ').padEnd(47);
+    const hex = [...row]
+      .map((b) => b.toString(16).padStart(2, '0'))
+      .join(' ')
+      .padEnd(47);
     const chars = [...row].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
     lines.push(`${off.toString(16).padStart(8, '0')}  ${hex}  ${chars}`);
   }
@@ -72,7 +75,9 @@ export function textView(bytes: Uint8Array, info: { filename: string; type: stri
   } catch {
     text = Buffer.from(shown).toString('latin1');
   }
-  return cut ? `${text}\n\n[Only the first ${shown.length} of ${total} bytes are shown. Use Save… to keep the file.]\n` : text;
+  return cut
+    ? `${text}\n\n[Only the first ${shown.length} of ${total} bytes are shown. Use Save… to keep the file.]\n`
+    : text;
 }
 
 /**
@@ -89,7 +94,8 @@ export class AttachmentTempDir {
     await chmod(base, 0o700);
     for (const name of await readdir(base).catch(() => [] as string[])) {
       const pid = /^(\d+)-/.exec(name)?.[1];
-      if (pid && Number(pid) !== process.pid && !alive(Number(pid))) await rm(join(base, name), { recursive: true, force: true });
+      if (pid && Number(pid) !== process.pid && !alive(Number(pid)))
+        await rm(join(base, name), { recursive: true, force: true });
     }
     return new AttachmentTempDir(await mkdtemp(join(base, `${process.pid}-`)));
   }

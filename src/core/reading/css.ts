@@ -18,54 +18,295 @@ export type ResolveUrl = (url: string, context: UrlContext) => string | undefine
 // Mail is laid out with these; anything else (position: fixed, custom properties, behaviour,
 // masks, containment, anchors, …) is dropped. Vendor-prefixed forms of these are accepted too.
 const PROPERTIES = new Set([
-  'align-content', 'align-items', 'align-self', 'animation', 'animation-delay', 'animation-direction',
-  'animation-duration', 'animation-fill-mode', 'animation-iteration-count', 'animation-name',
-  'animation-play-state', 'animation-timing-function', 'aspect-ratio', 'background', 'background-attachment',
-  'background-clip', 'background-color', 'background-image', 'background-origin', 'background-position',
-  'background-position-x', 'background-position-y', 'background-repeat', 'background-size', 'border',
-  'border-block', 'border-bottom', 'border-bottom-color', 'border-bottom-left-radius', 'border-bottom-right-radius',
-  'border-bottom-style', 'border-bottom-width', 'border-collapse', 'border-color', 'border-image',
-  'border-image-outset', 'border-image-repeat', 'border-image-slice', 'border-image-source', 'border-image-width',
-  'border-inline', 'border-left', 'border-left-color', 'border-left-style', 'border-left-width', 'border-radius',
-  'border-right', 'border-right-color', 'border-right-style', 'border-right-width', 'border-spacing',
-  'border-style', 'border-top', 'border-top-color', 'border-top-left-radius', 'border-top-right-radius',
-  'border-top-style', 'border-top-width', 'border-width', 'bottom', 'box-shadow', 'box-sizing', 'caption-side',
-  'clear', 'clip-path', 'color', 'column-count', 'column-gap', 'column-rule', 'column-width', 'columns', 'content',
-  'counter-increment', 'counter-reset', 'cursor', 'direction', 'display', 'empty-cells', 'filter', 'flex',
-  'flex-basis', 'flex-direction', 'flex-flow', 'flex-grow', 'flex-shrink', 'flex-wrap', 'float', 'font',
-  'font-family', 'font-feature-settings', 'font-kerning', 'font-size', 'font-smoothing', 'font-stretch',
-  'font-style', 'font-variant', 'font-weight', 'gap', 'grid', 'grid-area', 'grid-auto-columns', 'grid-auto-flow',
-  'grid-auto-rows', 'grid-column', 'grid-column-end', 'grid-column-start', 'grid-gap', 'grid-row', 'grid-row-end',
-  'grid-row-start', 'grid-template', 'grid-template-areas', 'grid-template-columns', 'grid-template-rows', 'height',
-  'hyphens', 'inset', 'justify-content', 'justify-items', 'justify-self', 'left', 'letter-spacing', 'line-height',
-  'list-style', 'list-style-image', 'list-style-position', 'list-style-type', 'margin', 'margin-block',
-  'margin-bottom', 'margin-inline', 'margin-left', 'margin-right', 'margin-top', 'max-height', 'max-width',
-  'min-height', 'min-width', 'object-fit', 'object-position', 'opacity', 'order', 'outline', 'outline-color',
-  'outline-offset', 'outline-style', 'outline-width', 'overflow', 'overflow-wrap', 'overflow-x', 'overflow-y',
-  'padding', 'padding-block', 'padding-bottom', 'padding-inline', 'padding-left', 'padding-right', 'padding-top',
-  'place-content', 'place-items', 'place-self', 'pointer-events', 'position', 'quotes', 'right', 'rotate', 'row-gap',
-  'scale', 'tab-size', 'table-layout', 'text-align', 'text-align-last', 'text-decoration', 'text-decoration-color',
-  'text-decoration-line', 'text-decoration-style', 'text-decoration-thickness', 'text-indent', 'text-overflow',
-  'text-shadow', 'text-size-adjust', 'text-transform', 'text-underline-offset', 'top', 'transform',
-  'transform-origin', 'transition', 'transition-delay', 'transition-duration', 'transition-property',
-  'transition-timing-function', 'translate', 'unicode-bidi', 'user-select', 'vertical-align', 'visibility',
-  'white-space', 'width', 'word-break', 'word-spacing', 'word-wrap', 'writing-mode', 'z-index',
+  'align-content',
+  'align-items',
+  'align-self',
+  'animation',
+  'animation-delay',
+  'animation-direction',
+  'animation-duration',
+  'animation-fill-mode',
+  'animation-iteration-count',
+  'animation-name',
+  'animation-play-state',
+  'animation-timing-function',
+  'aspect-ratio',
+  'background',
+  'background-attachment',
+  'background-clip',
+  'background-color',
+  'background-image',
+  'background-origin',
+  'background-position',
+  'background-position-x',
+  'background-position-y',
+  'background-repeat',
+  'background-size',
+  'border',
+  'border-block',
+  'border-bottom',
+  'border-bottom-color',
+  'border-bottom-left-radius',
+  'border-bottom-right-radius',
+  'border-bottom-style',
+  'border-bottom-width',
+  'border-collapse',
+  'border-color',
+  'border-image',
+  'border-image-outset',
+  'border-image-repeat',
+  'border-image-slice',
+  'border-image-source',
+  'border-image-width',
+  'border-inline',
+  'border-left',
+  'border-left-color',
+  'border-left-style',
+  'border-left-width',
+  'border-radius',
+  'border-right',
+  'border-right-color',
+  'border-right-style',
+  'border-right-width',
+  'border-spacing',
+  'border-style',
+  'border-top',
+  'border-top-color',
+  'border-top-left-radius',
+  'border-top-right-radius',
+  'border-top-style',
+  'border-top-width',
+  'border-width',
+  'bottom',
+  'box-shadow',
+  'box-sizing',
+  'caption-side',
+  'clear',
+  'clip-path',
+  'color',
+  'column-count',
+  'column-gap',
+  'column-rule',
+  'column-width',
+  'columns',
+  'content',
+  'counter-increment',
+  'counter-reset',
+  'cursor',
+  'direction',
+  'display',
+  'empty-cells',
+  'filter',
+  'flex',
+  'flex-basis',
+  'flex-direction',
+  'flex-flow',
+  'flex-grow',
+  'flex-shrink',
+  'flex-wrap',
+  'float',
+  'font',
+  'font-family',
+  'font-feature-settings',
+  'font-kerning',
+  'font-size',
+  'font-smoothing',
+  'font-stretch',
+  'font-style',
+  'font-variant',
+  'font-weight',
+  'gap',
+  'grid',
+  'grid-area',
+  'grid-auto-columns',
+  'grid-auto-flow',
+  'grid-auto-rows',
+  'grid-column',
+  'grid-column-end',
+  'grid-column-start',
+  'grid-gap',
+  'grid-row',
+  'grid-row-end',
+  'grid-row-start',
+  'grid-template',
+  'grid-template-areas',
+  'grid-template-columns',
+  'grid-template-rows',
+  'height',
+  'hyphens',
+  'inset',
+  'justify-content',
+  'justify-items',
+  'justify-self',
+  'left',
+  'letter-spacing',
+  'line-height',
+  'list-style',
+  'list-style-image',
+  'list-style-position',
+  'list-style-type',
+  'margin',
+  'margin-block',
+  'margin-bottom',
+  'margin-inline',
+  'margin-left',
+  'margin-right',
+  'margin-top',
+  'max-height',
+  'max-width',
+  'min-height',
+  'min-width',
+  'object-fit',
+  'object-position',
+  'opacity',
+  'order',
+  'outline',
+  'outline-color',
+  'outline-offset',
+  'outline-style',
+  'outline-width',
+  'overflow',
+  'overflow-wrap',
+  'overflow-x',
+  'overflow-y',
+  'padding',
+  'padding-block',
+  'padding-bottom',
+  'padding-inline',
+  'padding-left',
+  'padding-right',
+  'padding-top',
+  'place-content',
+  'place-items',
+  'place-self',
+  'pointer-events',
+  'position',
+  'quotes',
+  'right',
+  'rotate',
+  'row-gap',
+  'scale',
+  'tab-size',
+  'table-layout',
+  'text-align',
+  'text-align-last',
+  'text-decoration',
+  'text-decoration-color',
+  'text-decoration-line',
+  'text-decoration-style',
+  'text-decoration-thickness',
+  'text-indent',
+  'text-overflow',
+  'text-shadow',
+  'text-size-adjust',
+  'text-transform',
+  'text-underline-offset',
+  'top',
+  'transform',
+  'transform-origin',
+  'transition',
+  'transition-delay',
+  'transition-duration',
+  'transition-property',
+  'transition-timing-function',
+  'translate',
+  'unicode-bidi',
+  'user-select',
+  'vertical-align',
+  'visibility',
+  'white-space',
+  'width',
+  'word-break',
+  'word-spacing',
+  'word-wrap',
+  'writing-mode',
+  'z-index',
 ]);
 
-const FONT_FACE_DESCRIPTORS = new Set(['font-family', 'src', 'font-style', 'font-weight', 'font-stretch', 'font-display', 'unicode-range']);
+const FONT_FACE_DESCRIPTORS = new Set([
+  'font-family',
+  'src',
+  'font-style',
+  'font-weight',
+  'font-stretch',
+  'font-display',
+  'unicode-range',
+]);
 
 // Value functions a mail may use. url()/src() and the strings of image-set() are URLs and go
 // through resolveUrl; any other function (var(), attr(), env(), expression(), paint(), element(),
 // a new one a browser adds tomorrow) drops the declaration.
 const FUNCTIONS = new Set([
-  'rgb', 'rgba', 'hsl', 'hsla', 'hwb', 'lab', 'lch', 'oklab', 'oklch', 'color', 'color-mix', 'light-dark',
-  'calc', 'min', 'max', 'clamp', 'linear-gradient', 'radial-gradient', 'conic-gradient',
-  'repeating-linear-gradient', 'repeating-radial-gradient', 'repeating-conic-gradient', 'image-set', 'cross-fade',
-  'translate', 'translatex', 'translatey', 'translatez', 'translate3d', 'rotate', 'rotatex', 'rotatey', 'rotatez',
-  'rotate3d', 'scale', 'scalex', 'scaley', 'scalez', 'scale3d', 'skew', 'skewx', 'skewy', 'matrix', 'matrix3d',
-  'perspective', 'cubic-bezier', 'steps', 'blur', 'brightness', 'contrast', 'drop-shadow', 'grayscale',
-  'hue-rotate', 'invert', 'opacity', 'saturate', 'sepia', 'inset', 'circle', 'ellipse', 'polygon', 'rect', 'local',
-  'format', 'tech', 'repeat', 'minmax', 'fit-content', 'counter', 'counters',
+  'rgb',
+  'rgba',
+  'hsl',
+  'hsla',
+  'hwb',
+  'lab',
+  'lch',
+  'oklab',
+  'oklch',
+  'color',
+  'color-mix',
+  'light-dark',
+  'calc',
+  'min',
+  'max',
+  'clamp',
+  'linear-gradient',
+  'radial-gradient',
+  'conic-gradient',
+  'repeating-linear-gradient',
+  'repeating-radial-gradient',
+  'repeating-conic-gradient',
+  'image-set',
+  'cross-fade',
+  'translate',
+  'translatex',
+  'translatey',
+  'translatez',
+  'translate3d',
+  'rotate',
+  'rotatex',
+  'rotatey',
+  'rotatez',
+  'rotate3d',
+  'scale',
+  'scalex',
+  'scaley',
+  'scalez',
+  'scale3d',
+  'skew',
+  'skewx',
+  'skewy',
+  'matrix',
+  'matrix3d',
+  'perspective',
+  'cubic-bezier',
+  'steps',
+  'blur',
+  'brightness',
+  'contrast',
+  'drop-shadow',
+  'grayscale',
+  'hue-rotate',
+  'invert',
+  'opacity',
+  'saturate',
+  'sepia',
+  'inset',
+  'circle',
+  'ellipse',
+  'polygon',
+  'rect',
+  'local',
+  'format',
+  'tech',
+  'repeat',
+  'minmax',
+  'fit-content',
+  'counter',
+  'counters',
 ]);
 const URL_FUNCTIONS = new Set(['url', 'src']);
 const IMAGE_SET = new Set(['image-set']);
@@ -106,7 +347,10 @@ export function cssString(s: string): string {
   let out = '"';
   for (const ch of s) {
     const c = ch.codePointAt(0)!;
-    out += c < 0x20 || c === 0x7f || ch === '"' || ch === '\\' || ch === '<' || ch === '>' || ch === '&' ? `\\${c.toString(16)} ` : ch;
+    out +=
+      c < 0x20 || c === 0x7f || ch === '"' || ch === '\\' || ch === '<' || ch === '>' || ch === '&'
+        ? `\\${c.toString(16)} `
+        : ch;
   }
   return `${out}"`;
 }
@@ -114,7 +358,10 @@ export function cssString(s: string): string {
 class Rewriter {
   private readonly t: CSSToken[];
 
-  constructor(css: string, private readonly resolveUrl: ResolveUrl) {
+  constructor(
+    css: string,
+    private readonly resolveUrl: ResolveUrl,
+  ) {
     this.t = tokenize({ css });
     this.t.pop(); // EOF
   }
@@ -151,14 +398,20 @@ class Rewriter {
     let i = start;
     while (i < end) {
       const type = this.t[i]![0];
-      if (type === TokenType.Whitespace || type === TokenType.Comment || type === TokenType.CDO || type === TokenType.CDC) {
+      if (
+        type === TokenType.Whitespace ||
+        type === TokenType.Comment ||
+        type === TokenType.CDO ||
+        type === TokenType.CDC
+      ) {
         i++;
         continue;
       }
       // The prelude runs to a ';' (at-rules only) or to the rule's {} block.
       const isAt = type === TokenType.AtKeyword;
       let j = isAt ? i + 1 : i;
-      while (j < end && !this.is(j, TokenType.OpenCurly) && !(isAt && this.is(j, TokenType.Semicolon))) j = this.componentEnd(j, end);
+      while (j < end && !this.is(j, TokenType.OpenCurly) && !(isAt && this.is(j, TokenType.Semicolon)))
+        j = this.componentEnd(j, end);
       const prelude: Range = [isAt ? i + 1 : i, j];
       if (j >= end || this.is(j, TokenType.Semicolon)) {
         // A statement at-rule, or a rule cut off before its block.
@@ -263,7 +516,9 @@ class Rewriter {
           continue;
         }
         case TokenType.String:
-          out += IMAGE_SET.has(functions[functions.length - 1] ?? '') ? this.url(stringValue(tok)) : cssString(stringValue(tok));
+          out += IMAGE_SET.has(functions[functions.length - 1] ?? '')
+            ? this.url(stringValue(tok))
+            : cssString(stringValue(tok));
           continue;
         case TokenType.OpenParen:
         case TokenType.OpenSquare:
@@ -286,7 +541,8 @@ class Rewriter {
           continue;
         case TokenType.Number:
           if (!functions.length) numbers++;
-          if (property === 'z-index' && Math.abs(Number((tok[4] as { value: number }).value)) > MAX_Z_INDEX) return undefined;
+          if (property === 'z-index' && Math.abs(Number((tok[4] as { value: number }).value)) > MAX_Z_INDEX)
+            return undefined;
           out += tok[1];
           continue;
         case TokenType.Delim:
@@ -329,8 +585,15 @@ class Rewriter {
     if (start >= end) return false;
     for (let i = start; i < end; i++) {
       const type = this.t[i]![0];
-      if (type === TokenType.OpenCurly || type === TokenType.CloseCurly || type === TokenType.Semicolon
-        || type === TokenType.BadString || type === TokenType.BadURL || type === TokenType.URL) return false;
+      if (
+        type === TokenType.OpenCurly ||
+        type === TokenType.CloseCurly ||
+        type === TokenType.Semicolon ||
+        type === TokenType.BadString ||
+        type === TokenType.BadURL ||
+        type === TokenType.URL
+      )
+        return false;
       if (type === TokenType.Colon && HOST_PSEUDOS.has(nameOf(this.t[i + 1]))) return false;
       if (type === TokenType.Function && URL_FUNCTIONS.has(nameOf(this.t[i]))) return false;
     }
@@ -341,8 +604,14 @@ class Rewriter {
   private preludeAllowed([start, end]: Range): boolean {
     for (let i = start; i < end; i++) {
       const type = this.t[i]![0];
-      if (type === TokenType.BadString || type === TokenType.BadURL || type === TokenType.URL || type === TokenType.CloseCurly
-        || (type === TokenType.Function && URL_FUNCTIONS.has(nameOf(this.t[i])))) return false;
+      if (
+        type === TokenType.BadString ||
+        type === TokenType.BadURL ||
+        type === TokenType.URL ||
+        type === TokenType.CloseCurly ||
+        (type === TokenType.Function && URL_FUNCTIONS.has(nameOf(this.t[i])))
+      )
+        return false;
     }
     return true;
   }

@@ -5,12 +5,20 @@
 
 // Windows opens the device, whatever the extension, and ignores spaces before it ("CON .txt");
 // superscript digits count as digits there.
-const WINDOWS_RESERVED = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])[\s.]*(\..*)?$/i;
+const WINDOWS_RESERVED =
+  /^(con|prn|aux|nul|conin\$|conout\$|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])[\s.]*(\..*)?$/i;
 const MAX_BYTES = 180;
 
 const EXT_BY_TYPE: Record<string, string> = {
-  'text/plain': '.txt', 'text/html': '.html', 'application/pdf': '.pdf', 'image/png': '.png', 'image/jpeg': '.jpg',
-  'image/gif': '.gif', 'message/rfc822': '.eml', 'text/calendar': '.ics', 'application/zip': '.zip',
+  'text/plain': '.txt',
+  'text/html': '.html',
+  'application/pdf': '.pdf',
+  'image/png': '.png',
+  'image/jpeg': '.jpg',
+  'image/gif': '.gif',
+  'message/rfc822': '.eml',
+  'text/calendar': '.ics',
+  'application/zip': '.zip',
 };
 
 export function safeFilename(name: string | undefined, type = 'application/octet-stream'): string {
@@ -25,8 +33,8 @@ export function safeFilename(name: string | undefined, type = 'application/octet
     .replace(/\p{Default_Ignorable_Code_Point}/gu, '')
     .replace(/\s+/g, ' ')
     .trim()
-    .replace(/^[.\s]+/, '')   // no hidden files, no "..", no leading dots
-    .replace(/[.\s]+$/, '');  // Windows strips trailing dots and spaces
+    .replace(/^[.\s]+/, '') // no hidden files, no "..", no leading dots
+    .replace(/[.\s]+$/, ''); // Windows strips trailing dots and spaces
   if (WINDOWS_RESERVED.test(s)) s = `_${s}`;
   if (!s) s = `attachment${EXT_BY_TYPE[type.toLowerCase()] ?? ''}`;
   if (Buffer.byteLength(s) > MAX_BYTES) {

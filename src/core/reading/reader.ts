@@ -82,7 +82,19 @@ export interface ReadOptions {
 
 // Only the headers the reader shows or links need: Received chains and DKIM signatures often
 // outweigh a short mail's text.
-const SHOWN_HEADERS = ['from', 'sender', 'reply-to', 'to', 'cc', 'date', 'subject', 'message-id', 'in-reply-to', 'references', 'authentication-results'];
+const SHOWN_HEADERS = [
+  'from',
+  'sender',
+  'reply-to',
+  'to',
+  'cc',
+  'date',
+  'subject',
+  'message-id',
+  'in-reply-to',
+  'references',
+  'authentication-results',
+];
 const HEAD_QUERY = { uid: true, flags: true, size: true, internalDate: true, headers: SHOWN_HEADERS } as const;
 
 const DEFAULT_MAX_TEXT = 2 * 1024 * 1024;
@@ -122,22 +134,33 @@ function toAddresses(field: AddressObject | AddressObject[] | undefined): Addres
 /** What is wrong with a part's transfer encoding, found in one pass over its bytes. */
 function encodingDamage(p: PartInfo, bytes: Buffer, truncated: boolean): string | undefined {
   const encoding = p.encoding ?? '7bit';
-  if (!KNOWN_ENCODINGS.has(encoding)) return `part ${p.part} uses the unknown transfer encoding "${encoding}" and is shown undecoded.`;
+  if (!KNOWN_ENCODINGS.has(encoding))
+    return `part ${p.part} uses the unknown transfer encoding "${encoding}" and is shown undecoded.`;
   if (encoding === 'base64') {
     let chars = 0;
     for (const b of bytes) {
-      const isB64 = (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || (b >= 0x30 && b <= 0x39) || b === 0x2b || b === 0x2f || b === 0x3d;
+      const isB64 =
+        (b >= 0x41 && b <= 0x5a) ||
+        (b >= 0x61 && b <= 0x7a) ||
+        (b >= 0x30 && b <= 0x39) ||
+        b === 0x2b ||
+        b === 0x2f ||
+        b === 0x3d;
       if (isB64) chars++;
-      else if (b !== 0x0d && b !== 0x0a && b !== 0x20 && b !== 0x09) return `part ${p.part} has characters that are not base64; what could be decoded is shown.`;
+      else if (b !== 0x0d && b !== 0x0a && b !== 0x20 && b !== 0x09)
+        return `part ${p.part} has characters that are not base64; what could be decoded is shown.`;
     }
-    if (!truncated && chars % 4 !== 0) return `part ${p.part} ends in the middle of its base64 encoding; what could be decoded is shown.`;
+    if (!truncated && chars % 4 !== 0)
+      return `part ${p.part} ends in the middle of its base64 encoding; what could be decoded is shown.`;
   }
   if (encoding === 'quoted-printable') {
-    const hex = (b: number | undefined) => b !== undefined && ((b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66));
+    const hex = (b: number | undefined) =>
+      b !== undefined && ((b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66));
     for (let i = bytes.indexOf(0x3d); i >= 0; i = bytes.indexOf(0x3d, i + 1)) {
       const next = bytes[i + 1];
       const soft = next === 0x0a || next === 0x0d || next === 0x20 || next === 0x09 || next === undefined;
-      if (!soft && !(hex(next) && hex(bytes[i + 2]))) return `part ${p.part} has "=" signs that are not quoted-printable escapes; they are shown as they are.`;
+      if (!soft && !(hex(next) && hex(bytes[i + 2])))
+        return `part ${p.part} has "=" signs that are not quoted-printable escapes; they are shown as they are.`;
     }
   }
   return undefined;
@@ -158,7 +181,10 @@ async function decodeTextPart(p: PartInfo, bytes: Buffer, truncated: boolean): P
   const encoding = KNOWN_ENCODINGS.has(p.encoding ?? '') ? p.encoding! : '8bit';
   const header = `Content-Type: ${p.type}${params}\r\nContent-Transfer-Encoding: ${encoding}\r\n\r\n`;
   const parsed = await simpleParser(Buffer.concat([Buffer.from(header, 'latin1'), body]), {
-    skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true,
+    skipHtmlToText: true,
+    skipTextToHtml: true,
+    skipTextLinks: true,
+    skipImageLinks: true,
   });
   return p.type === 'text/html' ? (typeof parsed.html === 'string' ? parsed.html : '') : (parsed.text ?? '');
 }
@@ -173,157 +199,204 @@ function imageDataUrl(p: PartInfo, bytes: Buffer): string | undefined {
 }
 
 function attachmentInfo(p: PartInfo): AttachmentInfo {
-  const info: AttachmentInfo = { part: p.part, filename: safeFilename(p.filename, p.type), type: p.type, size: decodedSize(p) };
+  const info: AttachmentInfo = {
+    part: p.part,
+    filename: safeFilename(p.filename, p.type),
+    type: p.type,
+    size: decodedSize(p),
+  };
   if (p.contentId) info.contentId = p.contentId;
   return info;
 }
 
 /** A multipart whose every part is empty: the server found no part boundary in it. */
 function noPartFound(structure: MessageStructureObject | undefined, plan: MessagePlan): boolean {
-  return !!structure?.type?.toLowerCase().startsWith('multipart/')
-    && [...plan.body, ...plan.attachments, ...plan.inline].every((p) => p.size === 0);
+  return (
+    !!structure?.type?.toLowerCase().startsWith('multipart/') &&
+    [...plan.body, ...plan.attachments, ...plan.inline].every((p) => p.size === 0)
+  );
 }
 
 type Section = { key: string; maxLength?: number };
 
-export async function readMessage(conn: ImapConnection, ref: MessageRef, opts: ReadOptions = {}): Promise<MessageContent> {
+export async function readMessage(
+  conn: ImapConnection,
+  ref: MessageRef,
+  opts: ReadOptions = {},
+): Promise<MessageContent> {
   const maxText = opts.maxTextBytes ?? DEFAULT_MAX_TEXT;
   const maxInline = opts.maxInlineBytes ?? DEFAULT_MAX_INLINE;
   // sync: a message that arrived since this session last looked is not FETCHable until a NOOP.
-  return conn.withMailbox(ref.mailbox, { readOnly: opts.readOnly ?? false, idempotent: true, sync: true }, async (client, mailbox) => {
-    assertUidValidity(mailbox, ref);
-    const gone = () => new MailError('messageNotFound', `The message is no longer in "${ref.mailbox}" (it was moved or deleted elsewhere).`, { ...ref });
-    // A structure the message list already fetched saves a round trip: headers and parts in one FETCH.
-    let structure = conn.structures.recall(ref);
-    let head: FetchMessageObject | undefined;
-    if (!structure) {
-      head = await client.fetchOne(String(ref.uid), { ...HEAD_QUERY, bodyStructure: true }, { uid: true }) || undefined;
-      if (!head || head.uid !== ref.uid) throw gone();
-      structure = head.bodyStructure;
-      conn.structures.remember(ref, structure);
-    }
-    const warnings: string[] = [];
-    const plan = structure ? planMessage(structure, { prefer: opts.prefer ?? 'rich' }) : { body: [], inline: [], attachments: [], notes: [] };
-    warnings.push(...plan.notes);
-
-    // The text budget is shared by the parts in reading order; a part past it is listed instead.
-    let textBudget = maxText;
-    const shown: Array<{ p: PartInfo; cut: boolean; limit: number }> = [];
-    const unread: PartInfo[] = [];
-    for (const p of plan.body) {
-      if (textBudget <= 0 && p.size > 0) unread.push(p);
-      else shown.push({ p, cut: p.size > textBudget, limit: textBudget });
-      textBudget -= p.size;
-    }
-    const hasHtml = plan.body.some((p) => p.type === 'text/html');
-    let inlineBudget = maxInline;
-    const inlineParts = hasHtml ? plan.inline.filter((p) => {
-      if (!INLINE_IMAGE.test(p.type) || p.size > inlineBudget) return false;
-      inlineBudget -= p.size;
-      return true;
-    }) : [];
-    const raw = noPartFound(structure, plan);
-    // An empty text part of a multipart may have its text in its header block: a line that
-    // repeats the boundary inside a part starts a "part" whose lines are read as headers.
-    const inMultipart = !!structure?.type?.toLowerCase().startsWith('multipart/');
-    const emptyParts = raw || !inMultipart ? [] : shown.filter(({ p }) => p.size === 0).map(({ p }) => p);
-
-    const wanted: Section[] = [
-      ...shown.filter(({ p }) => p.size > 0).map(({ p, cut, limit }) => (cut ? { key: p.part, maxLength: limit } : { key: p.part })),
-      ...inlineParts.map((p) => ({ key: p.part })),
-      ...emptyParts.map((p) => ({ key: `${p.part}.MIME`, maxLength: 64 * 1024 })),
-      ...(raw ? [{ key: 'TEXT', maxLength: maxText }] : []),
-    ];
-    const parts = new Map<string, Buffer>();
-    const chunks: Section[][] = [];
-    for (let i = 0; i < wanted.length; i += MAX_SECTIONS_PER_FETCH) chunks.push(wanted.slice(i, i + MAX_SECTIONS_PER_FETCH));
-    if (!chunks.length && !head) chunks.push([]);
-    for (const chunk of chunks) {
-      const query: FetchQueryObject = { ...(head ? { uid: true } : HEAD_QUERY), ...(chunk.length ? { bodyParts: chunk } : {}) };
-      const got = await client.fetchOne(String(ref.uid), query, { uid: true }) || undefined;
-      if (!got || got.uid !== ref.uid) throw gone();
-      head ??= got;
-      for (const [key, value] of got.bodyParts ?? []) parts.set(key.toLowerCase().replace(/\]?<\d+>$/, ''), value);
-    }
-
-    // Headers: mailparser decodes RFC 2047 words, raw UTF-8 and odd charsets better than ENVELOPE.
-    let headers: ParsedMail | undefined;
-    try {
-      headers = await simpleParser(head!.headers ?? Buffer.alloc(0), { skipHtmlToText: true, skipTextToHtml: true });
-    } catch (err) {
-      warnings.push(`The message headers could not be parsed: ${(err as Error).message}`);
-    }
-
-    let truncated = false;
-    const body: BodyContent[] = [];
-    for (const { p, cut } of shown) {
-      const bytes = partBuffer(parts, p.part) ?? Buffer.alloc(0);
-      if (cut) {
-        truncated = true;
-        warnings.push(`Only the first ${Math.round(maxText / 1024)} KB of the message's text were loaded (part ${p.part} has ${Math.round(p.size / 1024)} KB).`);
+  return conn.withMailbox(
+    ref.mailbox,
+    { readOnly: opts.readOnly ?? false, idempotent: true, sync: true },
+    async (client, mailbox) => {
+      assertUidValidity(mailbox, ref);
+      const gone = () =>
+        new MailError(
+          'messageNotFound',
+          `The message is no longer in "${ref.mailbox}" (it was moved or deleted elsewhere).`,
+          { ...ref },
+        );
+      // A structure the message list already fetched saves a round trip: headers and parts in one FETCH.
+      let structure = conn.structures.recall(ref);
+      let head: FetchMessageObject | undefined;
+      if (!structure) {
+        head =
+          (await client.fetchOne(String(ref.uid), { ...HEAD_QUERY, bodyStructure: true }, { uid: true })) || undefined;
+        if (!head || head.uid !== ref.uid) throw gone();
+        structure = head.bodyStructure;
+        conn.structures.remember(ref, structure);
       }
-      if (!bytes.length) {
-        const strayText = headerBlockText(partBuffer(parts, `${p.part}.MIME`));
-        if (strayText) {
-          warnings.push(damaged(`the text of part ${p.part} is where its headers should be (a boundary line inside the text?); it is shown as plain text.`));
-          body.push({ kind: 'text', part: p.part, text: cleanText(strayText, p.part, warnings) });
+      const warnings: string[] = [];
+      const plan = structure
+        ? planMessage(structure, { prefer: opts.prefer ?? 'rich' })
+        : { body: [], inline: [], attachments: [], notes: [] };
+      warnings.push(...plan.notes);
+
+      // The text budget is shared by the parts in reading order; a part past it is listed instead.
+      let textBudget = maxText;
+      const shown: Array<{ p: PartInfo; cut: boolean; limit: number }> = [];
+      const unread: PartInfo[] = [];
+      for (const p of plan.body) {
+        if (textBudget <= 0 && p.size > 0) unread.push(p);
+        else shown.push({ p, cut: p.size > textBudget, limit: textBudget });
+        textBudget -= p.size;
+      }
+      const hasHtml = plan.body.some((p) => p.type === 'text/html');
+      let inlineBudget = maxInline;
+      const inlineParts = hasHtml
+        ? plan.inline.filter((p) => {
+            if (!INLINE_IMAGE.test(p.type) || p.size > inlineBudget) return false;
+            inlineBudget -= p.size;
+            return true;
+          })
+        : [];
+      const raw = noPartFound(structure, plan);
+      // An empty text part of a multipart may have its text in its header block: a line that
+      // repeats the boundary inside a part starts a "part" whose lines are read as headers.
+      const inMultipart = !!structure?.type?.toLowerCase().startsWith('multipart/');
+      const emptyParts = raw || !inMultipart ? [] : shown.filter(({ p }) => p.size === 0).map(({ p }) => p);
+
+      const wanted: Section[] = [
+        ...shown
+          .filter(({ p }) => p.size > 0)
+          .map(({ p, cut, limit }) => (cut ? { key: p.part, maxLength: limit } : { key: p.part })),
+        ...inlineParts.map((p) => ({ key: p.part })),
+        ...emptyParts.map((p) => ({ key: `${p.part}.MIME`, maxLength: 64 * 1024 })),
+        ...(raw ? [{ key: 'TEXT', maxLength: maxText }] : []),
+      ];
+      const parts = new Map<string, Buffer>();
+      const chunks: Section[][] = [];
+      for (let i = 0; i < wanted.length; i += MAX_SECTIONS_PER_FETCH)
+        chunks.push(wanted.slice(i, i + MAX_SECTIONS_PER_FETCH));
+      if (!chunks.length && !head) chunks.push([]);
+      for (const chunk of chunks) {
+        const query: FetchQueryObject = {
+          ...(head ? { uid: true } : HEAD_QUERY),
+          ...(chunk.length ? { bodyParts: chunk } : {}),
+        };
+        const got = (await client.fetchOne(String(ref.uid), query, { uid: true })) || undefined;
+        if (!got || got.uid !== ref.uid) throw gone();
+        head ??= got;
+        for (const [key, value] of got.bodyParts ?? []) parts.set(key.toLowerCase().replace(/\]?<\d+>$/, ''), value);
+      }
+
+      // Headers: mailparser decodes RFC 2047 words, raw UTF-8 and odd charsets better than ENVELOPE.
+      let headers: ParsedMail | undefined;
+      try {
+        headers = await simpleParser(head!.headers ?? Buffer.alloc(0), { skipHtmlToText: true, skipTextToHtml: true });
+      } catch (err) {
+        warnings.push(`The message headers could not be parsed: ${(err as Error).message}`);
+      }
+
+      let truncated = false;
+      const body: BodyContent[] = [];
+      for (const { p, cut } of shown) {
+        const bytes = partBuffer(parts, p.part) ?? Buffer.alloc(0);
+        if (cut) {
+          truncated = true;
+          warnings.push(
+            `Only the first ${Math.round(maxText / 1024)} KB of the message's text were loaded (part ${p.part} has ${Math.round(p.size / 1024)} KB).`,
+          );
         }
-        continue; // an empty part says nothing
+        if (!bytes.length) {
+          const strayText = headerBlockText(partBuffer(parts, `${p.part}.MIME`));
+          if (strayText) {
+            warnings.push(
+              damaged(
+                `the text of part ${p.part} is where its headers should be (a boundary line inside the text?); it is shown as plain text.`,
+              ),
+            );
+            body.push({ kind: 'text', part: p.part, text: cleanText(strayText, p.part, warnings) });
+          }
+          continue; // an empty part says nothing
+        }
+        const text = await decodePart(p, bytes, cut, warnings);
+        body.push(
+          p.type === 'text/html'
+            ? { kind: 'html', part: p.part, unsafeHtml: text }
+            : { kind: 'text', part: p.part, text },
+        );
       }
-      const text = await decodePart(p, bytes, cut, warnings);
-      body.push(p.type === 'text/html' ? { kind: 'html', part: p.part, unsafeHtml: text } : { kind: 'text', part: p.part, text });
-    }
-    if (raw) {
-      const bytes = partBuffer(parts, 'TEXT') ?? Buffer.alloc(0);
-      const text = cleanText(bytes.toString('utf8'), 'TEXT', warnings);
-      warnings.push(damaged('no MIME part could be found in it, so its raw text is shown.'));
-      if (text.trim()) body.push({ kind: 'text', part: 'TEXT', text });
-    }
-    if (unread.length) {
-      warnings.push(`The message's text is longer than ${Math.round(maxText / 1024)} KB: ${unread.length} more text part${unread.length === 1 ? ' is' : 's are'} listed as attachments.`);
-    }
-    if (!body.length && plan.attachments.length === 0 && unread.length === 0) {
-      warnings.push('This message has no text that can be shown.');
-    }
+      if (raw) {
+        const bytes = partBuffer(parts, 'TEXT') ?? Buffer.alloc(0);
+        const text = cleanText(bytes.toString('utf8'), 'TEXT', warnings);
+        warnings.push(damaged('no MIME part could be found in it, so its raw text is shown.'));
+        if (text.trim()) body.push({ kind: 'text', part: 'TEXT', text });
+      }
+      if (unread.length) {
+        warnings.push(
+          `The message's text is longer than ${Math.round(maxText / 1024)} KB: ${unread.length} more text part${unread.length === 1 ? ' is' : 's are'} listed as attachments.`,
+        );
+      }
+      if (!body.length && plan.attachments.length === 0 && unread.length === 0) {
+        warnings.push('This message has no text that can be shown.');
+      }
 
-    const cid = new Map<string, string>();
-    for (const p of inlineParts) {
-      const bytes = partBuffer(parts, p.part);
-      const url = bytes && imageDataUrl(p, bytes);
-      if (url && p.contentId) cid.set(p.contentId, url);
-    }
-    // Inline resources the HTML never uses would otherwise be invisible: list them as attachments.
-    const referenced = new Set<string>();
-    for (const b of body) if (b.kind === 'html') for (const id of referencedCids(b.unsafeHtml)) referenced.add(id);
-    const attachments = [
-      ...plan.attachments.map(attachmentInfo),
-      ...unread.map(attachmentInfo),
-      ...plan.inline.filter((p) => !p.contentId || !referenced.has(p.contentId.toLowerCase())).map(attachmentInfo),
-    ];
+      const cid = new Map<string, string>();
+      for (const p of inlineParts) {
+        const bytes = partBuffer(parts, p.part);
+        const url = bytes && imageDataUrl(p, bytes);
+        if (url && p.contentId) cid.set(p.contentId, url);
+      }
+      // Inline resources the HTML never uses would otherwise be invisible: list them as attachments.
+      const referenced = new Set<string>();
+      for (const b of body) if (b.kind === 'html') for (const id of referencedCids(b.unsafeHtml)) referenced.add(id);
+      const attachments = [
+        ...plan.attachments.map(attachmentInfo),
+        ...unread.map(attachmentInfo),
+        ...plan.inline.filter((p) => !p.contentId || !referenced.has(p.contentId.toLowerCase())).map(attachmentInfo),
+      ];
 
-    const content: MessageContent = {
-      ref: { mailbox: ref.mailbox, uidValidity: uidValidityOf(mailbox), uid: ref.uid },
-      references: headers?.references ? (Array.isArray(headers.references) ? headers.references : [headers.references]) : [],
-      subject: headers?.subject ?? '',
-      from: toAddresses(headers?.from),
-      to: toAddresses(headers?.to),
-      cc: toAddresses(headers?.cc),
-      replyTo: toAddresses(headers?.replyTo),
-      flags: [...(head!.flags ?? [])],
-      size: head!.size ?? 0,
-      body,
-      cid,
-      attachments,
-      truncated,
-      warnings,
-    };
-    const date = headers?.date ?? (head!.internalDate ? new Date(head!.internalDate) : undefined);
-    if (date && !Number.isNaN(date.getTime())) content.date = date.toISOString();
-    if (headers?.messageId) content.messageId = headers.messageId;
-    if (headers?.inReplyTo) content.inReplyTo = headers.inReplyTo;
-    content.authenticationResults = authenticationResultsOf(headers?.headerLines);
-    return content;
-  });
+      const content: MessageContent = {
+        ref: { mailbox: ref.mailbox, uidValidity: uidValidityOf(mailbox), uid: ref.uid },
+        references: headers?.references
+          ? Array.isArray(headers.references)
+            ? headers.references
+            : [headers.references]
+          : [],
+        subject: headers?.subject ?? '',
+        from: toAddresses(headers?.from),
+        to: toAddresses(headers?.to),
+        cc: toAddresses(headers?.cc),
+        replyTo: toAddresses(headers?.replyTo),
+        flags: [...(head!.flags ?? [])],
+        size: head!.size ?? 0,
+        body,
+        cid,
+        attachments,
+        truncated,
+        warnings,
+      };
+      const date = headers?.date ?? (head!.internalDate ? new Date(head!.internalDate) : undefined);
+      if (date && !Number.isNaN(date.getTime())) content.date = date.toISOString();
+      if (headers?.messageId) content.messageId = headers.messageId;
+      if (headers?.inReplyTo) content.inReplyTo = headers.inReplyTo;
+      content.authenticationResults = authenticationResultsOf(headers?.headerLines);
+      return content;
+    },
+  );
 }
 
 /** The text of a header block that never ended (no empty line after it): not headers at all. */
@@ -353,7 +426,8 @@ function cleanText(text: string, part: string, warnings: string[], charset = 'UT
     text = text.replaceAll('\u0000', '');
     warnings.push(damaged(`part ${part} contains NUL bytes; they were removed.`));
   }
-  if (text.includes('\ufffd')) warnings.push(damaged(`part ${part} has bytes that are not valid ${charset}; they are shown as \ufffd.`));
+  if (text.includes('\ufffd'))
+    warnings.push(damaged(`part ${part} has bytes that are not valid ${charset}; they are shown as \ufffd.`));
   return text;
 }
 
@@ -370,9 +444,16 @@ export function renderContent(content: MessageContent, opts: { allowRemote: bool
   const rendered: RenderedBody[] = body.map((b) => {
     if (b.kind === 'text') return { kind: 'text', text: b.text };
     try {
-      const { html, remoteBlocked: blocked, droppedStyleSheets } = sanitizeHtml(b.unsafeHtml, { allowRemote: opts.allowRemote, cid });
+      const {
+        html,
+        remoteBlocked: blocked,
+        droppedStyleSheets,
+      } = sanitizeHtml(b.unsafeHtml, { allowRemote: opts.allowRemote, cid });
       remoteBlocked += blocked;
-      if (droppedStyleSheets) warnings.push(`A style sheet larger than ${MAX_STYLESHEET_CHARS / 1024} KB was ignored; the message may look plainer than intended.`);
+      if (droppedStyleSheets)
+        warnings.push(
+          `A style sheet larger than ${MAX_STYLESHEET_CHARS / 1024} KB was ignored; the message may look plainer than intended.`,
+        );
       return { kind: 'html', html };
     } catch (err) {
       if (!(err instanceof HtmlTooComplex)) throw err;
@@ -401,9 +482,14 @@ export async function saveAttachment(
     const bytes = await conn.withMailbox(ref.mailbox, { readOnly: opts.readOnly ?? false }, async (client, mailbox) => {
       assertUidValidity(mailbox, ref);
       const dl = await client.download(String(ref.uid), attachment.part, { uid: true, decodeText: false });
-      if (!dl.content) throw new MailError('messageNotFound', `Attachment ${attachment.filename} is no longer on the server.`, { ...ref });
+      if (!dl.content)
+        throw new MailError('messageNotFound', `Attachment ${attachment.filename} is no longer on the server.`, {
+          ...ref,
+        });
       let n = 0;
-      dl.content.on('data', (chunk: Buffer) => { n += chunk.length; });
+      dl.content.on('data', (chunk: Buffer) => {
+        n += chunk.length;
+      });
       await pipeline(dl.content, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
       return n;
     });
@@ -423,7 +509,15 @@ export async function saveAttachment(
 export async function publishExclusive(tmp: string, dir: string, name: string): Promise<string> {
   let hardLink = true;
   for (;;) {
-    const target = join(dir, await uniqueName(name, (c) => access(join(dir, c)).then(() => true, () => false)));
+    const target = join(
+      dir,
+      await uniqueName(name, (c) =>
+        access(join(dir, c)).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
     try {
       if (hardLink) await link(tmp, target);
       else await copyFile(tmp, target, fsConstants.COPYFILE_EXCL);

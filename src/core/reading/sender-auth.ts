@@ -58,16 +58,25 @@ function splitOutsideQuotes(s: string, sep: RegExp): string[] {
   let quoted = false;
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
-    if (quoted && c === '\\') { cur += c + (s[i + 1] ?? ''); i++; continue; }
+    if (quoted && c === '\\') {
+      cur += c + (s[i + 1] ?? '');
+      i++;
+      continue;
+    }
     if (c === '"') quoted = !quoted;
-    if (!quoted && sep.test(c)) { parts.push(cur); cur = ''; continue; }
+    if (!quoted && sep.test(c)) {
+      parts.push(cur);
+      cur = '';
+      continue;
+    }
     cur += c;
   }
   parts.push(cur);
   return parts;
 }
 
-const unquote = (v: string) => (v.length >= 2 && v.startsWith('"') && v.endsWith('"') ? v.slice(1, -1).replace(/\\(.)/g, '$1') : v);
+const unquote = (v: string) =>
+  v.length >= 2 && v.startsWith('"') && v.endsWith('"') ? v.slice(1, -1).replace(/\\(.)/g, '$1') : v;
 
 /** Parses one Authentication-Results header value; undefined when it is not one. */
 export function parseAuthenticationResults(value: string): AuthenticationResults | undefined {
@@ -91,7 +100,9 @@ export function parseAuthenticationResults(value: string): AuthenticationResults
 }
 
 /** The Authentication-Results values of a header block, topmost first (as mailparser lists them). */
-export function authenticationResultsOf(headerLines: ReadonlyArray<{ key: string; line: string }> | undefined): string[] {
+export function authenticationResultsOf(
+  headerLines: ReadonlyArray<{ key: string; line: string }> | undefined,
+): string[] {
   return (headerLines ?? [])
     .filter((h) => h.key.toLowerCase() === 'authentication-results')
     .map((h) => h.line.replace(/^[^:]*:\s*/, '').replace(/\r?\n[ \t]+/g, ' '));
@@ -101,7 +112,7 @@ export type SenderVerdict =
   | { verified: true; address: string; domain: string; authservId: string; by: 'dmarc' | 'dkim' }
   | { verified: false; address?: string; why: string };
 
-const asciiDomain = (d: string) => (domainToASCII(d.trim().toLowerCase().replace(/\.$/, '')) || d.trim().toLowerCase());
+const asciiDomain = (d: string) => domainToASCII(d.trim().toLowerCase().replace(/\.$/, '')) || d.trim().toLowerCase();
 
 /**
  * Whether the topmost Authentication-Results header vouches for the (single) From address:
@@ -113,18 +124,23 @@ export function verifySender(from: readonly string[], authResults: readonly stri
   if (addresses.length > 1) return { verified: false, why: 'the message names more than one sender' };
   const address = addresses[0]!.toLowerCase();
   const at = address.lastIndexOf('@');
-  if (at <= 0 || at === address.length - 1) return { verified: false, address, why: `"${address}" is not a complete address` };
+  if (at <= 0 || at === address.length - 1)
+    return { verified: false, address, why: `"${address}" is not a complete address` };
   const domain = asciiDomain(address.slice(at + 1));
   const top = authResults?.[0];
-  if (top === undefined) return { verified: false, address, why: 'your mail server added no Authentication-Results header to it' };
+  if (top === undefined)
+    return { verified: false, address, why: 'your mail server added no Authentication-Results header to it' };
   const parsed = parseAuthenticationResults(top);
   if (!parsed) return { verified: false, address, why: 'its topmost Authentication-Results header cannot be read' };
-  const passes = (m: AuthMethodResult, prop: string) => m.result === 'pass' && m.props[prop] !== undefined && asciiDomain(m.props[prop]!) === domain;
+  const passes = (m: AuthMethodResult, prop: string) =>
+    m.result === 'pass' && m.props[prop] !== undefined && asciiDomain(m.props[prop]!) === domain;
   const dmarc = parsed.results.find((m) => m.method === 'dmarc' && passes(m, 'header.from'));
   if (dmarc) return { verified: true, address, domain, authservId: parsed.authservId, by: 'dmarc' };
   const dkim = parsed.results.find((m) => m.method === 'dkim' && passes(m, 'header.d'));
   if (dkim) return { verified: true, address, domain, authservId: parsed.authservId, by: 'dkim' };
-  const seen = parsed.results.filter((m) => m.method === 'dmarc' || m.method === 'dkim').map((m) => `${m.method}=${m.result}`);
+  const seen = parsed.results
+    .filter((m) => m.method === 'dmarc' || m.method === 'dkim')
+    .map((m) => `${m.method}=${m.result}`);
   return {
     verified: false,
     address,

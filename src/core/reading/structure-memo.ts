@@ -44,5 +44,7 @@ export class StructureMemo {
     this.entries.delete(keyOf(key));
   }
 
-  get size(): number { return this.entries.size; }
+  get size(): number {
+    return this.entries.size;
+  }
 }

@@ -99,18 +99,23 @@ export function planMessage(root: MessageStructureObject, opts: { prefer?: 'rich
     if (type === 'multipart/alternative') {
       // The last alternative is the richest (RFC 2046 §5.1.4); the richest we can show is the
       // body (unless plain is preferred), the other text ones say the same. Others (a calendar invitation) stay attachments.
-      const shown = [...children].reverse().find((c) => containsType(c, order[0]!, depth + 1))
-        ?? [...children].reverse().find((c) => containsType(c, order[1]!, depth + 1))
-        ?? children[0];
+      const shown =
+        [...children].reverse().find((c) => containsType(c, order[0]!, depth + 1)) ??
+        [...children].reverse().find((c) => containsType(c, order[1]!, depth + 1)) ??
+        children[0];
       for (const c of children) {
         if (c === shown) walk(c, depth + 1, role);
-        else if (!isMultipart(c) && typeOf(c) !== 'text/plain' && typeOf(c) !== 'text/html') leaf(c, c.part ?? part, 'body');
+        else if (!isMultipart(c) && typeOf(c) !== 'text/plain' && typeOf(c) !== 'text/html')
+          leaf(c, c.part ?? part, 'body');
       }
       return;
     }
     if (type === 'multipart/related') {
       const startId = node.parameters?.start ? bareId(node.parameters.start) : undefined;
-      const rootIndex = Math.max(0, startId ? children.findIndex((c) => c.id !== undefined && bareId(c.id) === startId) : 0);
+      const rootIndex = Math.max(
+        0,
+        startId ? children.findIndex((c) => c.id !== undefined && bareId(c.id) === startId) : 0,
+      );
       children.forEach((c, i) => walk(c, depth + 1, i === rootIndex ? role : 'related-resource'));
       return;
     }
@@ -119,8 +124,14 @@ export function planMessage(root: MessageStructureObject, opts: { prefer?: 'rich
 
   walk(root, 0, 'body');
   if (tooDeep) plan.notes.push(`Parts nested more than ${MAX_DEPTH} levels deep are not shown.`);
-  if (extraBody) plan.notes.push(`This message has ${MAX_BODY_PARTS + extraBody} text parts; the first ${MAX_BODY_PARTS} are shown, the other ${extraBody} are listed as attachments.`);
-  if (extraInline) plan.notes.push(`This message has ${MAX_INLINE_PARTS + extraInline} inline images; the first ${MAX_INLINE_PARTS} are shown, the other ${extraInline} are listed as attachments.`);
+  if (extraBody)
+    plan.notes.push(
+      `This message has ${MAX_BODY_PARTS + extraBody} text parts; the first ${MAX_BODY_PARTS} are shown, the other ${extraBody} are listed as attachments.`,
+    );
+  if (extraInline)
+    plan.notes.push(
+      `This message has ${MAX_INLINE_PARTS + extraInline} inline images; the first ${MAX_INLINE_PARTS} are shown, the other ${extraInline} are listed as attachments.`,
+    );
   return plan;
 }
 

@@ -85,7 +85,8 @@ export function validateAccount(input: unknown): AccountConfig {
     fail(`"security": "plain" sends your password unencrypted; set "allowPlaintext": true to really use it`);
   }
   const timeoutMs = a.timeoutMs === undefined ? undefined : Number(a.timeoutMs);
-  if (timeoutMs !== undefined && (!Number.isFinite(timeoutMs) || timeoutMs < 1000)) fail(`"timeoutMs" must be at least 1000`);
+  if (timeoutMs !== undefined && (!Number.isFinite(timeoutMs) || timeoutMs < 1000))
+    fail(`"timeoutMs" must be at least 1000`);
   const config: AccountConfig = { name, host, port, security, user: str('user')! };
   const caFile = str('caFile', false);
   if (caFile) config.caFile = caFile;
@@ -109,16 +110,23 @@ const HOST_NAME = /^[A-Za-z0-9.:\-[\]]+$/;
 const ADDRESS = /^[^\s@<>()",;:\\]+@[^\s@<>()",;:\\]+$/;
 
 /** The sending half of an account: SMTP server, identity, aliases, signature. */
-function validateSending(a: Record<string, unknown>, fail: (msg: string) => never): Pick<AccountConfig, 'smtp' | 'from' | 'aliases' | 'signature'> {
+function validateSending(
+  a: Record<string, unknown>,
+  fail: (msg: string) => never,
+): Pick<AccountConfig, 'smtp' | 'from' | 'aliases' | 'signature'> {
   const out: Pick<AccountConfig, 'smtp' | 'from' | 'aliases' | 'signature'> = {};
   if (a.smtp !== undefined && a.smtp !== null) {
-    if (typeof a.smtp !== 'object' || Array.isArray(a.smtp)) fail('"smtp" must be an object like { "host": "smtp.example.com", "port": 465, "security": "tls" }');
+    if (typeof a.smtp !== 'object' || Array.isArray(a.smtp))
+      fail('"smtp" must be an object like { "host": "smtp.example.com", "port": 465, "security": "tls" }');
     const s = a.smtp as Record<string, unknown>;
     const host = typeof s.host === 'string' ? s.host.trim() : '';
     if (!host) fail('"smtp.host" is required');
     if (!HOST_NAME.test(host)) fail(`"smtp.host" (${JSON.stringify(host)}) is not a host name or address`);
     const security = s.security === undefined ? 'tls' : s.security;
-    if (security === 'plain') fail('"smtp.security": "plain" is not supported: mail is submitted over TLS ("tls", port 465) or STARTTLS ("starttls", port 587)');
+    if (security === 'plain')
+      fail(
+        '"smtp.security": "plain" is not supported: mail is submitted over TLS ("tls", port 465) or STARTTLS ("starttls", port 587)',
+      );
     if (security !== 'tls' && security !== 'starttls') fail('"smtp.security" must be "tls" or "starttls"');
     const port = s.port === undefined ? (security === 'tls' ? 465 : 587) : Number(s.port);
     if (!Number.isInteger(port) || port < 1 || port > 65535) fail('"smtp.port" must be a number from 1 to 65535');
@@ -133,13 +141,15 @@ function validateSending(a: Record<string, unknown>, fail: (msg: string) => neve
     if (typeof a.from !== 'string') fail('"from" must be a string like "Alice Example <alice@example.test>"');
     const from = (a.from as string).trim();
     const address = /<([^<>]*)>\s*$/.exec(from)?.[1] ?? from;
-    if (!ADDRESS.test(address.trim()) || /[\r\n]/.test(from)) fail(`"from" (${JSON.stringify(from)}) is not an address like "Alice Example <alice@example.test>"`);
+    if (!ADDRESS.test(address.trim()) || /[\r\n]/.test(from))
+      fail(`"from" (${JSON.stringify(from)}) is not an address like "Alice Example <alice@example.test>"`);
     out.from = from;
   }
   if (a.aliases !== undefined && a.aliases !== null) {
     if (!Array.isArray(a.aliases)) fail('"aliases" must be a list of addresses');
     out.aliases = (a.aliases as unknown[]).map((v) => {
-      if (typeof v !== 'string' || !ADDRESS.test(v.trim().replace(/\*/g, 'x'))) fail(`"aliases": ${JSON.stringify(v)} is not an address (wildcards like "*@example.test" are allowed)`);
+      if (typeof v !== 'string' || !ADDRESS.test(v.trim().replace(/\*/g, 'x')))
+        fail(`"aliases": ${JSON.stringify(v)} is not an address (wildcards like "*@example.test" are allowed)`);
       return (v as string).trim();
     });
   }
@@ -163,21 +173,34 @@ export async function loadCa(account: AccountConfig): Promise<string | undefined
 // a decrypted password): it never goes into an error message, and a log gets one bounded line in
 // which only plain words survive.
 const PLAIN_WORD = /^[("'[]*(?:[A-Za-z]{1,15}|\d{1,4})[)"'\]:.,;!?]*$/;
-const SECRET_NAMED = /^(?:token|access_token|refresh_token|secret|client_secret|password|passwd|pass|key|bearer|code|authorization)[:=]?$/i;
+const SECRET_NAMED =
+  /^(?:token|access_token|refresh_token|secret|client_secret|password|passwd|pass|key|bearer|code|authorization)[:=]?$/i;
 
 /** The first line of a token command's error output, bounded, with every word that could be a secret masked. */
 export function redactTokenCommandOutput(stderr: string): string {
-  const line = stderr.split(/\r?\n/).map((l) => l.trim()).find((l) => l.length > 0) ?? '';
+  const line =
+    stderr
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .find((l) => l.length > 0) ?? '';
   let masked = false;
   let previousNamedSecret = false;
-  const words = line.slice(0, 400).split(/\s+/).filter(Boolean).slice(0, 30).map((w) => {
-    const keep = PLAIN_WORD.test(w) && !previousNamedSecret;
-    previousNamedSecret = SECRET_NAMED.test(w.replace(/^[("'[]+/, ''));
-    if (keep) return w;
-    masked = true;
-    return '[redacted]';
-  });
-  return words.join(' ').replace(/(\[redacted\] )+\[redacted\]/g, '[redacted]') + (masked ? ' (words that could be secrets masked)' : '');
+  const words = line
+    .slice(0, 400)
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, 30)
+    .map((w) => {
+      const keep = PLAIN_WORD.test(w) && !previousNamedSecret;
+      previousNamedSecret = SECRET_NAMED.test(w.replace(/^[("'[]+/, ''));
+      if (keep) return w;
+      masked = true;
+      return '[redacted]';
+    });
+  return (
+    words.join(' ').replace(/(\[redacted\] )+\[redacted\]/g, '[redacted]') +
+    (masked ? ' (words that could be secrets masked)' : '')
+  );
 }
 
 /**
@@ -189,15 +212,25 @@ export function runTokenCommand(command: string, timeoutMs = 30_000, log?: (line
     execFile('/bin/sh', ['-c', command], { timeout: timeoutMs, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
       if (err) {
         const e = err as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null };
-        const why = e.killed ? `did not finish within ${Math.round(timeoutMs / 1000)} s`
-          : typeof e.code === 'number' ? `failed (exit code ${e.code})`
-            : `failed (${e.signal ? `signal ${e.signal}` : e.code ?? 'error'})`;
+        const why = e.killed
+          ? `did not finish within ${Math.round(timeoutMs / 1000)} s`
+          : typeof e.code === 'number'
+            ? `failed (exit code ${e.code})`
+            : `failed (${e.signal ? `signal ${e.signal}` : (e.code ?? 'error')})`;
         const said = stderr.trim() ? redactTokenCommandOutput(stderr) : '';
         if (said) log?.(`The OAuth2 token command ${why}; its error output: ${said}`);
-        reject(new MailError('oauthToken', `The OAuth2 token command ${why}.${said && log ? ' Its error output is in the Mailroom log.' : ''}`));
+        reject(
+          new MailError(
+            'oauthToken',
+            `The OAuth2 token command ${why}.${said && log ? ' Its error output is in the Mailroom log.' : ''}`,
+          ),
+        );
         return;
       }
-      const token = stdout.split(/\r?\n/).map((l) => l.trim()).find((l) => l.length > 0);
+      const token = stdout
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .find((l) => l.length > 0);
       if (!token) reject(new MailError('oauthToken', 'The OAuth2 token command printed no token'));
       else resolve(token);
     });

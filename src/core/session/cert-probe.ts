@@ -22,7 +22,9 @@ export function describeCertificate(cert: PeerCertificate): CertificateInfo {
     issuer: cn(cert.issuer as unknown as Record<string, unknown>),
     altNames: cert.subjectaltname ?? '',
     validTo: cert.valid_to,
-    selfSigned: cert.fingerprint256 === (cert as PeerCertificate & { issuerCertificate?: PeerCertificate }).issuerCertificate?.fingerprint256,
+    selfSigned:
+      cert.fingerprint256 ===
+      (cert as PeerCertificate & { issuerCertificate?: PeerCertificate }).issuerCertificate?.fingerprint256,
   };
 }
 

@@ -63,7 +63,12 @@ export interface Deadlines {
 
 // Dovecot sends "* OK Hang in there" / "Searched n %" every 15 s of a long COPY or SEARCH, so 30 s
 // of silence is a dead peer, not a slow command. An account whose timeoutMs is longer gets that.
-export const defaultDeadlines: Deadlines = { commandMs: 30_000, probeAfterMs: 10_000, probeMs: 5_000, maxIdleMs: 10 * 60_000 };
+export const defaultDeadlines: Deadlines = {
+  commandMs: 30_000,
+  probeAfterMs: 10_000,
+  probeMs: 5_000,
+  maxIdleMs: 10 * 60_000,
+};
 
 /** One logged-in ImapFlow and what is known of its health. */
 interface Session {
@@ -140,10 +145,16 @@ export class ImapConnection {
     };
   }
 
-  get account(): AccountConfig { return this.options.account; }
-  get state(): ConnectionState { return this._state; }
+  get account(): AccountConfig {
+    return this.options.account;
+  }
+  get state(): ConnectionState {
+    return this._state;
+  }
   /** The live client, if connected right now. */
-  get client(): ImapFlow | undefined { return this.healthy(this.session) ? this.session.client : undefined; }
+  get client(): ImapFlow | undefined {
+    return this.healthy(this.session) ? this.session.client : undefined;
+  }
 
   hasCapability(name: string): boolean {
     return this.session?.client.capabilities.has(name) ?? false;
@@ -179,7 +190,14 @@ export class ImapConnection {
     const inbox: KnownFolder = { path: 'INBOX', delimiter: ns?.delimiter || '/', subscribed: true };
     for (const f of [inbox, ...this.knownFolders]) {
       if (cache.has(f.path)) continue;
-      cache.set(f.path, { path: f.path, delimiter: f.delimiter, ...(f.specialUse ? { specialUse: f.specialUse } : {}), subscribed: f.subscribed, listed: true, flags: new Set<string>() });
+      cache.set(f.path, {
+        path: f.path,
+        delimiter: f.delimiter,
+        ...(f.specialUse ? { specialUse: f.specialUse } : {}),
+        subscribed: f.subscribed,
+        listed: true,
+        flags: new Set<string>(),
+      });
     }
   }
 
@@ -201,7 +219,9 @@ export class ImapConnection {
     if (!this.connecting) {
       clearTimeout(this.reconnectTimer);
       this.reconnectTimer = undefined;
-      this.connecting = this.open().finally(() => { this.connecting = undefined; });
+      this.connecting = this.open().finally(() => {
+        this.connecting = undefined;
+      });
     }
     return this.connecting;
   }
@@ -225,7 +245,9 @@ export class ImapConnection {
         health.failure ??= err;
         this.logger.debug(`${this.tag()} socket error: ${err.message}`);
       });
-      client.on('response', () => { health.heardAt = Date.now(); });
+      client.on('response', () => {
+        health.heardAt = Date.now();
+      });
       await client.connect();
     } catch (err) {
       client?.close();
@@ -255,7 +277,10 @@ export class ImapConnection {
     return session;
   }
 
-  private async imapOptions(credentials: { user: string; pass?: string; accessToken?: string }, health: { failure?: unknown }): Promise<ImapFlowOptions> {
+  private async imapOptions(
+    credentials: { user: string; pass?: string; accessToken?: string },
+    health: { failure?: unknown },
+  ): Promise<ImapFlowOptions> {
     const a = this.account;
     const ca = await loadCa(a);
     const timeout = a.timeoutMs ?? 20_000;
@@ -277,14 +302,19 @@ export class ImapConnection {
       port: a.port,
       secure: a.security === 'tls',
       doSTARTTLS: a.security === 'starttls' ? true : a.security === 'plain' ? false : undefined,
-      auth: credentials.accessToken !== undefined
-        ? { user: credentials.user, accessToken: credentials.accessToken }
-        : { user: credentials.user, pass: credentials.pass! },
+      auth:
+        credentials.accessToken !== undefined
+          ? { user: credentials.user, accessToken: credentials.accessToken }
+          : { user: credentials.user, pass: credentials.pass! },
       // Verification always on; an account's own CA is added to (not substituted for) the public roots.
       tls: { minVersion: 'TLSv1.2', ...(ca ? { secureContext: secureContextFor(ca) } : {}) },
       logger: {
-        trace: forward(protocol), debug: forward(protocol), info: forward('debug'),
-        warn: forward('warn'), error: forward('error'), fatal: forward('error'),
+        trace: forward(protocol),
+        debug: forward(protocol),
+        info: forward('debug'),
+        warn: forward('warn'),
+        error: forward('error'),
+        fatal: forward('error'),
       },
       qresync: true,
       disableCompression: compression === 'off' || (compression === 'auto' && LOOPBACK.test(a.host)),
@@ -329,8 +359,18 @@ export class ImapConnection {
   private lostError(session: Session): MailError {
     const seconds = Math.round(this.deadlines.commandMs / 1000);
     return session.failure !== undefined && isSilence(session.failure)
-      ? new MailError('timeout', `${this.account.host} did not answer for ${seconds} s.`, { seconds }, { cause: session.failure })
-      : new MailError('connectionLost', `The connection to ${this.account.host} was lost.`, {}, { cause: session.failure });
+      ? new MailError(
+          'timeout',
+          `${this.account.host} did not answer for ${seconds} s.`,
+          { seconds },
+          { cause: session.failure },
+        )
+      : new MailError(
+          'connectionLost',
+          `The connection to ${this.account.host} was lost.`,
+          {},
+          { cause: session.failure },
+        );
   }
 
   private scheduleReconnect(error: MailError): void {
@@ -369,8 +409,12 @@ export class ImapConnection {
       }
       // A result built on a command that failed with the connection is no result.
       if (done && session.failure === undefined) return value as T;
-      const error = session.failure !== undefined ? this.lostError(session)
-        : thrown instanceof MailError ? thrown : await classifyError(thrown, this.account, { probe: false });
+      const error =
+        session.failure !== undefined
+          ? this.lostError(session)
+          : thrown instanceof MailError
+            ? thrown
+            : await classifyError(thrown, this.account, { probe: false });
       const connectionFailed = error.kind === 'connectionLost' || error.kind === 'timeout';
       if (connectionFailed && opts.idempotent && attempt === 0 && !this.disposed) {
         this.logger.info(`${this.tag()} ${error.message} Trying once more on a fresh connection.`);
@@ -378,7 +422,12 @@ export class ImapConnection {
         continue;
       }
       if (connectionFailed && opts.uncertain) {
-        throw new MailError(error.kind, `${error.message.replace(/\.$/, '')}; ${opts.uncertain}.`, { ...error.details, uncertain: true }, { cause: error });
+        throw new MailError(
+          error.kind,
+          `${error.message.replace(/\.$/, '')}; ${opts.uncertain}.`,
+          { ...error.details, uncertain: true },
+          { cause: error },
+        );
       }
       throw error;
     }
@@ -392,7 +441,9 @@ export class ImapConnection {
   private async freshSession(): Promise<Session> {
     const session = await this.connectSession();
     if (session.active > 0 || Date.now() - session.heardAt < this.deadlines.probeAfterMs) return session;
-    session.probe ??= this.probe(session).finally(() => { session.probe = undefined; });
+    session.probe ??= this.probe(session).finally(() => {
+      session.probe = undefined;
+    });
     await session.probe;
     return this.healthy(session) ? session : this.connectSession();
   }
@@ -401,11 +452,18 @@ export class ImapConnection {
     const quiet = Date.now() - session.heardAt;
     let timer: NodeJS.Timeout | undefined;
     const answered = await Promise.race([
-      session.client.noop().then(() => true, () => false),
-      new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), this.deadlines.probeMs); }),
+      session.client.noop().then(
+        () => true,
+        () => false,
+      ),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), this.deadlines.probeMs);
+      }),
     ]).finally(() => clearTimeout(timer));
     if (answered && this.healthy(session)) return;
-    this.logger.info(`${this.tag()} no answer to NOOP within ${this.deadlines.probeMs} ms after ${Math.round(quiet / 1000)} s of quiet: the connection is dead, opening a fresh one`);
+    this.logger.info(
+      `${this.tag()} no answer to NOOP within ${this.deadlines.probeMs} ms after ${Math.round(quiet / 1000)} s of quiet: the connection is dead, opening a fresh one`,
+    );
     session.failure ??= Object.assign(new Error('No answer to NOOP'), { code: 'ETIMEOUT' });
     this.drop(session);
   }
@@ -421,32 +479,37 @@ export class ImapConnection {
     opts: RunOptions & { readOnly?: boolean; sync?: boolean },
     fn: (client: ImapFlow, mailbox: MailboxObject) => Promise<T>,
   ): Promise<T> {
-    return this.run(async (client) => {
-      // imapflow re-issues SELECT/EXAMINE when the mode differs. Never CLOSE to switch: CLOSE
-      // expunges every \Deleted message of the folder, including other clients'.
-      const readOnly = opts.readOnly ?? false;
-      const wasOpen = client.mailbox && client.mailbox.path === path && Boolean(client.mailbox.readOnly) === readOnly;
-      let lock;
-      try {
-        lock = await client.getMailboxLock(path, { readOnly });
-      } catch (err) {
-        const e = err as { mailboxMissing?: boolean; responseText?: string; serverResponseCode?: string };
-        if (e.mailboxMissing || e.serverResponseCode === 'NONEXISTENT') {
-          throw new MailError('mailboxNotFound', `The folder "${path}" does not exist on ${this.account.host}.`, { path });
+    return this.run(
+      async (client) => {
+        // imapflow re-issues SELECT/EXAMINE when the mode differs. Never CLOSE to switch: CLOSE
+        // expunges every \Deleted message of the folder, including other clients'.
+        const readOnly = opts.readOnly ?? false;
+        const wasOpen = client.mailbox && client.mailbox.path === path && Boolean(client.mailbox.readOnly) === readOnly;
+        let lock;
+        try {
+          lock = await client.getMailboxLock(path, { readOnly });
+        } catch (err) {
+          const e = err as { mailboxMissing?: boolean; responseText?: string; serverResponseCode?: string };
+          if (e.mailboxMissing || e.serverResponseCode === 'NONEXISTENT') {
+            throw new MailError('mailboxNotFound', `The folder "${path}" does not exist on ${this.account.host}.`, {
+              path,
+            });
+          }
+          throw err;
         }
-        throw err;
-      }
-      try {
-        if (opts.sync && wasOpen) await client.noop();
-        // imapflow clears `mailbox` when the connection drops under the lock.
-        if (!client.mailbox || !client.usable) {
-          throw new MailError('connectionLost', `The connection to ${this.account.host} was lost.`);
+        try {
+          if (opts.sync && wasOpen) await client.noop();
+          // imapflow clears `mailbox` when the connection drops under the lock.
+          if (!client.mailbox || !client.usable) {
+            throw new MailError('connectionLost', `The connection to ${this.account.host} was lost.`);
+          }
+          return await fn(client, client.mailbox);
+        } finally {
+          lock.release();
         }
-        return await fn(client, client.mailbox);
-      } finally {
-        lock.release();
-      }
-    }, { idempotent: opts.idempotent ?? false, ...(opts.uncertain ? { uncertain: opts.uncertain } : {}) });
+      },
+      { idempotent: opts.idempotent ?? false, ...(opts.uncertain ? { uncertain: opts.uncertain } : {}) },
+    );
   }
 
   async dispose(): Promise<void> {

@@ -4,7 +4,14 @@
 import type { AccountConfig, PasswordProvider } from './account';
 import type { AccessTokenSource } from '../auth/token-source';
 import {
-  changeFlags, type DeleteResult, destroyMessages, expungeAll, type FlagChange, type MoveResult, moveMessages, undoMove,
+  changeFlags,
+  type DeleteResult,
+  destroyMessages,
+  expungeAll,
+  type FlagChange,
+  type MoveResult,
+  moveMessages,
+  undoMove,
 } from '../actions/actions';
 import type { BackoffOptions } from './backoff';
 import { type ConnectionState, type Deadlines, ImapConnection } from './connection';
@@ -12,13 +19,28 @@ import { MailError } from '../errors';
 import { Emitter, type Disposable, type Event } from '../events';
 import { type Logger, SecretRedactor } from '../log';
 import {
-  createMailbox, deleteMailbox, findSpecialUse, listMailboxes, type MailboxCounts, type MailboxInfo, mailboxCounts,
-  renameMailbox, setSubscribed, SPECIAL_USE_ATTRIBUTES, type SpecialUse,
+  createMailbox,
+  deleteMailbox,
+  findSpecialUse,
+  listMailboxes,
+  type MailboxCounts,
+  type MailboxInfo,
+  mailboxCounts,
+  renameMailbox,
+  setSubscribed,
+  SPECIAL_USE_ATTRIBUTES,
+  type SpecialUse,
 } from '../mailbox/mailboxes';
 import { type MessageLink, type Resolution, resolveMessageLink } from '../links/links';
 import { fetchSummaries, listPage, type MessagePage, type MessageRef, type MessageSummary } from '../mailbox/messages';
 import { appendMessage } from '../compose/mailstore';
-import { type MessageContent, type ReadOptions, readMessage, saveAttachment, type AttachmentInfo } from '../reading/reader';
+import {
+  type MessageContent,
+  type ReadOptions,
+  readMessage,
+  saveAttachment,
+  type AttachmentInfo,
+} from '../reading/reader';
 import type { CachedMailbox } from '../sync/cache';
 import { resyncMailbox, type ResyncOptions, type ResyncResult } from '../sync/resync';
 import { type SearchQuery, type SearchResult, searchMailbox } from '../mailbox/search';
@@ -72,8 +94,12 @@ export class MailAccount implements Disposable {
     });
   }
 
-  get config(): AccountConfig { return this.options.account; }
-  get state(): ConnectionState { return this.ops.state; }
+  get config(): AccountConfig {
+    return this.options.account;
+  }
+  get state(): ConnectionState {
+    return this.ops.state;
+  }
 
   private newConnection(label: string, autoReconnect: boolean): ImapConnection {
     return new ImapConnection({
@@ -88,8 +114,11 @@ export class MailAccount implements Disposable {
       traceProtocol: this.options.traceProtocol ?? false,
       ...(this.options.backoff ? { backoff: this.options.backoff } : {}),
       ...(this.options.deadlines ? { deadlines: this.options.deadlines } : {}),
-      ...(this.options.autoIdleDelayMs !== undefined ? { autoIdleDelayMs: this.options.autoIdleDelayMs }
-        : autoReconnect ? { autoIdleDelayMs: WATCH_IDLE_DELAY_MS } : {}),
+      ...(this.options.autoIdleDelayMs !== undefined
+        ? { autoIdleDelayMs: this.options.autoIdleDelayMs }
+        : autoReconnect
+          ? { autoIdleDelayMs: WATCH_IDLE_DELAY_MS }
+          : {}),
     });
   }
 
@@ -118,23 +147,43 @@ export class MailAccount implements Disposable {
   }
 
   private primeFolders(conn: ImapConnection): void {
-    conn.primeFolders((this.mailboxCache ?? []).map((m) => ({
-      path: m.path, delimiter: m.delimiter, subscribed: m.subscribed,
-      ...(m.specialUse && m.specialUse !== 'inbox' ? { specialUse: SPECIAL_USE_ATTRIBUTES[m.specialUse] } : {}),
-    })));
+    conn.primeFolders(
+      (this.mailboxCache ?? []).map((m) => ({
+        path: m.path,
+        delimiter: m.delimiter,
+        subscribed: m.subscribed,
+        ...(m.specialUse && m.specialUse !== 'inbox' ? { specialUse: SPECIAL_USE_ATTRIBUTES[m.specialUse] } : {}),
+      })),
+    );
   }
 
   async specialFolder(role: SpecialUse): Promise<MailboxInfo | undefined> {
     return findSpecialUse(this.mailboxCache ?? (await this.listMailboxes()), role);
   }
 
-  counts(path: string): Promise<MailboxCounts> { return mailboxCounts(this.ops, path); }
-  createMailbox(path: string): Promise<string> { this.mailboxCache = undefined; return createMailbox(this.ops, path); }
-  renameMailbox(path: string, to: string): Promise<string> { this.mailboxCache = undefined; return renameMailbox(this.ops, path, to); }
-  deleteMailbox(path: string): Promise<void> { this.mailboxCache = undefined; return deleteMailbox(this.ops, path); }
-  subscribe(path: string, on: boolean): Promise<void> { return setSubscribed(this.ops, path, on); }
+  counts(path: string): Promise<MailboxCounts> {
+    return mailboxCounts(this.ops, path);
+  }
+  createMailbox(path: string): Promise<string> {
+    this.mailboxCache = undefined;
+    return createMailbox(this.ops, path);
+  }
+  renameMailbox(path: string, to: string): Promise<string> {
+    this.mailboxCache = undefined;
+    return renameMailbox(this.ops, path, to);
+  }
+  deleteMailbox(path: string): Promise<void> {
+    this.mailboxCache = undefined;
+    return deleteMailbox(this.ops, path);
+  }
+  subscribe(path: string, on: boolean): Promise<void> {
+    return setSubscribed(this.ops, path, on);
+  }
 
-  listMessages(path: string, opts: { before?: number; pageSize?: number; readOnly?: boolean } = {}): Promise<MessagePage> {
+  listMessages(
+    path: string,
+    opts: { before?: number; pageSize?: number; readOnly?: boolean } = {},
+  ): Promise<MessagePage> {
     return listPage(this.ops, path, opts);
   }
 
@@ -150,7 +199,9 @@ export class MailAccount implements Disposable {
 
   /** Summaries of `uids` in `path`, newest first (e.g. of a message this account just stored there). */
   summaries(path: string, uids: number[]): Promise<MessageSummary[]> {
-    return this.ops.withMailbox(path, { readOnly: true, idempotent: true }, (client, mailbox) => fetchSummaries(client, mailbox, uids, this.ops.structures));
+    return this.ops.withMailbox(path, { readOnly: true, idempotent: true }, (client, mailbox) =>
+      fetchSummaries(client, mailbox, uids, this.ops.structures),
+    );
   }
 
   /** APPENDs `raw` to `path` with `flags`; its ref comes from APPENDUID, else a Message-ID search. */
@@ -162,7 +213,11 @@ export class MailAccount implements Disposable {
     return readMessage(this.ops, ref, opts);
   }
 
-  saveAttachment(ref: MessageRef, attachment: Pick<AttachmentInfo, 'part' | 'filename'>, dir: string): Promise<{ path: string; bytes: number }> {
+  saveAttachment(
+    ref: MessageRef,
+    attachment: Pick<AttachmentInfo, 'part' | 'filename'>,
+    dir: string,
+  ): Promise<{ path: string; bytes: number }> {
     return saveAttachment(this.ops, ref, attachment, dir);
   }
 
@@ -176,7 +231,11 @@ export class MailAccount implements Disposable {
 
   async archive(refs: MessageRef[]): Promise<MoveResult> {
     const archive = await this.specialFolder('archive');
-    if (!archive) throw new MailError('unsupported', `${this.config.name} has no Archive folder. Create one named "Archive" or mark one as \\Archive on the server.`);
+    if (!archive)
+      throw new MailError(
+        'unsupported',
+        `${this.config.name} has no Archive folder. Create one named "Archive" or mark one as \\Archive on the server.`,
+      );
     return this.move(refs, archive.path);
   }
 
@@ -204,7 +263,9 @@ export class MailAccount implements Disposable {
   }
 
   /** Plain EXPUNGE of every \Deleted message in `path`: call only after the user confirmed. */
-  expunge(path: string): Promise<void> { return expungeAll(this.ops, path); }
+  expunge(path: string): Promise<void> {
+    return expungeAll(this.ops, path);
+  }
 
   search(path: string, query: SearchQuery, opts: { limit?: number } = {}): Promise<SearchResult> {
     return searchMailbox(this.ops, path, query, opts);
@@ -283,7 +344,12 @@ export class MailAccount implements Disposable {
     // The first round only records the baseline, and not at once: the caller has just listed the
     // folders, and the user's first click must not queue behind a LIST-STATUS of every folder.
     schedule(Math.min(interval(), 5000));
-    return { dispose: () => { stopped = true; clearTimeout(timer); } };
+    return {
+      dispose: () => {
+        stopped = true;
+        clearTimeout(timer);
+      },
+    };
   }
 
   async dispose(): Promise<void> {

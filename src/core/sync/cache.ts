@@ -24,7 +24,10 @@ export interface CachedMailbox {
   hasMore: boolean;
 }
 
-interface Envelope<T> { version: number; data: T }
+interface Envelope<T> {
+  version: number;
+  data: T;
+}
 
 const hash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 24);
 
@@ -92,7 +95,10 @@ export class MailCache {
     await this.restricted;
     await mkdir(dirname(file), { recursive: true, mode: DIR_MODE });
     const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    await writeFile(tmp, JSON.stringify({ version: CACHE_VERSION, data } satisfies Envelope<T>), { mode: FILE_MODE, flag: 'wx' });
+    await writeFile(tmp, JSON.stringify({ version: CACHE_VERSION, data } satisfies Envelope<T>), {
+      mode: FILE_MODE,
+      flag: 'wx',
+    });
     await rename(tmp, file);
   }
 

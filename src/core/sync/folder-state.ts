@@ -52,7 +52,9 @@ export function freezeSummary(m: MessageSummary | ReadonlySummary): ReadonlySumm
 
 export function freezeFolders(list: readonly MailboxInfo[]): readonly MailboxInfo[] {
   return Object.freeze(
-    list.map((f) => (Object.isFrozen(f) ? f : Object.freeze({ ...f, ...(f.counts ? { counts: Object.freeze({ ...f.counts }) } : {}) }))),
+    list.map((f) =>
+      Object.isFrozen(f) ? f : Object.freeze({ ...f, ...(f.counts ? { counts: Object.freeze({ ...f.counts }) } : {}) }),
+    ),
   );
 }
 
@@ -92,10 +94,14 @@ export interface ListChange {
 
 export const NO_CHANGE: ListChange = Object.freeze({ added: [], removed: [], changed: [] });
 
-const sameFlags = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((f) => b.includes(f));
+const sameFlags = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((f) => b.includes(f));
 
 /** Applies `edit` to `list` (newest first); the result is newest first again. */
-export function applyEdit(list: readonly ReadonlySummary[], edit: ListEdit): { list: readonly ReadonlySummary[]; change: ListChange } {
+export function applyEdit(
+  list: readonly ReadonlySummary[],
+  edit: ListEdit,
+): { list: readonly ReadonlySummary[]; change: ListChange } {
   const byKey = new Map(list.map((m) => [refKey(m), m]));
   const removed: ReadonlySummary[] = [];
   for (const ref of edit.remove ?? []) {
@@ -138,7 +144,10 @@ export function inverse(change: ListChange): ListEdit {
 }
 
 /** Flags after adding and removing some. */
-export function withFlags(flags: readonly string[], change: { add?: readonly string[]; remove?: readonly string[] }): string[] {
+export function withFlags(
+  flags: readonly string[],
+  change: { add?: readonly string[]; remove?: readonly string[] },
+): string[] {
   const out = flags.filter((f) => !change.remove?.includes(f));
   for (const f of change.add ?? []) if (!out.includes(f)) out.push(f);
   return out;

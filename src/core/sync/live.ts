@@ -33,9 +33,17 @@ export class LiveUpdates implements Disposable {
   readonly onDidChangeState: Event<{ path: string; state: WatchState }> = this.stateChanged.event;
 
   /** `since(path)`: where the caller's copy of a folder ends (see MailboxWatcher). */
-  constructor(private readonly account: MailAccount, private readonly logger: Logger, private readonly since?: (path: string) => { uidValidity: string; uidNext: number } | undefined) {
+  constructor(
+    private readonly account: MailAccount,
+    private readonly logger: Logger,
+    private readonly since?: (path: string) => { uidValidity: string; uidNext: number } | undefined,
+  ) {
     // The command connection logging in again is the account recovering: what stopped may work now.
-    this.subscriptions.push(account.onDidChangeState((s) => { if (s.status === 'connected') this.restartFailed(); }));
+    this.subscriptions.push(
+      account.onDidChangeState((s) => {
+        if (s.status === 'connected') this.restartFailed();
+      }),
+    );
   }
 
   /** Watches exactly `paths`: starts the missing ones, stops the others. Any number of calls, any interleaving. */
@@ -68,11 +76,17 @@ export class LiveUpdates implements Disposable {
 
   private start(path: string, watcher: MailboxWatcher): void {
     // The outcome is the watcher's state; a transient failure is retried by its connection.
-    watcher.start().catch((err: Error) => this.logger.debug(`[${this.account.config.name}] live updates of ${path}: ${err.message}`));
+    watcher
+      .start()
+      .catch((err: Error) =>
+        this.logger.debug(`[${this.account.config.name}] live updates of ${path}: ${err.message}`),
+      );
   }
 
   /** The folders watched now. */
-  get paths(): string[] { return [...this.entries.keys()]; }
+  get paths(): string[] {
+    return [...this.entries.keys()];
+  }
 
   state(path: string): WatchState | undefined {
     return this.entries.get(path)?.watcher.state;

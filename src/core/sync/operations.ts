@@ -9,7 +9,12 @@ import type { MessageRef } from '../mailbox/messages';
 
 export type Operation =
   /** Adds and removes flags or keywords (any folders of the account). */
-  | { readonly kind: 'setFlags'; readonly refs: readonly MessageRef[]; readonly add?: readonly string[]; readonly remove?: readonly string[] }
+  | {
+      readonly kind: 'setFlags';
+      readonly refs: readonly MessageRef[];
+      readonly add?: readonly string[];
+      readonly remove?: readonly string[];
+    }
   /** Moves messages of one folder to `to` (UID MOVE, or COPY + exactly-these EXPUNGE). */
   | { readonly kind: 'move'; readonly refs: readonly MessageRef[]; readonly to: string }
   /** Moves messages of one folder to the account's Archive folder. */
@@ -74,6 +79,7 @@ export interface Outcome {
 export function sourceFolder(refs: readonly MessageRef[], what: string): string {
   const first = refs[0];
   if (!first) throw new MailError('unsupported', `${what}: no messages were given.`);
-  if (refs.some((r) => r.mailbox !== first.mailbox)) throw new MailError('unsupported', `${what} messages of one folder at a time.`);
+  if (refs.some((r) => r.mailbox !== first.mailbox))
+    throw new MailError('unsupported', `${what} messages of one folder at a time.`);
   return first.mailbox;
 }

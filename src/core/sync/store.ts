@@ -22,8 +22,17 @@ import { MailAccount, type MailAccountOptions } from '../session/mail-account';
 import { Flag } from '../../shared/flags';
 import { MailCache } from './cache';
 import {
-  applyEdit, type FolderSnapshot, freezeFolders, freezeSummary, type ListChange, type ListEdit, NO_CHANGE, snapshot,
-  syncPointOf, toCached, withFlags,
+  applyEdit,
+  type FolderSnapshot,
+  freezeFolders,
+  freezeSummary,
+  type ListChange,
+  type ListEdit,
+  NO_CHANGE,
+  snapshot,
+  syncPointOf,
+  toCached,
+  withFlags,
 } from './folder-state';
 import { LiveUpdates } from './live';
 import { type Confirmation, type MoveKind, type Operation, type Outcome, sourceFolder } from './operations';
@@ -129,10 +138,16 @@ export class AccountStore implements Disposable {
     if (options.cacheDir) {
       const cache = new MailCache(options.cacheDir, cacheKeyOf(config), () => options.settings().cacheSizeBytes);
       this.cache = cache;
-      this.writeBack = new CacheWriteBack(cache, options.logger, config.name, (path) => {
-        const entry = this.entries.get(path);
-        return entry ? toCached(entry.snap) : undefined;
-      }, options.writeBackDelayMs);
+      this.writeBack = new CacheWriteBack(
+        cache,
+        options.logger,
+        config.name,
+        (path) => {
+          const entry = this.entries.get(path);
+          return entry ? toCached(entry.snap) : undefined;
+        },
+        options.writeBackDelayMs,
+      );
     }
     const live = (this.live = new LiveUpdates(this.account, options.logger, (path) => this.loadedUpTo(path)));
     this.subscriptions.push(
@@ -140,21 +155,40 @@ export class AccountStore implements Disposable {
       this.account.onDidChangeCounts((counts) => this.onCounts(counts)),
       this.account.onDidInvalidateMailbox(({ path, uidValidity }) => this.invalidate(path, uidValidity)),
       live.onDidAddMessages(({ path, messages }) => this.onAdded(path, messages)),
-      live.onDidChangeFlags(({ path, uidValidity, uid, flags }) => this.onLiveFlags(path, { mailbox: path, uidValidity, uid }, flags)),
-      live.onDidExpunge(({ path, uidValidity, uids }) => this.onLiveExpunge(path, uids.map((uid) => ({ mailbox: path, uidValidity, uid })))),
+      live.onDidChangeFlags(({ path, uidValidity, uid, flags }) =>
+        this.onLiveFlags(path, { mailbox: path, uidValidity, uid }, flags),
+      ),
+      live.onDidExpunge(({ path, uidValidity, uids }) =>
+        this.onLiveExpunge(
+          path,
+          uids.map((uid) => ({ mailbox: path, uidValidity, uid })),
+        ),
+      ),
       live.onDidRequestResync(({ path, reason }) => this.onResyncRequest(path, reason)),
       live.onDidChangeState(({ path, state }) => this.onLiveState(path, state)),
     );
   }
 
-  get name(): string { return this.options.account.name; }
-  get config(): AccountConfig { return this.options.account; }
-  get status(): AccountStatus { return this._status; }
-  get connectionState(): ConnectionState { return this.account.state; }
+  get name(): string {
+    return this.options.account.name;
+  }
+  get config(): AccountConfig {
+    return this.options.account;
+  }
+  get status(): AccountStatus {
+    return this._status;
+  }
+  get connectionState(): ConnectionState {
+    return this.account.state;
+  }
   /** Reads that go straight to the server; every change goes through apply(). */
-  get mail(): MailReads { return this.account; }
+  get mail(): MailReads {
+    return this.account;
+  }
 
-  private get settings(): StoreSettings { return this.options.settings(); }
+  private get settings(): StoreSettings {
+    return this.options.settings();
+  }
 
   private fire(event: StoreEvent): void {
     if (!this.disposed) this.emitter.fire(Object.freeze(event));
@@ -215,7 +249,9 @@ export class AccountStore implements Disposable {
 
   // ── Folders ─────────────────────────────────────────────────────────────────────────────────
 
-  get folders(): readonly MailboxInfo[] | undefined { return this.folderList; }
+  get folders(): readonly MailboxInfo[] | undefined {
+    return this.folderList;
+  }
 
   folder(path: string): MailboxInfo | undefined {
     return this.folderList?.find((f) => f.path === path);
@@ -256,7 +292,8 @@ export class AccountStore implements Disposable {
   private setFolders(list: readonly MailboxInfo[]): void {
     const before = this.folderList;
     this.folderList = freezeFolders(list);
-    const shape = (l: readonly MailboxInfo[]) => JSON.stringify(l.map((f) => [f.path, f.name, f.delimiter, f.specialUse, f.selectable, f.subscribed]));
+    const shape = (l: readonly MailboxInfo[]) =>
+      JSON.stringify(l.map((f) => [f.path, f.name, f.delimiter, f.specialUse, f.selectable, f.subscribed]));
     if (!before || shape(before) !== shape(this.folderList)) {
       this.fire({ kind: 'folders' });
       return;
@@ -268,10 +305,12 @@ export class AccountStore implements Disposable {
 
   private onCounts(counts: ReadonlyMap<string, MailboxInfo['counts']>): void {
     if (!this.folderList) return;
-    this.setFolders(this.folderList.map((f) => {
-      const c = counts.get(f.path);
-      return c ? { ...f, counts: c } : f;
-    }));
+    this.setFolders(
+      this.folderList.map((f) => {
+        const c = counts.get(f.path);
+        return c ? { ...f, counts: c } : f;
+      }),
+    );
   }
 
   /** Asks the server for the counts of `paths` (after a change that moves them). */
@@ -320,7 +359,11 @@ export class AccountStore implements Disposable {
     if (!this.entries.has(path) && this.cache) {
       const cached = await this.cache.loadMailbox(path).catch(() => undefined);
       if (cached && !this.entries.has(path)) {
-        const entry = this.entry(path, { uidValidity: cached.uidValidity, sync: syncPointOf(cached), hasMore: cached.hasMore });
+        const entry = this.entry(path, {
+          uidValidity: cached.uidValidity,
+          sync: syncPointOf(cached),
+          hasMore: cached.hasMore,
+        });
         this.edit(path, { add: cached.messages }, 'cache');
         this.watch(path);
         void this.refresh(path);
@@ -345,29 +388,46 @@ export class AccountStore implements Disposable {
     if (first) return first;
     const entry = this.entries.get(path);
     if (!entry) return this.firstLoad(path);
-    await this.round(entry, async () => {
-      const before = entry.snap.messages.at(-1)?.uid;
-      const page = await this.account.listMessages(path, { pageSize: this.settings.pageSize, ...(before ? { before } : {}) });
-      if (entry.snap.uidValidity !== undefined && entry.snap.uidValidity !== page.uidValidity) {
-        this.edit(path, this.replacement(entry, page.messages, page.uidNext, page.uidValidity, this.seq), 'server',
-          { uidValidity: page.uidValidity, hasMore: page.hasMore, sync: syncPointOf(page) });
-        return;
-      }
-      this.edit(path, { add: page.messages }, 'server', { hasMore: page.hasMore });
-    }, true);
+    await this.round(
+      entry,
+      async () => {
+        const before = entry.snap.messages.at(-1)?.uid;
+        const page = await this.account.listMessages(path, {
+          pageSize: this.settings.pageSize,
+          ...(before ? { before } : {}),
+        });
+        if (entry.snap.uidValidity !== undefined && entry.snap.uidValidity !== page.uidValidity) {
+          this.edit(path, this.replacement(entry, page.messages, page.uidNext, page.uidValidity, this.seq), 'server', {
+            uidValidity: page.uidValidity,
+            hasMore: page.hasMore,
+            sync: syncPointOf(page),
+          });
+          return;
+        }
+        this.edit(path, { add: page.messages }, 'server', { hasMore: page.hasMore });
+      },
+      true,
+    );
     return entry.snap;
   }
 
   /** The newest page from the server, in place of what is loaded. */
   async reload(path: string): Promise<FolderSnapshot> {
     const entry = this.entry(path);
-    await this.round(entry, async () => {
-      const start = this.seq;
-      const page = await this.account.listMessages(path, { pageSize: this.settings.pageSize });
-      this.edit(path, this.replacement(entry, page.messages, page.uidNext, page.uidValidity, start), 'server',
-        { uidValidity: page.uidValidity, hasMore: page.hasMore, sync: syncPointOf(page) });
-      void this.writeBack?.mailbox(toCachedMailbox(page));
-    }, true);
+    await this.round(
+      entry,
+      async () => {
+        const start = this.seq;
+        const page = await this.account.listMessages(path, { pageSize: this.settings.pageSize });
+        this.edit(path, this.replacement(entry, page.messages, page.uidNext, page.uidValidity, start), 'server', {
+          uidValidity: page.uidValidity,
+          hasMore: page.hasMore,
+          sync: syncPointOf(page),
+        });
+        void this.writeBack?.mailbox(toCachedMailbox(page));
+      },
+      true,
+    );
     return entry.snap;
   }
 
@@ -391,26 +451,41 @@ export class AccountStore implements Disposable {
       const start = this.seq;
       if (!cached) {
         const page = await this.account.listMessages(path, { pageSize: this.settings.pageSize });
-        this.edit(path, this.replacement(entry, page.messages, page.uidNext, page.uidValidity, start), 'server',
-          { uidValidity: page.uidValidity, hasMore: page.hasMore, sync: syncPointOf(page) });
+        this.edit(path, this.replacement(entry, page.messages, page.uidNext, page.uidValidity, start), 'server', {
+          uidValidity: page.uidValidity,
+          hasMore: page.hasMore,
+          sync: syncPointOf(page),
+        });
         return;
       }
       const result = await this.account.resync(cached, { pageSize: this.settings.pageSize, arrivals: queued.arrivals });
       const m = result.mailbox;
       if (result.method === 'reset') {
-        this.edit(path, this.replacement(entry, m.messages, m.uidNext, m.uidValidity, start), 'server',
-          { uidValidity: m.uidValidity, hasMore: m.hasMore, sync: syncPointOf(m) });
+        this.edit(path, this.replacement(entry, m.messages, m.uidNext, m.uidValidity, start), 'server', {
+          uidValidity: m.uidValidity,
+          hasMore: m.hasMore,
+          sync: syncPointOf(m),
+        });
       } else {
         const uidValidity = m.uidValidity;
-        this.edit(path, {
-          remove: result.vanished.map((uid) => ({ mailbox: path, uidValidity, uid })),
-          flags: m.messages.filter((x) => !this.reportedSince(path, x.uid, start)).map((x) => ({ ref: x, flags: x.flags })),
-          add: result.added,
-        }, 'server', { hasMore: m.hasMore, sync: syncPointOf(m) });
+        this.edit(
+          path,
+          {
+            remove: result.vanished.map((uid) => ({ mailbox: path, uidValidity, uid })),
+            flags: m.messages
+              .filter((x) => !this.reportedSince(path, x.uid, start))
+              .map((x) => ({ ref: x, flags: x.flags })),
+            add: result.added,
+          },
+          'server',
+          { hasMore: m.hasMore, sync: syncPointOf(m) },
+        );
       }
       const now = toCached(entry.snap);
       if (now) void this.writeBack?.mailbox(now);
-      this.options.logger.debug(`[${this.name}] ${path}: resync by ${result.method}: ${result.vanished.length} gone, ${result.changedFlags} flag changes, ${result.added.length} new`);
+      this.options.logger.debug(
+        `[${this.name}] ${path}: resync by ${result.method}: ${result.vanished.length} gone, ${result.changedFlags} flag changes, ${result.added.length} new`,
+      );
     });
     entry.refreshQueued = queued;
     return queued.done;
@@ -420,9 +495,16 @@ export class AccountStore implements Disposable {
    * The edit from what is loaded to a fresh page. Mail newer than the page (a live arrival while
    * it was read) stays, and so do the flags the live connection reported after `start`.
    */
-  private replacement(entry: FolderEntry, page: readonly MessageSummary[], pageUidNext: number, uidValidity: string, start: number): ListEdit {
+  private replacement(
+    entry: FolderEntry,
+    page: readonly MessageSummary[],
+    pageUidNext: number,
+    uidValidity: string,
+    start: number,
+  ): ListEdit {
     const inPage = new Set(page.map(refKey));
-    const keep = (m: ReadonlySummary) => inPage.has(refKey(m)) || (m.uidValidity === uidValidity && m.uid >= pageUidNext);
+    const keep = (m: ReadonlySummary) =>
+      inPage.has(refKey(m)) || (m.uidValidity === uidValidity && m.uid >= pageUidNext);
     const path = entry.snap.path;
     return {
       remove: entry.snap.messages.filter((m) => !keep(m)),
@@ -450,7 +532,11 @@ export class AccountStore implements Disposable {
       } finally {
         entry.snap = snapshot(entry.snap, { loading: false, error });
         // (Its messages were announced as they changed.)
-        if (before.error !== error || before.hasMore !== entry.snap.hasMore || before.uidValidity !== entry.snap.uidValidity) {
+        if (
+          before.error !== error ||
+          before.hasMore !== entry.snap.hasMore ||
+          before.uidValidity !== entry.snap.uidValidity
+        ) {
           this.fire({ kind: 'folder', path: entry.snap.path });
         }
       }
@@ -470,7 +556,8 @@ export class AccountStore implements Disposable {
     if (entry) {
       const applied = applyEdit(entry.snap.messages, edit);
       change = applied.change;
-      if (applied.list !== entry.snap.messages || Object.keys(patch).length) entry.snap = snapshot(entry.snap, { ...patch, messages: applied.list });
+      if (applied.list !== entry.snap.messages || Object.keys(patch).length)
+        entry.snap = snapshot(entry.snap, { ...patch, messages: applied.list });
     }
     const removed = new Map(change.removed.map((m) => [refKey(m), refOf(m)]));
     const changed = new Map(change.changed.map((c) => [refKey(c.after), refOf(c.after)]));
@@ -487,7 +574,14 @@ export class AccountStore implements Disposable {
     }
     for (const key of removed.keys()) changed.delete(key);
     if (change.added.length || removed.size || changed.size) {
-      this.fire({ kind: 'messages', path, origin, added: change.added.map(refOf), removed: [...removed.values()], changed: [...changed.values()] });
+      this.fire({
+        kind: 'messages',
+        path,
+        origin,
+        added: change.added.map(refOf),
+        removed: [...removed.values()],
+        changed: [...changed.values()],
+      });
       if (entry && origin !== 'cache') this.writeBack?.schedule(path);
     }
     return change;
@@ -506,15 +600,23 @@ export class AccountStore implements Disposable {
     const key = `${snap.uidValidity}/${oldest.uid}/${snap.messages[0]!.uid}/${snap.messages.length}`;
     if (snap.threads?.key !== key && this.threadRequests.get(path) !== key) {
       this.threadRequests.set(path, key);
-      this.account.threadParents(path, oldest.uid).then((parents) => {
-        if (!parents || this.entries.get(path) !== entry) return;
-        entry.snap = snapshot(entry.snap, { threads: { key, parents } });
-        this.fire({ kind: 'folder', path });
-      }, (err: unknown) => {
-        this.options.logger.debug(`[${this.name}] ${path}: no server threads (${(err as Error).message}); threading by In-Reply-To`);
-      }).finally(() => {
-        if (this.threadRequests.get(path) === key) this.threadRequests.delete(path);
-      });
+      this.account
+        .threadParents(path, oldest.uid)
+        .then(
+          (parents) => {
+            if (!parents || this.entries.get(path) !== entry) return;
+            entry.snap = snapshot(entry.snap, { threads: { key, parents } });
+            this.fire({ kind: 'folder', path });
+          },
+          (err: unknown) => {
+            this.options.logger.debug(
+              `[${this.name}] ${path}: no server threads (${(err as Error).message}); threading by In-Reply-To`,
+            );
+          },
+        )
+        .finally(() => {
+          if (this.threadRequests.get(path) === key) this.threadRequests.delete(path);
+        });
     }
     return snap.threads?.parents;
   }
@@ -523,9 +625,16 @@ export class AccountStore implements Disposable {
   private invalidate(path: string, uidValidity: string): void {
     const entry = this.entries.get(path);
     this.liveMarks.delete(path);
-    const staleTracked = [...this.tracked.values()].filter((t) => t.ref.mailbox === path && t.ref.uidValidity !== uidValidity).map((t) => t.ref);
+    const staleTracked = [...this.tracked.values()]
+      .filter((t) => t.ref.mailbox === path && t.ref.uidValidity !== uidValidity)
+      .map((t) => t.ref);
     if (entry && entry.snap.uidValidity !== undefined && entry.snap.uidValidity !== uidValidity) {
-      this.edit(path, { remove: [...entry.snap.messages, ...staleTracked] }, 'server', { uidValidity: undefined, sync: undefined, threads: undefined, hasMore: false });
+      this.edit(path, { remove: [...entry.snap.messages, ...staleTracked] }, 'server', {
+        uidValidity: undefined,
+        sync: undefined,
+        threads: undefined,
+        hasMore: false,
+      });
       void this.refresh(path);
     } else if (staleTracked.length) {
       this.edit(path, { remove: staleTracked }, 'server');
@@ -597,17 +706,27 @@ export class AccountStore implements Disposable {
   async apply(op: Operation): Promise<Outcome> {
     try {
       switch (op.kind) {
-        case 'setFlags': return await this.setFlags(op);
-        case 'move': return await this.move(op, op.to, 'move');
+        case 'setFlags':
+          return await this.setFlags(op);
+        case 'move':
+          return await this.move(op, op.to, 'move');
         case 'archive': {
           const archive = await this.account.specialFolder('archive');
-          if (!archive) throw new MailError('unsupported', `${this.name} has no Archive folder. Create one named "Archive" or mark one as \\Archive on the server.`);
+          if (!archive)
+            throw new MailError(
+              'unsupported',
+              `${this.name} has no Archive folder. Create one named "Archive" or mark one as \\Archive on the server.`,
+            );
           return await this.move(op, archive.path, 'archive');
         }
-        case 'delete': return await this.delete(op);
-        case 'expunge': return await this.expunge(op);
-        case 'undo': return await this.undo(op);
-        case 'append': return await this.append(op);
+        case 'delete':
+          return await this.delete(op);
+        case 'expunge':
+          return await this.expunge(op);
+        case 'undo':
+          return await this.undo(op);
+        case 'append':
+          return await this.append(op);
         case 'send':
           // Issue 12: compose/send.ts sendMessage() with this account's connection and SMTP
           // credentials, then the local effects of its outcome: the Sent copy and the draft
@@ -630,7 +749,12 @@ export class AccountStore implements Disposable {
   }
 
   /** The local side of a flag change the server made (skipping what the live connection reported since `start`). */
-  private flagLocally(refs: readonly MessageRef[], change: { add?: readonly string[]; remove?: readonly string[] }, start: number, origin: ChangeOrigin): void {
+  private flagLocally(
+    refs: readonly MessageRef[],
+    change: { add?: readonly string[]; remove?: readonly string[] },
+    start: number,
+    origin: ChangeOrigin,
+  ): void {
     for (const [path, group] of groupBy(refs)) {
       const flags = group
         .filter((r) => !this.reportedSince(path, r.uid, start))
@@ -641,7 +765,11 @@ export class AccountStore implements Disposable {
     }
   }
 
-  private async move(op: Extract<Operation, { kind: 'move' | 'archive' | 'delete' }>, to: string, what: MoveKind): Promise<Outcome> {
+  private async move(
+    op: Extract<Operation, { kind: 'move' | 'archive' | 'delete' }>,
+    to: string,
+    what: MoveKind,
+  ): Promise<Outcome> {
     const from = sourceFolder(op.refs, what === 'delete' ? 'Delete' : 'Move');
     const start = this.seq;
     const messageIds = op.refs.map((r) => this.message(r)?.messageId).filter((id): id is string => !!id);
@@ -660,14 +788,22 @@ export class AccountStore implements Disposable {
    * The local side of messages leaving a folder: gone, or — when the server could not expunge
    * exactly them — still there marked \Deleted, with the expunge that needs a person's word.
    */
-  private afterRemoval(refs: readonly MessageRef[], pending: PendingExpunge | undefined, start: number): Confirmation | undefined {
+  private afterRemoval(
+    refs: readonly MessageRef[],
+    pending: PendingExpunge | undefined,
+    start: number,
+  ): Confirmation | undefined {
     if (!pending) {
       for (const [path, group] of groupBy(refs)) this.edit(path, { remove: group }, 'operation');
       return undefined;
     }
     this.flagLocally(refs, { add: [Flag.Deleted] }, start, 'operation');
     return {
-      kind: 'expungeFolder', mailbox: pending.mailbox, uids: pending.uids, otherDeleted: pending.otherDeleted, reason: pending.reason,
+      kind: 'expungeFolder',
+      mailbox: pending.mailbox,
+      uids: pending.uids,
+      otherDeleted: pending.otherDeleted,
+      reason: pending.reason,
       followUp: { kind: 'expunge', mailbox: pending.mailbox, uids: pending.uids },
     };
   }
@@ -677,7 +813,17 @@ export class AccountStore implements Disposable {
     const trash = await this.account.specialFolder('trash');
     if (trash && trash.path !== from) return this.move(op, trash.path, 'delete');
     if (this.settings.confirmPermanentDelete && !op.confirmed) {
-      return { op, done: false, undoable: false, confirm: { kind: 'permanentDelete', mailbox: from, count: op.refs.length, followUp: { ...op, confirmed: true } } };
+      return {
+        op,
+        done: false,
+        undoable: false,
+        confirm: {
+          kind: 'permanentDelete',
+          mailbox: from,
+          count: op.refs.length,
+          followUp: { ...op, confirmed: true },
+        },
+      };
     }
     const start = this.seq;
     const result = await this.account.destroy([...op.refs]);
@@ -692,8 +838,20 @@ export class AccountStore implements Disposable {
     const entry = this.entries.get(op.mailbox);
     const deleted = entry?.snap.messages.filter((m) => m.flags.includes(Flag.Deleted) || op.uids.includes(m.uid)) ?? [];
     const uidValidity = entry?.snap.uidValidity;
-    const tracked = [...this.tracked.values()].filter((t) => t.ref.mailbox === op.mailbox && (t.flags.includes(Flag.Deleted) || op.uids.includes(t.ref.uid))).map((t) => t.ref);
-    this.edit(op.mailbox, { remove: [...deleted, ...tracked, ...(uidValidity ? op.uids.map((uid) => ({ mailbox: op.mailbox, uidValidity, uid })) : [])] }, 'operation');
+    const tracked = [...this.tracked.values()]
+      .filter((t) => t.ref.mailbox === op.mailbox && (t.flags.includes(Flag.Deleted) || op.uids.includes(t.ref.uid)))
+      .map((t) => t.ref);
+    this.edit(
+      op.mailbox,
+      {
+        remove: [
+          ...deleted,
+          ...tracked,
+          ...(uidValidity ? op.uids.map((uid) => ({ mailbox: op.mailbox, uidValidity, uid })) : []),
+        ],
+      },
+      'operation',
+    );
     void this.refreshCounts([op.mailbox]);
     return { op, done: true, undoable: false };
   }
@@ -704,9 +862,17 @@ export class AccountStore implements Disposable {
     await this.account.undo(move);
     if (move.pendingExpunge) {
       // The originals never left: they lose their \Deleted again; the copies went.
-      this.flagLocally(move.uids.map((uid) => ({ mailbox: move.from, uidValidity: move.uidValidity, uid })), { remove: [Flag.Deleted] }, start, 'operation');
+      this.flagLocally(
+        move.uids.map((uid) => ({ mailbox: move.from, uidValidity: move.uidValidity, uid })),
+        { remove: [Flag.Deleted] },
+        start,
+        'operation',
+      );
     }
-    const copies = move.uidMap && move.destUidValidity ? move.uidMap.map(([, uid]) => ({ mailbox: move.to, uidValidity: move.destUidValidity!, uid })) : [];
+    const copies =
+      move.uidMap && move.destUidValidity
+        ? move.uidMap.map(([, uid]) => ({ mailbox: move.to, uidValidity: move.destUidValidity!, uid }))
+        : [];
     if (copies.length) this.edit(move.to, { remove: copies }, 'operation');
     else this.followServer(move.to);
     this.fire({ kind: 'moved', from: move.to, to: move.from, refs: copies, messageIds: move.messageIds });
@@ -722,7 +888,11 @@ export class AccountStore implements Disposable {
     } else {
       const role = op.mailbox.role;
       const found = await this.account.specialFolder(role);
-      if (!found) throw new MailError('mailboxNotFound', `${this.config.host} has no ${role === 'sent' ? 'Sent' : 'Drafts'} folder (none is marked \\${role === 'sent' ? 'Sent' : 'Drafts'} or named so).`);
+      if (!found)
+        throw new MailError(
+          'mailboxNotFound',
+          `${this.config.host} has no ${role === 'sent' ? 'Sent' : 'Drafts'} folder (none is marked \\${role === 'sent' ? 'Sent' : 'Drafts'} or named so).`,
+        );
       path = found.path;
     }
     const stored = await this.account.append(path, Buffer.from(op.raw), [...op.flags], op.messageId);
@@ -790,7 +960,8 @@ export class AccountStore implements Disposable {
   private onAdded(path: string, added: MessageSummary[]): void {
     const entry = this.entries.get(path);
     const uidValidity = added[0]?.uidValidity;
-    if (entry && (entry.snap.uidValidity === undefined || entry.snap.uidValidity === uidValidity)) this.edit(path, { add: added }, 'server');
+    if (entry && (entry.snap.uidValidity === undefined || entry.snap.uidValidity === uidValidity))
+      this.edit(path, { add: added }, 'server');
     void this.refreshCounts([path]);
     const unseen = added.filter((m) => !m.flags.includes(Flag.Seen)).map(freezeSummary);
     if (unseen.length) this.fire({ kind: 'newMail', path, messages: Object.freeze(unseen) });

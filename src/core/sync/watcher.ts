@@ -85,7 +85,9 @@ export class MailboxWatcher implements Disposable {
     );
   }
 
-  get state(): WatchState { return this._state; }
+  get state(): WatchState {
+    return this._state;
+  }
 
   /**
    * Connects (if needed) and opens the folder; resolves once changes arrive, rejects with why not.
@@ -101,9 +103,15 @@ export class MailboxWatcher implements Disposable {
   }
 
   private attach(client: ImapFlow): void {
-    client.on('exists', (e: ExistsEvent) => { if (e.path === this.path) this.enqueue(() => this.fetchNew(client)); });
-    client.on('expunge', (e: ExpungeEvent) => { if (e.path === this.path) this.onExpunge(e); });
-    client.on('flags', (e: FlagsEvent) => { if (e.path === this.path) this.enqueue(() => this.onFlags(client, e)); });
+    client.on('exists', (e: ExistsEvent) => {
+      if (e.path === this.path) this.enqueue(() => this.fetchNew(client));
+    });
+    client.on('expunge', (e: ExpungeEvent) => {
+      if (e.path === this.path) this.onExpunge(e);
+    });
+    client.on('flags', (e: FlagsEvent) => {
+      if (e.path === this.path) this.enqueue(() => this.onFlags(client, e));
+    });
     // Every connection, the first and each reconnect, opens the folder.
     const done = this.open(client);
     done.catch(() => undefined); // reported through the state
@@ -112,7 +120,8 @@ export class MailboxWatcher implements Disposable {
 
   private onConnectionState(s: ConnectionState): void {
     if (this.disposed) return;
-    if (s.status === 'reconnecting') this.setState({ status: 'reconnecting', attempt: s.attempt, delayMs: s.delayMs, error: s.error });
+    if (s.status === 'reconnecting')
+      this.setState({ status: 'reconnecting', attempt: s.attempt, delayMs: s.delayMs, error: s.error });
     else if (s.status === 'failed') this.setState({ status: 'failed', error: s.error });
     else if (s.status === 'connecting' || s.status === 'disconnected') this.setState({ status: 'starting' });
     // 'connected' becomes 'live' once the folder is open.
@@ -137,7 +146,8 @@ export class MailboxWatcher implements Disposable {
       this.openedOn = client;
       if (before === undefined || before !== uv) this.uidNext = mailbox.uidNext;
       const since = before === undefined ? this.since?.() : undefined;
-      if (since && since.uidValidity === uv && since.uidNext > 0 && since.uidNext < this.uidNext) this.uidNext = since.uidNext;
+      if (since && since.uidValidity === uv && since.uidNext > 0 && since.uidNext < this.uidNext)
+        this.uidNext = since.uidNext;
       this.setState({ status: 'live' });
       if (before === undefined) {
         if (this.uidNext < mailbox.uidNext) await this.fetchNew(client, MAX_CAUGHT_UP);
@@ -153,9 +163,12 @@ export class MailboxWatcher implements Disposable {
     // Serialised, and never inside imapflow's event dispatch: commands issued from an
     // untagged-response handler would deadlock a FETCH in progress.
     const result = this.queue.then(() => new Promise<void>((r) => setImmediate(r))).then(task);
-    this.queue = result.then(() => undefined, (err: Error) => {
-      this.logger.warn(`[watch ${this.path}] ${err.message}`);
-    });
+    this.queue = result.then(
+      () => undefined,
+      (err: Error) => {
+        this.logger.warn(`[watch ${this.path}] ${err.message}`);
+      },
+    );
     return result;
   }
 
@@ -182,7 +195,8 @@ export class MailboxWatcher implements Disposable {
   }
 
   private onExpunge(e: ExpungeEvent): void {
-    if (e.uid !== undefined && this.uidValidity !== undefined) this.expunged.fire({ uidValidity: this.uidValidity, uids: [e.uid] });
+    if (e.uid !== undefined && this.uidValidity !== undefined)
+      this.expunged.fire({ uidValidity: this.uidValidity, uids: [e.uid] });
     // Without QRESYNC only a sequence number arrives; the listener's map of it may be stale.
     else this.resync.fire({ reason: 'unknownExpunge' });
   }
@@ -207,7 +221,8 @@ export class MailboxWatcher implements Disposable {
     if (this.disposed && state.status !== 'stopped') return;
     const before = this._state;
     this._state = state;
-    if (before.status !== state.status || state.status === 'reconnecting' || state.status === 'failed') this.stateEmitter.fire(state);
+    if (before.status !== state.status || state.status === 'reconnecting' || state.status === 'failed')
+      this.stateEmitter.fire(state);
   }
 
   dispose(): void {

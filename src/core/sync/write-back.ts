@@ -57,7 +57,12 @@ export class CacheWriteBack {
     const paths = [...this.timers.keys()];
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
-    await Promise.all(paths.map((p) => this.current(p)).filter((m) => m !== undefined).map((m) => this.mailbox(m)));
+    await Promise.all(
+      paths
+        .map((p) => this.current(p))
+        .filter((m) => m !== undefined)
+        .map((m) => this.mailbox(m)),
+    );
   }
 
   private async guard(what: string, write: () => Promise<void>): Promise<void> {
@@ -68,7 +73,9 @@ export class CacheWriteBack {
     } catch (err) {
       if (this.failing.has(what)) return;
       this.failing.add(what);
-      this.logger.warn(`[${this.label}] could not write ${what} to the cache: ${(err as Error).message}. Nothing is lost: what is shown stays right, and it is read from the server next time.`);
+      this.logger.warn(
+        `[${this.label}] could not write ${what} to the cache: ${(err as Error).message}. Nothing is lost: what is shown stays right, and it is read from the server next time.`,
+      );
     }
   }
 

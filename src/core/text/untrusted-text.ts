@@ -51,7 +51,12 @@ export function plainText(value: unknown, max: number = MAX_PART.plain): string 
   s = s.replace(WHITESPACE, ' ').replace(INVISIBLE, keepJoiners).replace(WHITESPACE, ' ').trim();
   if (s.length <= max) return s; // UTF-16 length ≥ code points
   const points = Array.from(s);
-  return points.length <= max ? s : `${points.slice(0, Math.max(0, max - 1)).join('').trimEnd()}…`;
+  return points.length <= max
+    ? s
+    : `${points
+        .slice(0, Math.max(0, max - 1))
+        .join('')
+        .trimEnd()}…`;
 }
 
 /**

@@ -23,9 +23,10 @@ export interface CommandContext {
  * the palette — the message open in the reader, else the tree selection.
  */
 export function resolveTargets(ctx: CommandContext, node?: unknown, nodes?: unknown): MessageTarget[] {
-  const fromNodes = (list: unknown[]) => list
-    .filter((n): n is Extract<TreeNode, { kind: 'message' }> => (n as TreeNode)?.kind === 'message')
-    .map((n) => ({ account: n.account, ref: n.message }));
+  const fromNodes = (list: unknown[]) =>
+    list
+      .filter((n): n is Extract<TreeNode, { kind: 'message' }> => (n as TreeNode)?.kind === 'message')
+      .map((n) => ({ account: n.account, ref: n.message }));
   if (Array.isArray(nodes) && nodes.length) return fromNodes(nodes);
   if (node) return fromNodes([node]);
   const reading = ctx.reader.current;
@@ -41,12 +42,19 @@ export async function resolveAccount(ctx: CommandContext, node?: unknown): Promi
   if (n && 'account' in n) return n.account;
   const usable = ctx.model.accounts.filter((a) => a.store);
   if (usable.length <= 1) return usable[0];
-  const chosen = await pick(usable.map((a) => ({ label: label`${a.name}`, account: a })), { title: label`Which account?` });
+  const chosen = await pick(
+    usable.map((a) => ({ label: label`${a.name}`, account: a })),
+    { title: label`Which account?` },
+  );
   return chosen?.account;
 }
 
 /** Registers a command whose failures become precise notifications instead of generic dialogs. */
-export function command(id: CommandId, title: string, run: (...args: unknown[]) => Promise<unknown> | unknown): vscode.Disposable {
+export function command(
+  id: CommandId,
+  title: string,
+  run: (...args: unknown[]) => Promise<unknown> | unknown,
+): vscode.Disposable {
   return vscode.commands.registerCommand(id, async (...args: unknown[]) => {
     try {
       return await run(...args);

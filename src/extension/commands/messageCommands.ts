@@ -6,7 +6,8 @@ import { label, type LabelText, notify, quietProgress } from '../ui';
 import { command, type CommandContext, resolveTargets } from './context';
 import { Command } from './ids';
 
-const progress = <T>(title: LabelText, task: () => Promise<T>) => quietProgress({ viewId: 'mailroom.mailboxes' }, title, task);
+const progress = <T>(title: LabelText, task: () => Promise<T>) =>
+  quietProgress({ viewId: 'mailroom.mailboxes' }, title, task);
 
 export function registerMessageCommands(ctx: CommandContext): vscode.Disposable[] {
   const { actions } = ctx;

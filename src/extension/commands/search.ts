@@ -17,7 +17,10 @@ async function search(ctx: CommandContext, node?: unknown): Promise<void> {
     void notify.info(message`Add a mail account first.`);
     return;
   }
-  const folder = (node as TreeNode | undefined)?.kind === 'folder' ? (node as Extract<TreeNode, { kind: 'folder' }>).folder.path : 'INBOX';
+  const folder =
+    (node as TreeNode | undefined)?.kind === 'folder'
+      ? (node as Extract<TreeNode, { kind: 'folder' }>).folder.path
+      : 'INBOX';
   const text = await input({
     title: label`Search Mail in ${account.name} / ${folder}`,
     prompt: label`Words to find, or from:  to:  subject:  body:  since:YYYY-MM-DD  before:YYYY-MM-DD  is:unread  is:flagged`,
@@ -27,7 +30,9 @@ async function search(ctx: CommandContext, node?: unknown): Promise<void> {
   if (!text?.trim()) return;
   const query = parseSearchText(text);
   const store = account.requireStore();
-  const result = await notificationProgress(message`Searching ${folder}…`, () => store.mail.search(folder, query, { limit: 200 }));
+  const result = await notificationProgress(message`Searching ${folder}…`, () =>
+    store.mail.search(folder, query, { limit: 200 }),
+  );
   // The results are shown outside the loaded pages: the store keeps their flags up to date.
   store.track(result.messages);
   const items = result.messages.map((m) => ({
@@ -36,9 +41,10 @@ async function search(ctx: CommandContext, node?: unknown): Promise<void> {
     detail: label`${[shortDate(m.date), !m.flags.includes(Flag.Seen) && 'unread', m.flags.includes(Flag.Flagged) && 'flagged'].filter(Boolean).join(' · ')}`,
     target: { account, ref: m } as MessageTarget,
   }));
-  const title = result.uids.length > items.length
-    ? label`${result.uids.length} result(s) for "${text}" (showing the newest ${items.length})`
-    : label`${result.uids.length} result(s) for "${text}"`;
+  const title =
+    result.uids.length > items.length
+      ? label`${result.uids.length} result(s) for "${text}" (showing the newest ${items.length})`
+      : label`${result.uids.length} result(s) for "${text}"`;
   const chosen = await pick(items, {
     title,
     placeHolder: items.length ? label`Enter opens the message` : label`Nothing found`,

@@ -91,17 +91,30 @@ async function triage(ctx: CommandContext): Promise<void> {
   const onStore = (account: Account, e: StoreEvent) => {
     if (e.kind !== 'messages' || e.path !== INBOX) return;
     const has = (refs: readonly MessageRef[], m: ReadonlySummary) => refs.some((r) => refKey(r) === refKey(m));
-    let next = pick.items.filter((i) => i.account !== account || (!has(e.removed, i.message) && !(has(e.changed, i.message) && account.store?.flags(i.message)?.includes(Flag.Seen))));
-    next = next.map((i) => (i.account === account && has(e.changed, i.message) ? toItem(account, i.message, multi) : i));
-    const arrived = e.added.map((r) => account.store?.message(r)).filter((m): m is ReadonlySummary => !!m && !m.flags.includes(Flag.Seen));
+    let next = pick.items.filter(
+      (i) =>
+        i.account !== account ||
+        (!has(e.removed, i.message) &&
+          !(has(e.changed, i.message) && account.store?.flags(i.message)?.includes(Flag.Seen))),
+    );
+    next = next.map((i) =>
+      i.account === account && has(e.changed, i.message) ? toItem(account, i.message, multi) : i,
+    );
+    const arrived = e.added
+      .map((r) => account.store?.message(r))
+      .filter((m): m is ReadonlySummary => !!m && !m.flags.includes(Flag.Seen));
     if (arrived.length) {
       const known = new Set(next.map((i) => refKey(i.message)));
-      next = [...next, ...arrived.filter((m) => !known.has(refKey(m))).map((m) => toItem(account, m, multi))].sort(byDate);
+      next = [...next, ...arrived.filter((m) => !known.has(refKey(m))).map((m) => toItem(account, m, multi))].sort(
+        byDate,
+      );
     }
     const changed = next.length !== pick.items.length || next.some((i, n) => i !== pick.items[n]);
     if (changed) setItems(next);
   };
-  const listening = ctx.model.onDidChange((e) => { if (e.kind === 'store') onStore(e.account, e.event); });
+  const listening = ctx.model.onDidChange((e) => {
+    if (e.kind === 'store') onStore(e.account, e.event);
+  });
 
   const run = async (action: TriageAction, item = pick.activeItems[0]) => {
     if (!item) return;

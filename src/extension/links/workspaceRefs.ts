@@ -13,7 +13,8 @@ export interface WorkspaceRef {
   line?: number;
 }
 
-const PATH_RE = /(?:^|[\s("'`[<])((?:\.{1,2}\/)?(?:[\w@.-]+\/)*[\w@.-]+\.[A-Za-z0-9]{1,10})(?::(\d{1,6}))?(?=$|[\s)"'`\]>,;:!?])/gm;
+const PATH_RE =
+  /(?:^|[\s("'`[<])((?:\.{1,2}\/)?(?:[\w@.-]+\/)*[\w@.-]+\.[A-Za-z0-9]{1,10})(?::(\d{1,6}))?(?=$|[\s)"'`\]>,;:!?])/gm;
 
 /** owner/repo and host of each workspace folder's git remotes (read from .git/config). */
 async function remotes(folder: vscode.WorkspaceFolder): Promise<Array<{ host: string; repo: string }>> {
@@ -46,10 +47,19 @@ export async function findWorkspaceRefs(text: string): Promise<WorkspaceRef[]> {
       const key = `${real}:${m[2] ?? ''}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      refs.push({ kind: 'file', label: `${rel}${m[2] ? `:${m[2]}` : ''}`, detail: folder.name, uri, ...(m[2] ? { line: Number(m[2]) } : {}) });
+      refs.push({
+        kind: 'file',
+        label: `${rel}${m[2] ? `:${m[2]}` : ''}`,
+        detail: folder.name,
+        uri,
+        ...(m[2] ? { line: Number(m[2]) } : {}),
+      });
     }
     for (const remote of await remotes(folder)) {
-      const re = new RegExp(`https://${remote.host.replace('.', '\\.')}/${remote.repo.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/(?:-/)?(issues|pull|merge_requests)/(\\d+)`, 'gi');
+      const re = new RegExp(
+        `https://${remote.host.replace('.', '\\.')}/${remote.repo.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/(?:-/)?(issues|pull|merge_requests)/(\\d+)`,
+        'gi',
+      );
       for (const m of text.matchAll(re)) {
         if (seen.has(m[0])) continue;
         seen.add(m[0]);

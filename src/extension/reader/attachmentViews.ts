@@ -20,10 +20,18 @@ export class AttachmentViews extends Disposable {
 
   constructor(private readonly storageDir: string) {
     super();
-    this._register(vscode.workspace.registerTextDocumentContentProvider(SCHEME, {
-      provideTextDocumentContent: (uri) => this.texts.get(uri.toString()) ?? 'This attachment view was closed; open the attachment again from the reader.',
-    }));
-    this._register(vscode.workspace.onDidCloseTextDocument((d) => { if (d.uri.scheme === SCHEME) this.texts.delete(d.uri.toString()); }));
+    this._register(
+      vscode.workspace.registerTextDocumentContentProvider(SCHEME, {
+        provideTextDocumentContent: (uri) =>
+          this.texts.get(uri.toString()) ??
+          'This attachment view was closed; open the attachment again from the reader.',
+      }),
+    );
+    this._register(
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        if (d.uri.scheme === SCHEME) this.texts.delete(d.uri.toString());
+      }),
+    );
   }
 
   private dir(): Promise<AttachmentTempDir> {
@@ -56,7 +64,10 @@ export class AttachmentViews extends Disposable {
         return;
       case 'text': {
         await temp.remove(path); // the text is in memory now
-        const uri = vscode.Uri.from({ scheme: SCHEME, path: `/${++this.counter}/${attachment.filename}${/\.txt$/i.test(attachment.filename) ? '' : '.txt'}` });
+        const uri = vscode.Uri.from({
+          scheme: SCHEME,
+          path: `/${++this.counter}/${attachment.filename}${/\.txt$/i.test(attachment.filename) ? '' : '.txt'}`,
+        });
         this.texts.set(uri.toString(), textView(bytes, { filename: attachment.filename, type: attachment.type, size }));
         await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: false });
       }

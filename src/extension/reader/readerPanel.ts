@@ -13,8 +13,15 @@ import { verifySender } from '../../core/reading/sender-auth';
 import type { StoreEvent } from '../../core/sync/store-events';
 import { Flag } from '../../shared/flags';
 import {
-  type HostToReader, READER_PROTOCOL, READER_QUEUE, type ReaderCommand, type ReaderMessage, type ReaderRelated, type ReaderRequest,
-  type ReaderState, safeExternalLink,
+  type HostToReader,
+  READER_PROTOCOL,
+  READER_QUEUE,
+  type ReaderCommand,
+  type ReaderMessage,
+  type ReaderRelated,
+  type ReaderRequest,
+  type ReaderState,
+  safeExternalLink,
 } from '../../shared/reader-protocol';
 import type { Reply } from '../../shared/webview-protocol';
 import { READER_VIEW_TYPE } from '../commands/ids';
@@ -53,7 +60,10 @@ interface Shown {
 }
 
 /** Workspace things related to a message, each with how to open it. */
-export type RelatedProvider = (target: MessageTarget, content: MessageContent) => Promise<Array<{ item: ReaderRelated; open: () => Promise<void> }>>;
+export type RelatedProvider = (
+  target: MessageTarget,
+  content: MessageContent,
+) => Promise<Array<{ item: ReaderRelated; open: () => Promise<void> }>>;
 
 const senderKey = (target: MessageTarget, address: string) => `${target.account.name}\u0000${address}`;
 
@@ -71,16 +81,19 @@ export class ReaderPanel extends Disposable {
   ) {
     super();
     this.attachments = this._register(new AttachmentViews(path.join(context.globalStorageUri.fsPath, 'attachments')));
-    if (context.globalState.get(OLD_REMOTE_SENDERS_KEY) !== undefined) void context.globalState.update(OLD_REMOTE_SENDERS_KEY, undefined);
-    this.host = this._register(new WebviewHost<Notification, ReaderCommand, ReaderRequest, ReaderState>(context.extensionUri, {
-      viewType: READER_VIEW_TYPE,
-      title: 'Mail',
-      protocol: READER_PROTOCOL,
-      queue: (m) => READER_QUEUE[m.type],
-      shell: { script: ['dist', 'webview', 'reader.js'], styles: [['media', 'reader.css']], codicons: true },
-      icon: { light: ['media', 'mail-light.svg'], dark: ['media', 'mail-dark.svg'] },
-      resourceRoots: [['dist', 'webview'], ['media']],
-    }));
+    if (context.globalState.get(OLD_REMOTE_SENDERS_KEY) !== undefined)
+      void context.globalState.update(OLD_REMOTE_SENDERS_KEY, undefined);
+    this.host = this._register(
+      new WebviewHost<Notification, ReaderCommand, ReaderRequest, ReaderState>(context.extensionUri, {
+        viewType: READER_VIEW_TYPE,
+        title: 'Mail',
+        protocol: READER_PROTOCOL,
+        queue: (m) => READER_QUEUE[m.type],
+        shell: { script: ['dist', 'webview', 'reader.js'], styles: [['media', 'reader.css']], codicons: true },
+        icon: { light: ['media', 'mail-light.svg'], dark: ['media', 'mail-dark.svg'] },
+        resourceRoots: [['dist', 'webview'], ['media']],
+      }),
+    );
     this.host.connect({
       onReady: (state) => this.onReady(state),
       onCommand: (command) => this.onCommand(command),
@@ -91,7 +104,11 @@ export class ReaderPanel extends Disposable {
         this.attachments.clear();
       },
     });
-    this._register(model.onDidChange((e) => { if (e.kind === 'store') this.onStore(e.account, e.event); }));
+    this._register(
+      model.onDidChange((e) => {
+        if (e.kind === 'store') this.onStore(e.account, e.event);
+      }),
+    );
   }
 
   /** The message on screen, for palette commands. */
@@ -110,11 +127,22 @@ export class ReaderPanel extends Disposable {
     this.host.post({ type: 'busy', text: 'Loading message…' });
     try {
       const store = target.account.requireStore();
-      const content = await quietProgress({ viewId: 'mailroom.mailboxes' }, label`Opening message`,
-        () => store.readMessage(target.ref, opts.fromOutside ? { readOnly: true } : {}));
+      const content = await quietProgress({ viewId: 'mailroom.mailboxes' }, label`Opening message`, () =>
+        store.readMessage(target.ref, opts.fromOutside ? { readOnly: true } : {}),
+      );
       const remote = opts.fromOutside || opts.restored ? { allow: false } : this.alwaysAllowed(target, content);
-      const notes = opts.fromOutside ? ['Opened from a link outside VS Code: Mailroom did not mark it read and did not load remote content.'] : [];
-      const shown: Shown = { key: `m${++this.counter}`, target: { account: target.account, ref: refOf(target.ref) }, content, allowRemote: remote.allow, notes, related: new Map(), relatedItems: [] };
+      const notes = opts.fromOutside
+        ? ['Opened from a link outside VS Code: Mailroom did not mark it read and did not load remote content.']
+        : [];
+      const shown: Shown = {
+        key: `m${++this.counter}`,
+        target: { account: target.account, ref: refOf(target.ref) },
+        content,
+        allowRemote: remote.allow,
+        notes,
+        related: new Map(),
+        relatedItems: [],
+      };
       if (remote.note) shown.remoteNote = remote.note;
       this.shown = shown;
       this.host.title = plain`${content.subject.trim() || '(no subject)'}`;
@@ -148,14 +176,18 @@ export class ReaderPanel extends Disposable {
       this.host.post({ type: 'gone', key: s.key, text: s.gone });
       return;
     }
-    if (e.changed.some((r) => sameRef(r, s.target.ref))) this.host.post({ type: 'flags', key: s.key, flags: this.flags(s) });
+    if (e.changed.some((r) => sameRef(r, s.target.ref)))
+      this.host.post({ type: 'flags', key: s.key, flags: this.flags(s) });
   }
 
   /** A window reload: the panel is back with what its page saved; show that message again. */
   private async restore(state: ReaderState | undefined): Promise<void> {
     const account = state && this.model.account(state.account);
     if (!state || !account?.store) {
-      this.host.post({ type: 'error', text: 'The message shown here before the window was reloaded cannot be found: its account is not configured any more.' });
+      this.host.post({
+        type: 'error',
+        text: 'The message shown here before the window was reloaded cannot be found: its account is not configured any more.',
+      });
       return;
     }
     await this.show({ account, ref: state.ref }, { restored: true });
@@ -188,7 +220,11 @@ export class ReaderPanel extends Disposable {
       ...(view.date ? { date: view.date } : {}),
     };
     const { account, ref } = s.target;
-    this.host.post({ type: 'show', message, state: { account: account.name, ref: { mailbox: ref.mailbox, uidValidity: ref.uidValidity, uid: ref.uid } } });
+    this.host.post({
+      type: 'show',
+      message,
+      state: { account: account.name, ref: { mailbox: ref.mailbox, uidValidity: ref.uidValidity, uid: ref.uid } },
+    });
     if (s.relatedItems.length) this.host.post({ type: 'related', key: s.key, items: s.relatedItems });
     if (s.gone) this.host.post({ type: 'gone', key: s.key, text: s.gone });
   }
@@ -213,11 +249,17 @@ export class ReaderPanel extends Disposable {
     const target = [s.target];
     try {
       switch (request.action) {
-        case 'markRead': return await this.actions.setRead(target, true);
-        case 'markUnread': return await this.actions.setRead(target, false);
-        case 'toggleFlag': await this.actions.toggleFlag(target); return;
-        case 'archive': return await this.actions.archive(target);
-        case 'delete': return await this.actions.delete(target);
+        case 'markRead':
+          return await this.actions.setRead(target, true);
+        case 'markUnread':
+          return await this.actions.setRead(target, false);
+        case 'toggleFlag':
+          await this.actions.toggleFlag(target);
+          return;
+        case 'archive':
+          return await this.actions.archive(target);
+        case 'delete':
+          return await this.actions.delete(target);
         case 'move': {
           const destination = await this.actions.pickFolder(s.target.account, s.target.ref.mailbox);
           if (destination) await this.actions.move(target, destination);
@@ -244,9 +286,13 @@ export class ReaderPanel extends Disposable {
             const verdict = this.verdict(s.content);
             if (verdict.verified) {
               const list = this.context.globalState.get<string[]>(REMOTE_SENDERS_KEY, []);
-              await this.context.globalState.update(REMOTE_SENDERS_KEY, [...new Set([...list, senderKey(s.target, verdict.address)])]);
+              await this.context.globalState.update(REMOTE_SENDERS_KEY, [
+                ...new Set([...list, senderKey(s.target, verdict.address)]),
+              ]);
             } else {
-              s.notes.push(`Remote content was loaded for this message only. "Always for this sender" was not remembered: ${verdict.why}, so anyone could send mail in ${verdict.address ?? 'this sender'}'s name.`);
+              s.notes.push(
+                `Remote content was loaded for this message only. "Always for this sender" was not remembered: ${verdict.why}, so anyone could send mail in ${verdict.address ?? 'this sender'}'s name.`,
+              );
             }
           }
           s.allowRemote = true;
@@ -266,7 +312,10 @@ export class ReaderPanel extends Disposable {
   }
 
   private verdict(content: MessageContent) {
-    return verifySender(content.from.map((a) => a.address ?? ''), content.authenticationResults);
+    return verifySender(
+      content.from.map((a) => a.address ?? ''),
+      content.authenticationResults,
+    );
   }
 
   /** Whether "always for this sender" applies to this message, and if it was chosen but does not, why. */
@@ -275,7 +324,10 @@ export class ReaderPanel extends Disposable {
     const list = this.context.globalState.get<string[]>(REMOTE_SENDERS_KEY, []);
     if (!verdict.address || !list.includes(senderKey(target, verdict.address))) return { allow: false };
     if (verdict.verified) return { allow: true };
-    return { allow: false, note: `You always load remote content from ${verdict.address}, but this message is not authenticated as theirs (${verdict.why}): it stays blocked.` };
+    return {
+      allow: false,
+      note: `You always load remote content from ${verdict.address}, but this message is not authenticated as theirs (${verdict.why}): it stays blocked.`,
+    };
   }
 
   private async openLink(href: string): Promise<void> {
@@ -292,16 +344,22 @@ export class ReaderPanel extends Disposable {
     if (!attachment) return;
     const mail = s.target.account.requireStore().mail;
     if (open) {
-      await this.attachments.open(attachment, (dir) => notificationProgress(message`Opening ${attachment.filename}…`,
-        () => mail.saveAttachment(s.target.ref, { part, filename: attachment.filename }, dir)));
+      await this.attachments.open(attachment, (dir) =>
+        notificationProgress(message`Opening ${attachment.filename}…`, () =>
+          mail.saveAttachment(s.target.ref, { part, filename: attachment.filename }, dir),
+        ),
+      );
       return;
     }
     const downloads = path.join(os.homedir(), 'Downloads');
-    const uri = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(downloads, attachment.filename)), title: 'Save Attachment' });
+    const uri = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.file(path.join(downloads, attachment.filename)),
+      title: 'Save Attachment',
+    });
     if (!uri) return;
-    const saved = await notificationProgress(message`Saving ${attachment.filename}…`,
-      () => mail.saveAttachment(s.target.ref, { part, filename: path.basename(uri.fsPath) }, path.dirname(uri.fsPath)));
+    const saved = await notificationProgress(message`Saving ${attachment.filename}…`, () =>
+      mail.saveAttachment(s.target.ref, { part, filename: path.basename(uri.fsPath) }, path.dirname(uri.fsPath)),
+    );
     void notify.info(message`Saved ${path.basename(saved.path)} to ${path.dirname(saved.path)}.`);
   }
-
 }

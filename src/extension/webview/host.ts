@@ -5,9 +5,7 @@
 // setState is what VS Code hands back). A view is a client of this: the reader today, the
 // composer next.
 import * as vscode from 'vscode';
-import {
-  parsePageMessage, type QueuePolicy, type Reply, type ViewProtocol,
-} from '../../shared/webview-protocol';
+import { parsePageMessage, type QueuePolicy, type Reply, type ViewProtocol } from '../../shared/webview-protocol';
 import { Disposable } from '../disposable';
 import { type ShellOptions, webviewShell } from './shell';
 
@@ -45,28 +43,37 @@ export class WebviewHost<Notification extends { type: string }, Command, Request
   private remote = false;
   private client: WebviewClient<Command, Request, State> | undefined;
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly options: WebviewHostOptions<Notification, Command, Request, State>) {
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly options: WebviewHostOptions<Notification, Command, Request, State>,
+  ) {
     super();
   }
 
   /** Set once: the view this host serves. */
   connect(client: WebviewClient<Command, Request, State>): void {
     this.client = client;
-    this._register(vscode.window.registerWebviewPanelSerializer(this.options.viewType, {
-      deserializeWebviewPanel: async (panel, raw: unknown) => {
-        const state = raw === undefined || raw === null ? undefined : this.options.protocol.parseState(raw);
-        this.adopt(panel);
-        await this.client?.onRestore(state);
-      },
-    }));
+    this._register(
+      vscode.window.registerWebviewPanelSerializer(this.options.viewType, {
+        deserializeWebviewPanel: async (panel, raw: unknown) => {
+          const state = raw === undefined || raw === null ? undefined : this.options.protocol.parseState(raw);
+          this.adopt(panel);
+          await this.client?.onRestore(state);
+        },
+      }),
+    );
   }
 
-  get isOpen(): boolean { return this.panel !== undefined; }
+  get isOpen(): boolean {
+    return this.panel !== undefined;
+  }
 
   /** Shows the panel, creating it if needed. */
   reveal(): void {
     if (!this.panel) {
-      this.adopt(vscode.window.createWebviewPanel(this.options.viewType, this.options.title, vscode.ViewColumn.Active, {}));
+      this.adopt(
+        vscode.window.createWebviewPanel(this.options.viewType, this.options.title, vscode.ViewColumn.Active, {}),
+      );
     }
     this.panel!.reveal(this.panel!.viewColumn ?? vscode.ViewColumn.Active, false);
   }
@@ -79,8 +86,13 @@ export class WebviewHost<Notification extends { type: string }, Command, Request
     this.panel?.dispose();
     this.panel = panel;
     const root = (p: string[]) => vscode.Uri.joinPath(this.extensionUri, ...p);
-    panel.webview.options = { enableScripts: true, enableForms: false, localResourceRoots: this.options.resourceRoots.map(root) };
-    if (this.options.icon) panel.iconPath = { light: root(this.options.icon.light), dark: root(this.options.icon.dark) };
+    panel.webview.options = {
+      enableScripts: true,
+      enableForms: false,
+      localResourceRoots: this.options.resourceRoots.map(root),
+    };
+    if (this.options.icon)
+      panel.iconPath = { light: root(this.options.icon.light), dark: root(this.options.icon.dark) };
     panel.title = panel.title || this.options.title;
     this.panelSubscriptions = [
       panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
@@ -108,7 +120,11 @@ export class WebviewHost<Notification extends { type: string }, Command, Request
     this.remote = remote;
     if (!this.panel) return;
     this.ready = false;
-    this.panel.webview.html = webviewShell(this.panel.webview, this.extensionUri, { ...this.options.shell, title: this.options.title, allowRemote: remote });
+    this.panel.webview.html = webviewShell(this.panel.webview, this.extensionUri, {
+      ...this.options.shell,
+      title: this.options.title,
+      allowRemote: remote,
+    });
   }
 
   /** Sends a notification now, or keeps it (by its queue policy) until the page is there. */
@@ -137,7 +153,8 @@ export class WebviewHost<Notification extends { type: string }, Command, Request
         const queued = this.queued.splice(0);
         // A page that was rebuilt needs everything it shows, not only what changed while it was away
         // — unless something new to show is queued, which is all it needs.
-        if (queued.some((m) => this.options.queue(m) === 'reset')) for (const m of queued) void this.panel?.webview.postMessage(m);
+        if (queued.some((m) => this.options.queue(m) === 'reset'))
+          for (const m of queued) void this.panel?.webview.postMessage(m);
         else this.client.onReady(message.state);
         return;
       }
@@ -150,7 +167,12 @@ export class WebviewHost<Notification extends { type: string }, Command, Request
           await this.client.onRequest(message.request);
           reply = { type: 'reply', requestId: message.requestId, ok: true };
         } catch (err) {
-          reply = { type: 'reply', requestId: message.requestId, ok: false, error: (err as Error)?.message ?? String(err) };
+          reply = {
+            type: 'reply',
+            requestId: message.requestId,
+            ok: false,
+            error: (err as Error)?.message ?? String(err),
+          };
         }
         // A page rebuilt meanwhile forgot the request: nothing to answer.
         if (this.ready) void this.panel?.webview.postMessage(reply);

@@ -155,7 +155,12 @@ function serverEnv(runDir: string, extra: Record<string, string> | undefined): N
   return env;
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | null; output: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -253,7 +258,10 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
       const gone = new Promise<void>((r) => child!.once('exit', () => r()));
       killGroupSync('SIGTERM');
       let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([gone.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), 5000)))]);
+      const timedOut = await Promise.race([
+        gone.then(() => false),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(true), 5000))),
+      ]);
       clearTimeout(timer);
       if (timedOut) killGroupSync('SIGKILL');
     }
@@ -322,14 +330,19 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
           outputChannel: (name: string) => {
             // createOutputChannel(name): exthost1/output_logging_<ts>/<n>-<name>.log;
             // createOutputChannel(name, { log: true }): exthost1/<publisher.extension>/<name>.log
-            const files = newestSessionFiles(logsDir, (p) => /exthost\d+[/\\]/.test(p) && path.basename(p).replace(/^\d+-/, '') === `${name}.log`);
+            const files = newestSessionFiles(
+              logsDir,
+              (p) => /exthost\d+[/\\]/.test(p) && path.basename(p).replace(/^\d+-/, '') === `${name}.log`,
+            );
             return files.map((f) => fs.readFileSync(f, 'utf8')).join('');
           },
         };
         return server;
       }
       const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
-      lastError = new Error(`code-server did not answer on 127.0.0.1:${port} (attempt ${attempt}):\n${log.slice(-4000)}`);
+      lastError = new Error(
+        `code-server did not answer on 127.0.0.1:${port} (attempt ${attempt}):\n${log.slice(-4000)}`,
+      );
       killGroupSync('SIGKILL');
       watchdog.kill('SIGKILL');
       if (!/EADDRINUSE/.test(log)) break;

@@ -86,7 +86,10 @@ export function cleanConsoleText(text: string): string {
 }
 
 /** `server` is a started code-server, or any workbench URL with a folder for the browser's temp files. */
-export async function openWorkbench(server: Pick<CodeServer, 'url' | 'runDir'>, opts: WorkbenchOptions = {}): Promise<Workbench> {
+export async function openWorkbench(
+  server: Pick<CodeServer, 'url' | 'runDir'>,
+  opts: WorkbenchOptions = {},
+): Promise<Workbench> {
   const screenshotsDir = opts.screenshotsDir ?? DEFAULT_ARTIFACTS_DIR;
   const timeout = opts.timeoutMs ?? 60_000;
   if (!fs.existsSync(CHROMIUM)) {
@@ -116,10 +119,7 @@ export async function openWorkbench(server: Pick<CodeServer, 'url' | 'runDir'>, 
   }
   const closeBrowser = async () => {
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      browser.close().catch(() => undefined),
-      new Promise((r) => (timer = setTimeout(r, 10_000))),
-    ]);
+    await Promise.race([browser.close().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 10_000)))]);
     clearTimeout(timer);
     fs.rmSync(profileTmp, { recursive: true, force: true });
   };
@@ -195,16 +195,23 @@ export async function openWorkbench(server: Pick<CodeServer, 'url' | 'runDir'>, 
       async openViewContainer(title: string) {
         const item = page
           .locator('.activitybar .action-item')
-          .filter({ has: page.locator(`a.action-label[aria-label="${esc(title)}"], a.action-label[aria-label^="${esc(title)} - "]`) })
+          .filter({
+            has: page.locator(
+              `a.action-label[aria-label="${esc(title)}"], a.action-label[aria-label^="${esc(title)} - "]`,
+            ),
+          })
           .first();
         await item.waitFor({ timeout });
         // Clicking the item of the container already shown would close the sidebar.
-        if (!(await item.evaluate((el) => el.classList.contains('checked')))) await item.locator('a.action-label').click();
+        if (!(await item.evaluate((el) => el.classList.contains('checked'))))
+          await item.locator('a.action-label').click();
       },
 
       treeRows(viewTitle: string) {
         // .monaco-list-rows > …: not the copies sticky scroll renders for the parents of deep rows.
-        return page.locator(`.pane:has(.pane-header[aria-label^="${esc(viewTitle)}"]) .monaco-list-rows > .monaco-list-row`);
+        return page.locator(
+          `.pane:has(.pane-header[aria-label^="${esc(viewTitle)}"]) .monaco-list-rows > .monaco-list-row`,
+        );
       },
 
       treeRow(viewTitle: string, label: string | RegExp) {
@@ -272,7 +279,10 @@ async function openPalette(page: Page): Promise<void> {
       await widget.locator('.quick-input-box input').waitFor({ state: 'visible', timeout: 3000 });
       return;
     } catch {
-      await page.locator('.monaco-workbench .part.statusbar').focus().catch(() => undefined);
+      await page
+        .locator('.monaco-workbench .part.statusbar')
+        .focus()
+        .catch(() => undefined);
     }
   }
   throw new Error('the command palette did not open (F1)');
@@ -281,7 +291,11 @@ async function openPalette(page: Page): Promise<void> {
 /** Clears toasts present right after start (first-run notices), so they cover nothing. */
 async function dismissToasts(page: Page): Promise<void> {
   const clear = page.locator('.notifications-toasts .notification-toast .codicon-notifications-clear');
-  for (let i = (await clear.count()) - 1; i >= 0; i--) await clear.nth(i).click({ force: true }).catch(() => undefined);
+  for (let i = (await clear.count()) - 1; i >= 0; i--)
+    await clear
+      .nth(i)
+      .click({ force: true })
+      .catch(() => undefined);
 }
 
 /**
