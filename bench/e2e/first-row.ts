@@ -8,7 +8,7 @@
 // session: SELECT + FETCH of 50), the part no client can save.
 import { rawFirstPage, settle } from '../server-state';
 import { arm, result } from './probe';
-import { type BenchServer, type Figure, log, openWindow, sleep, VIEW, type Window } from './session';
+import { type BenchServer, click, type Figure, log, openWindow, sleep, VIEW, type Window } from './session';
 
 export interface FirstRowResults {
   firstRow10k: Figure;
@@ -23,14 +23,14 @@ const CLICK_TIMEOUT_MS = 60_000;
 
 async function clickUntilFirstRow(w: Window, folder: string): Promise<number | null> {
   await arm(w.wb.page, { kind: 'firstMessageRow', view: VIEW, folder });
-  await w.wb.treeRow(VIEW, folder).click();
+  await click(w, w.wb.treeRow(VIEW, folder));
   const r = await result(w.wb.page, CLICK_TIMEOUT_MS);
   return r ? r.ms : null;
 }
 
 async function collapse(w: Window, folder: string): Promise<void> {
   const row = w.wb.treeRow(VIEW, folder);
-  if ((await row.getAttribute('aria-expanded')) === 'true') await row.click();
+  if ((await row.getAttribute('aria-expanded')) === 'true') await click(w, row);
   await w.wb.page.waitForFunction(`(() => {
     const rows = window.__mrProbe.rows(${JSON.stringify(VIEW)});
     const i = rows.findIndex((r) => window.__mrProbe.label(r) === ${JSON.stringify(folder)});

@@ -43,9 +43,12 @@ const INSTALL = `(() => {
     a.start = e.timeStamp;
   };
   for (const t of ['pointerdown', 'mousedown', 'keydown']) window.addEventListener(t, onInput, true);
+  // Frames are watched only while a probe is armed: an idle page is left alone.
+  let looping = false;
   const frame = () => {
     const a = P.armed;
-    if (a && a.seen === null && (a.startOn !== 'input' || a.start !== null)) {
+    if (!a || a.seen !== null) { looping = false; return; }
+    if (a.startOn !== 'input' || a.start !== null) {
       let ok = false;
       try { ok = !!a.test(); } catch (e) { a.error = String(e && e.stack || e); }
       if (ok) {
@@ -57,7 +60,7 @@ const INSTALL = `(() => {
     }
     requestAnimationFrame(frame);
   };
-  requestAnimationFrame(frame);
+  P.watch = () => { if (!looping) { looping = true; requestAnimationFrame(frame); } };
   // Helpers the conditions use.
   P.rows = (view) => {
     const pane = [...document.querySelectorAll('.pane')].find((p) => {
@@ -142,6 +145,7 @@ export async function arm(page: Page, condition: Condition, start: 'input' | 'gi
     ${setup}
     a.test = () => ${test};
     P.armed = a;
+    P.watch();
   })()`);
 }
 

@@ -7,7 +7,7 @@
 // BODYSTRUCTURE needs) on a session that has INBOX selected, for the same messages.
 import type { RawImap } from '../raw-imap';
 import { arm, result } from './probe';
-import { type BenchServer, type Figure, log, quiet, rawSession, VIEW, type Window } from './session';
+import { type BenchServer, click, type Figure, log, quiet, rawSession, VIEW, type Window } from './session';
 
 export interface ReaderResults {
   bodyListed: Figure;
@@ -57,7 +57,7 @@ async function ordinary(raw: RawImap, rows: MessageRow[]): Promise<MessageRow[]>
 
 export async function expandInbox(w: Window): Promise<void> {
   const inbox = w.wb.treeRow(VIEW, 'Inbox');
-  if ((await inbox.getAttribute('aria-expanded')) !== 'true') await inbox.click();
+  if ((await inbox.getAttribute('aria-expanded')) !== 'true') await click(w, inbox);
   await w.wb.page.waitForFunction(`(() => {
     const P = window.__mrProbe; const rows = P.rows(${JSON.stringify(VIEW)});
     const i = rows.findIndex((r) => P.label(r) === 'Inbox');
@@ -67,7 +67,7 @@ export async function expandInbox(w: Window): Promise<void> {
 
 async function openAndTime(w: Window, m: MessageRow): Promise<number | null> {
   await arm(w.wb.page, { kind: 'readerShows', subject: m.subject });
-  await w.wb.treeRows(VIEW).and(w.wb.page.locator(`[data-index="${m.index}"]`)).click();
+  await click(w, w.wb.treeRows(VIEW).and(w.wb.page.locator(`[data-index="${m.index}"]`)));
   const r = await result(w.wb.page, 30_000);
   return r ? r.ms : null;
 }

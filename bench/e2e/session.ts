@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { Locator } from 'playwright-core';
 import { startDovecot, type TestServer } from '../../test/harness/dovecot';
 import { REPO_ROOT, startCodeServer, type CodeServer } from '../../test/e2e/harness/code-server';
 import { openWorkbench, type Workbench } from '../../test/e2e/harness/workbench';
@@ -151,11 +152,27 @@ export async function openWindow(b: BenchServer, accounts: AccountSpec[], settin
     }
     if (!(await listed)) throw new Error(`not every account listed its folders: ${accounts.map((a) => a.name).join(', ')}`);
     await installProbe(page);
+    await parkMouse(page);
     return { codeServer, wb, workspace, close };
   } catch (e) {
     await close();
     throw e;
   }
+}
+
+/**
+ * Moves the pointer over the editor area, away from the activity bar and the tree: a hover left
+ * open there (a badge's or a row's tooltip) would cover the next row to click.
+ */
+async function parkMouse(page: Workbench['page']): Promise<void> {
+  await page.mouse.move(1100, 620);
+  await page.keyboard.press('Escape');
+}
+
+/** Clicks `target` (a tree row), then parks the pointer: the measurement itself starts at the click's pointerdown. */
+export async function click(w: Window, target: Locator, modifiers?: Array<'Control'>): Promise<void> {
+  await target.click(modifiers ? { modifiers } : {});
+  await w.wb.page.mouse.move(1100, 620);
 }
 
 /** Every account row is followed by its Inbox row. */

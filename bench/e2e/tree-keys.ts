@@ -8,14 +8,14 @@
 import type { RawImap } from '../raw-imap';
 import { arm, result } from './probe';
 import { expandInbox, inboxMessageRows, type MessageRow } from './reader';
-import { type BenchServer, type Figure, log, quiet, rawSession, VIEW, type Window } from './session';
+import { type BenchServer, click, type Figure, log, quiet, rawSession, VIEW, type Window } from './session';
 
 async function selectOnly(w: Window, m: MessageRow): Promise<void> {
   const page = w.wb.page;
   const row = w.wb.treeRows(VIEW).and(page.locator(`[data-index="${m.index}"]`));
-  await row.click({ modifiers: ['Control'] });
+  await click(w, row, ['Control']);
   await page.keyboard.press('Escape'); // list.clear: nothing selected
-  await row.click({ modifiers: ['Control'] });
+  await click(w, row, ['Control']);
   await page.waitForFunction(`(() => {
     const rows = window.__mrProbe.rows(${JSON.stringify(VIEW)});
     const sel = rows.filter((r) => r.getAttribute('aria-selected') === 'true');
