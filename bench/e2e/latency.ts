@@ -82,26 +82,33 @@ async function main(): Promise<void> {
   const loadStart = os.loadavg().map(r2);
   await codeServerInstall();
   const figures: Record<string, Figure> = {};
+  /** Runs one phase and notes the machine's load around it on each figure it measured. */
+  const phase = async <T extends { [K in keyof T]: Figure }>(measure: () => Promise<T>): Promise<void> => {
+    const before = r2(os.loadavg()[0]!);
+    const got = await measure();
+    for (const f of Object.values<Figure>(got)) f.load = [before, r2(os.loadavg()[0]!)];
+    Object.assign(figures, got);
+  };
   const b: BenchServer = await startBenchServer(opts.perSize);
   try {
     if (opts.only.has('firstRow')) {
       log(`first rows: ${opts.rounds} fresh windows × ${opts.perSize} folders of each size`);
-      Object.assign(figures, await measureFirstRows(b, opts.rounds, opts.settleMs));
+      await phase(() => measureFirstRows(b, opts.rounds, opts.settleMs));
     }
     const main = (['reader', 'treeKey', 'triage', 'newMail'] as const).filter((p) => opts.only.has(p));
     if (main.length) {
       const w = await openWindow(b, [{ name: 'Bench', user: 'alice' }]);
       try {
         await new Promise((r) => setTimeout(r, opts.settleMs));
-        if (opts.only.has('reader')) Object.assign(figures, await measureReader(b, w, opts.samples));
-        if (opts.only.has('treeKey')) figures.treeKey = await measureTreeKeys(b, w, opts.samples);
-        if (opts.only.has('triage')) figures.triageNext = await measureTriage(b, w, Math.ceil(opts.samples / 4) * 4);
-        if (opts.only.has('newMail')) figures.newMail = await measureNewMail(b, w, opts.samples);
+        if (opts.only.has('reader')) await phase(() => measureReader(b, w, opts.samples));
+        if (opts.only.has('treeKey')) await phase(async () => ({ treeKey: await measureTreeKeys(b, w, opts.samples) }));
+        if (opts.only.has('triage')) await phase(async () => ({ triageNext: await measureTriage(b, w, Math.ceil(opts.samples / 4) * 4) }));
+        if (opts.only.has('newMail')) await phase(async () => ({ newMail: await measureNewMail(b, w, opts.samples) }));
       } finally {
         await w.close();
       }
     }
-    if (opts.only.has('warmStart')) Object.assign(figures, await measureWarmStart(b, opts.samples, 6000));
+    if (opts.only.has('warmStart')) await phase(() => measureWarmStart(b, opts.samples, 6000));
   } finally {
     await b.dispose();
   }
@@ -110,7 +117,7 @@ async function main(): Promise<void> {
 
 function report(figures: Record<string, Figure>, opts: Options, run: { loadStart: number[]; totalMs: number; unsettled: string[] }): void {
   const order = ['firstRow10k', 'firstRow100k', 'inboxPrefetched', 'reExpand', 'bodyListed', 'bodyCached', 'bodyFirstOpen', 'triageNext', 'treeKey', 'newMail', 'warmStart', 'warmStartServerFrozen', 'viewVisible'];
-  const rows: string[][] = [['interaction', 'p50', 'p95', 'n', 'raw p50', 'budget p95', '', 'note']];
+  const rows: string[][] = [['interaction', 'p50', 'p95', 'n', 'raw p50', 'budget p95', '', 'load', 'note']];
   const fmt = (v: number | null): string => (v === null ? '—' : `${v} ms`);
   const details: Record<string, unknown> = {};
   for (const key of order) {
@@ -123,12 +130,14 @@ function report(figures: Record<string, Figure>, opts: Options, run: { loadStart
     const verdict = budget === undefined ? '' : p95 === null ? 'over' : p95 <= budget ? 'ok' : 'over';
     const parts = Object.entries(f.parts ?? {}).map(([k, xs]) => `${k} ${fmt(pct(xs, 50))}/${fmt(pct(xs, 95))}`).join(', ');
     const note = [f.note, parts && `p50/p95: ${parts}`, f.rawNote && `raw: ${f.rawNote}`, timeouts && `${timeouts} timed out`].filter(Boolean).join('; ');
-    rows.push([LABELS[key] ?? key, fmt(p50), fmt(p95), String(f.samples.length), fmt(rawMedian(f.raw)), budget === undefined ? '' : `${budget} ms`, verdict, note]);
+    const load = f.load ? `${f.load[0]}→${f.load[1]}` : '';
+    rows.push([LABELS[key] ?? key, fmt(p50), fmt(p95), String(f.samples.length), fmt(rawMedian(f.raw)), budget === undefined ? '' : `${budget} ms`, verdict, load, note]);
     details[key] = {
       n: f.samples.length, timeouts, p50, p95, samples: f.samples.map((x) => (x === null ? null : Math.round(x))),
       ...(f.raw ? { rawP50: rawMedian(f.raw), rawP95: pct(f.raw, 95), rawSamples: f.raw.map((x) => Math.round(x * 10) / 10), rawNote: f.rawNote } : {}),
       ...(f.parts ? { parts: Object.fromEntries(Object.entries(f.parts).map(([k, xs]) => [k, { p50: pct(xs, 50), p95: pct(xs, 95), n: xs.length }])) } : {}),
       ...(f.note ? { note: f.note } : {}),
+      ...(f.load ? { loadavg: f.load } : {}),
     };
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));

@@ -197,6 +197,8 @@ export interface Figure {
   note?: string;
   /** sub-figures (e.g. per triage key) shown under it */
   parts?: Record<string, Array<number | null>>;
+  /** 1-minute load average when its phase started and ended (the machine is shared) */
+  load?: [number, number];
 }
 
 /** Nearest-rank percentile with timeouts counted as infinitely slow (so they show in p95). */
