@@ -18,6 +18,8 @@ export interface RawResponse {
 interface Pending {
   tag: string;
   collect: boolean;
+  /** called with each untagged or continuation response as it arrives (IDLE) */
+  onUntagged: ((line: string) => void) | undefined;
   lines: string[];
   untaggedCount: number;
   in0: number;
@@ -98,7 +100,7 @@ export class RawImap {
     while (off < len) {
       if (this.literalLeft > 0) {
         const take = Math.min(this.literalLeft, len - off);
-        if (this.pending?.collect) this.respParts.push(chunk.subarray(off, off + take));
+        if (this.pending?.collect || this.pending?.onUntagged) this.respParts.push(chunk.subarray(off, off + take));
         this.literalLeft -= take;
         off += take;
         continue;
@@ -119,7 +121,7 @@ export class RawImap {
       // "{123}\r\n" (or "{123+}") at the end of a line announces a literal of 123 bytes.
       const lit = literalLength(line);
       if (lit >= 0) {
-        if (this.pending?.collect) this.respParts.push(line);
+        if (this.pending?.collect || this.pending?.onUntagged) this.respParts.push(line);
         this.literalLeft = lit;
         continue;
       }
@@ -145,9 +147,11 @@ export class RawImap {
     // Untagged ("* ...") or continuation ("+ ..."): the tagged line starts with our tag.
     if (first === 0x2a /* * */ || first === 0x2b /* + */) {
       p.untaggedCount++;
-      if (p.collect) {
+      if (p.collect || p.onUntagged) {
         this.respParts.push(lastLine);
-        p.lines.push(Buffer.concat(this.respParts).toString('utf8').trimEnd());
+        const text = Buffer.concat(this.respParts).toString('utf8').trimEnd();
+        if (p.collect) p.lines.push(text);
+        p.onUntagged?.(text);
       }
       this.respParts = [];
       return;
@@ -169,7 +173,7 @@ export class RawImap {
   }
 
   /** Sends one command (no literals) and resolves with its tagged response. */
-  command(cmd: string, opts: { collect?: boolean; timeoutMs?: number } = {}): Promise<RawResponse> {
+  command(cmd: string, opts: { collect?: boolean; timeoutMs?: number; onUntagged?: (line: string) => void } = {}): Promise<RawResponse> {
     if (this.closedError) return Promise.reject(this.closedError);
     if (this.pending) return Promise.reject(new Error('raw IMAP: one command at a time'));
     const tag = `R${this.nextTag++}`;
@@ -182,7 +186,7 @@ export class RawImap {
         reject(new Error(`raw IMAP command timed out after ${timeoutMs} ms: ${cmd.slice(0, 80)}`));
       }, timeoutMs);
       this.pending = {
-        tag, collect: opts.collect ?? false, lines: [], untaggedCount: 0,
+        tag, collect: opts.collect ?? false, onUntagged: opts.onUntagged, lines: [], untaggedCount: 0,
         in0: this.bytesIn, out0: this.bytesOut, resolve, reject, timer,
       };
       this.bytesOut += Buffer.byteLength(data);
@@ -194,6 +198,25 @@ export class RawImap {
     const r = await this.command(cmd, opts);
     if (r.status !== 'OK') throw new Error(`raw IMAP: ${cmd.slice(0, 60)} -> ${r.text}`);
     return r;
+  }
+
+  /**
+   * Enters IDLE on the selected mailbox; `onLine` gets every untagged response (e.g. "* 10001 EXISTS")
+   * as it arrives. Resolves once the server confirmed ("+ idling"), with the function that ends it (DONE).
+   */
+  async idle(onLine: (line: string) => void): Promise<() => Promise<RawResponse>> {
+    let ready!: () => void;
+    const idling = new Promise<void>((resolve) => (ready = resolve));
+    const done = this.command('IDLE', { timeoutMs: 60 * 60_000, onUntagged: (l) => (l.startsWith('+') ? ready() : onLine(l)) });
+    done.catch(() => ready());
+    await idling;
+    return async () => {
+      if (!this.closedError) {
+        this.bytesOut += 6;
+        this.socket.write('DONE\r\n');
+      }
+      return done;
+    };
   }
 
   async logout(): Promise<void> {

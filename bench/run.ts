@@ -1,8 +1,9 @@
 // `npm run bench` (= node --import tsx bench/run.ts): the core against a raw node:tls client on a
-// private Dovecot with 10k- and 100k-message Maildir folders. `-- --quick` measures 10k only.
+// private Dovecot with 10k- and 100k-message Maildir folders, then a 1,000,000-message one
+// (folder-1m.ts). `-- --quick` measures 10k only; `-- --no-1m` leaves the 1M folder out.
 //
 // stdout: a table, then (last line) one JSON object with the results. Progress goes to stderr.
-// Options: --quick | --sizes 1k,10k,100k | --reps N | --data-dir DIR (default <repo>/.bench-data)
+// Options: --quick | --sizes 1k,10k,100k | --no-1m | --only-1m | --reps N | --data-dir DIR (default <repo>/.bench-data)
 //
 // How: seeds are generated once into .bench-data/ (see seed.ts) and hard-link cloned into the
 // Dovecot of each run (the benchmark changes flags). One Dovecot (test/harness/dovecot.ts) serves
@@ -16,22 +17,18 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 import { ImapFlow } from 'imapflow';
-import type { AccountConfig } from '../src/core/session/account';
-import { MailAccount } from '../src/core/session/mail-account';
-import { nullLogger } from '../src/core/log';
-import type { MessageRef } from '../src/core/mailbox/messages';
-import { planMessage } from '../src/core/reading/structure';
-import { startDovecot } from '../test/harness/dovecot';
+import { startDovecot, type TestServer } from '../test/harness/dovecot';
+import { type BenchAccount, CoreAccount, type MessageRef, planMessage } from './core-api';
+import { getGc, log, mailOwner, MB, med, median, paired, r1, r2, roundAll, sampled } from './measure';
 import { RawImap, selectInfo, serverMs } from './raw-imap';
 import { cpuMsSince, INDEX_ITEMS, PAGE, rawFirstPage, rawLogin, type ServerState, settle, warmServer } from './server-state';
-import { cloneSeed, ensureSeed, isSeededFlagged, SEED_VERSION, SIZE_COUNTS, type Owner, type SeedMeta } from './seed';
+import { cloneSeed, ensureSeed, isSeededFlagged, SEED_VERSION, SIZE_COUNTS, type SeedMeta } from './seed';
+import { bench1M, type Folder1MEnv, type Folder1MResult, NEXT_PAGES, prepareFolder1M, SEARCHES } from './folder-1m';
+import { ensureMdboxSeed, type MdboxSeedMeta } from './seed-mdbox';
 import { measureWarmReopen, WARM_REOPEN_NOTE, type WarmReopenSample } from './warm-reopen';
 
 const REPO = path.resolve(__dirname, '..');
-const MB = 1024 * 1024;
 
 // ---------------------------------------------------------------------------
 // options
@@ -40,12 +37,16 @@ const MB = 1024 * 1024;
 interface Options {
   quick: boolean;
   sizes: string[];
+  /** measure the 1M folder too (default in the full run) */
+  with1M: boolean;
   reps: number;
   dataDir: string;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { quick: false, sizes: [], reps: 0, dataDir: path.join(REPO, '.bench-data') };
+  const o: Options = { quick: false, sizes: [], with1M: true, reps: 0, dataDir: path.join(REPO, '.bench-data') };
+  let only1M = false;
+  let no1M = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -55,66 +56,25 @@ function parseArgs(argv: string[]): Options {
     };
     if (a === '--quick') o.quick = true;
     else if (a === '--sizes') o.sizes = value().split(',').map((s) => s.trim()).filter(Boolean);
+    else if (a === '--no-1m') no1M = true;
+    else if (a === '--only-1m') only1M = true;
     else if (a === '--reps') o.reps = Math.max(1, Math.min(50, Number(value()) || 5));
     else if (a === '--data-dir') o.dataDir = path.resolve(value());
     else if (a === '--help' || a === '-h') {
-      process.stderr.write('usage: node --import tsx bench/run.ts [--quick] [--sizes 1k,10k,100k] [--reps N] [--data-dir DIR]\n');
+      process.stderr.write('usage: node --import tsx bench/run.ts [--quick] [--sizes 1k,10k,100k] [--no-1m | --only-1m] [--reps N] [--data-dir DIR]\n');
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
-  if (o.sizes.length === 0) o.sizes = o.quick ? ['10k'] : ['10k', '100k'];
+  if (only1M && (no1M || o.quick || o.sizes.length)) throw new Error('--only-1m goes with neither --no-1m, --quick nor --sizes');
+  if (o.sizes.length === 0 && !only1M) o.sizes = o.quick ? ['10k'] : ['10k', '100k'];
+  o.with1M = only1M || (!o.quick && !no1M);
   if (o.reps === 0) o.reps = o.quick ? 3 : 5;
-  for (const s of o.sizes) if (!SIZE_COUNTS[s]) throw new Error(`unknown size ${s} (known: ${Object.keys(SIZE_COUNTS).join(', ')})`);
+  for (const s of o.sizes) {
+    if (s === '1m') throw new Error('the 1M folder has its own measurements: it runs after --sizes unless --no-1m (or alone with --only-1m)');
+    if (!SIZE_COUNTS[s]) throw new Error(`unknown size ${s} (known: ${Object.keys(SIZE_COUNTS).filter((k) => k !== '1m').join(', ')})`);
+  }
   o.sizes.sort((a, b) => SIZE_COUNTS[a]! - SIZE_COUNTS[b]!);
   return o;
-}
-
-// ---------------------------------------------------------------------------
-// small helpers
-// ---------------------------------------------------------------------------
-
-const log = (msg: string): void => {
-  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-};
-
-function median(xs: number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-const r1 = (x: number): number => Math.round(x * 10) / 10;
-const r2 = (x: number): number => Math.round(x * 100) / 100;
-
-function lookupUser(name: string): Owner | null {
-  for (const line of fs.readFileSync('/etc/passwd', 'utf8').split('\n')) {
-    const f = line.split(':');
-    if (f[0] === name && f.length >= 4) return { uid: Number(f[2]), gid: Number(f[3]) };
-  }
-  return null;
-}
-
-function getGc(): { gc: (() => void) | null; method: string } {
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (typeof g === 'function') return { gc: g, method: '--expose-gc' };
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    const fn = vm.runInNewContext('gc') as unknown;
-    if (typeof fn === 'function') return { gc: fn as () => void, method: 'v8.setFlagsFromString(--expose-gc)' };
-  } catch {
-    /* fall through */
-  }
-  return { gc: null, method: 'none (heap numbers include garbage)' };
-}
-
-/** Runs `fn` once unrecorded, then `reps` times; returns the samples. */
-async function sampled<T>(name: string, reps: number, fn: () => Promise<T>): Promise<T[]> {
-  await fn();
-  const out: T[] = [];
-  for (let i = 0; i < reps; i++) out.push(await fn());
-  log(`  ${name}: ${out.length} samples`);
-  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -123,7 +83,7 @@ async function sampled<T>(name: string, reps: number, fn: () => Promise<T>): Pro
 
 interface SizeEnv extends ServerState {
   label: string;
-  account: AccountConfig;
+  account: BenchAccount;
   reps: number;
   fullReps: number;
   workDir: string;
@@ -132,8 +92,8 @@ interface SizeEnv extends ServerState {
 
 type SizeResult = Record<string, unknown> & { samples: Record<string, unknown> };
 
-function newAccount(env: SizeEnv): MailAccount {
-  return new MailAccount({ account: env.account, passwords: async () => env.pass, logger: nullLogger });
+function newAccount(env: SizeEnv): CoreAccount {
+  return new CoreAccount(env.account);
 }
 
 /**
@@ -169,29 +129,6 @@ class FlagChanger {
   }
 }
 
-/**
- * One unrecorded round, then `reps` rounds of core and raw samples, interleaved (alternating which
- * goes first) so that drifting machine load hits both alike.
- */
-async function paired<C, R>(name: string, reps: number, core: () => Promise<C>, raw: () => Promise<R>): Promise<{ core: C[]; raw: R[] }> {
-  await core();
-  await raw();
-  const out = { core: [] as C[], raw: [] as R[] };
-  for (let i = 0; i < reps; i++) {
-    if (i % 2 === 0) {
-      out.core.push(await core());
-      out.raw.push(await raw());
-    } else {
-      out.raw.push(await raw());
-      out.core.push(await core());
-    }
-  }
-  log(`  ${name}: ${reps} samples each`);
-  return out;
-}
-
-const med = <T>(xs: T[], f: (x: T) => number | undefined): number => median(xs.map(f).filter((v): v is number => v !== undefined));
-
 async function benchSize(env: SizeEnv): Promise<SizeResult> {
   const { reps } = env;
   const samples: Record<string, unknown> = {};
@@ -213,7 +150,7 @@ async function benchSize(env: SizeEnv): Promise<SizeResult> {
       const account = newAccount(env);
       try {
         await account.connect();
-        const page = await account.listMessages('INBOX', { pageSize: PAGE });
+        const page = await account.listPage('INBOX', { pageSize: PAGE });
         gc(); gc();
         const after = process.memoryUsage().heapUsed;
         if (page.messages.length !== PAGE) throw new Error('short page');
@@ -235,14 +172,13 @@ async function benchSize(env: SizeEnv): Promise<SizeResult> {
       const account = newAccount(env);
       try {
         await account.connect();
-        const client = account.ops.client!;
-        client.stats(true);
+        account.wireStats(true);
         const c0 = process.cpuUsage();
         const t1 = performance.now();
-        const page = await account.listMessages('INBOX', { pageSize: PAGE });
+        const page = await account.listPage('INBOX', { pageSize: PAGE });
         const t2 = performance.now();
         const cpuMs = cpuMsSince(c0);
-        const st = client.stats();
+        const st = account.wireStats();
         if (page.messages.length !== PAGE || page.exists !== env.count) throw new Error(`core page: ${page.messages.length} of ${page.exists}`);
         const big = page.messages.find((m) => m.uid === env.meta.bigUid);
         if (!big || !big.hasAttachments || big.size < 5 * MB) throw new Error('the big message is not in the first page as expected');
@@ -324,11 +260,8 @@ async function benchSize(env: SizeEnv): Promise<SizeResult> {
     let rc: RawImap | undefined;
     try {
       await account.connect();
-      await account.listMessages('INBOX', { pageSize: PAGE });
-      const structure = await account.ops.withMailbox('INBOX', {}, async (client) => {
-        const m = await client.fetchOne(String(bigRef.uid), { uid: true, bodyStructure: true }, { uid: true });
-        return m ? m.bodyStructure : undefined;
-      });
+      await account.listPage('INBOX', { pageSize: PAGE });
+      const structure = await account.bodyStructure(bigRef);
       if (!structure) throw new Error('no BODYSTRUCTURE for the big message');
       const plan = planMessage(structure);
       const shown = plan.body.reduce((n, p) => n + p.size, 0);
@@ -339,14 +272,13 @@ async function benchSize(env: SizeEnv): Promise<SizeResult> {
       // A few milliseconds each: enough samples that JIT warm-up does not decide the median.
       const openReps = Math.max(reps, 15);
       const s = await paired('big message open', openReps, async () => {
-        const client = account.ops.client!;
-        client.stats(true);
+        account.wireStats(true);
         const c0 = process.cpuUsage();
         const t0 = performance.now();
         const content = await account.readMessage(bigRef);
         const ms = performance.now() - t0;
         const cpuMs = cpuMsSince(c0);
-        const st = client.stats();
+        const st = account.wireStats();
         if (!content.body.some((b) => b.kind === 'html') || content.attachments.length !== 1 || content.truncated) throw new Error('big message read incompletely');
         return { ms, receivedBytes: st.received, sentBytes: st.sent, cpuMs };
       }, async () => {
@@ -363,7 +295,7 @@ async function benchSize(env: SizeEnv): Promise<SizeResult> {
       // The same open when the list never showed this message (a link, a search hit far down): the
       // core has to ask for its BODYSTRUCTURE first, like the raw client always does.
       const cold = await sampled('big message open, structure unknown', openReps, async () => {
-        account.ops.structures.forget(bigRef);
+        account.forgetStructure(bigRef);
         const t0 = performance.now();
         await account.readMessage(bigRef);
         return { ms: performance.now() - t0 };
@@ -448,12 +380,6 @@ async function benchSize(env: SizeEnv): Promise<SizeResult> {
   return result;
 }
 
-function roundAll<T extends object>(o: T): T {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) out[k] = typeof v === 'number' && !Number.isInteger(v) ? r2(v) : v;
-  return out as T;
-}
-
 // ---------------------------------------------------------------------------
 // output
 // ---------------------------------------------------------------------------
@@ -471,7 +397,7 @@ function ratio(a: unknown, b: unknown): string {
   return typeof a === 'number' && typeof b === 'number' && b > 0 ? `${(a / b).toFixed(1)}×` : '';
 }
 
-function table(results: Record<string, SizeResult>, header: string): string {
+function table(results: Record<string, SizeResult>, r1m: Folder1MResult | null, header: string): string {
   const rows: string[][] = [['size', 'measurement', 'core', 'raw', 'core/raw', 'server', 'note']];
   for (const [label, r] of Object.entries(results)) {
     const row = (name: string, core: unknown, raw: unknown, fmt: (v: unknown) => string, server: unknown = undefined, note = ''): void => {
@@ -489,6 +415,19 @@ function table(results: Record<string, SizeResult>, header: string): string {
     row('  naive imapflow fetch 1:*', r.naiveImapflowFullFetchMs, r.rawFullIndexMs, fmtMs, undefined,
       `client CPU ${r.naiveImapflowCpuUsPerMessage} µs/msg (raw ${r.rawFullIndexCpuUsPerMessage})`);
     rows.push([label, 'heap after first page (core)', `${r.heapMB} MB`, '', '', '', 'heapUsed delta after GC']);
+  }
+  if (r1m) {
+    const row = (name: string, core: unknown, raw: unknown, server: unknown = undefined, note = ''): void => {
+      rows.push(['1m', name, fmtMs(core), fmtMs(raw), ratio(core, raw), server === undefined ? '' : fmtMs(server), note]);
+    };
+    row('cold first page (after login)', r1m.coldFirstPageMs, r1m.rawColdFirstPageMs, r1m.rawColdFirstPageServerMs, 'raw: SELECT + FETCH last 50');
+    row('load more (each next page)', r1m.nextPageMs, r1m.rawNextPageMs, r1m.rawNextPageServerMs, `pages 2-${NEXT_PAGES + 1}; raw: FETCH of the 50 before`);
+    for (const q of SEARCHES) {
+      row(`search ${q.key.toLowerCase()} + first 50`, r1m[`search${q.key}Ms`], r1m[`rawSearch${q.key}Ms`], r1m[`rawSearch${q.key}ServerMs`],
+        `${q.note}: ${r1m[`search${q.key}Matches`]} matches; Dovecot's first: ${fmtMs(r1m[`serverFirstSearch${q.key}Ms`])}`);
+    }
+    rows.push(['1m', 'heap with the folder open (core)', `${r1m.heapMB} MB`, '', '', '', 'first page listed + IDLE watcher; heapUsed delta after GC']);
+    rows.push(['1m', `  growth over ${r1m.heapIdleSeconds} s idle`, `${r1m.heapIdleDriftMB} MB`, '', '', '', 'same account, nothing happening']);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const line = (r: string[]): string => r.map((c, i) => (i >= 2 && i <= 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
@@ -508,7 +447,8 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const opts = parseArgs(process.argv.slice(2));
   // Hard cap: a hung server must not hang CI. The harness's exit hook kills Dovecot.
-  const capMs = (opts.quick ? 5 : 30) * 60_000;
+  // The 1M folder's first run also seeds it (~3 min) and has Dovecot index it (~4 min).
+  const capMs = (opts.quick ? 5 : opts.with1M ? 75 : 30) * 60_000;
   setTimeout(() => {
     log(`FAILED: the benchmark took longer than ${capMs / 60_000} min; giving up`);
     process.exit(3);
@@ -527,71 +467,116 @@ async function main(): Promise<void> {
 
   const { gc, method: gcMethod } = getGc();
   if (!gc) log('warning: no GC control; heap numbers include garbage (run with node --expose-gc)');
-  const owner = process.getuid?.() === 0 ? lookupUser('dovecot') : null;
+  const owner = mailOwner();
 
-  // Seeds first, while no Dovecot runs.
+  const dovecotVersion = execFileSync('/usr/sbin/dovecot', ['--version'], { encoding: 'utf8' }).trim();
+  // Seeds first, while no Dovecot runs (the 1M mdbox seed needs one of its own, once).
   const seeds: Record<string, { dir: string; meta: SeedMeta; generated: boolean; ms: number }> = {};
   for (const label of opts.sizes) {
     const s0 = performance.now();
     seeds[label] = { ...ensureSeed(opts.dataDir, label, owner, log), ms: performance.now() - s0 };
   }
-
-  const server = await startDovecot();
-  const results: Record<string, SizeResult> = {};
-  const timings: Record<string, unknown> = {};
-  const dovecotVersion = execFileSync('/usr/sbin/dovecot', ['--version'], { encoding: 'utf8' }).trim();
-  let serverErrors: string[] = [];
-  try {
-    for (const label of opts.sizes) {
-      const seed = seeds[label]!;
-      const s0 = performance.now();
-      await server.stop();
-      const clone = cloneSeed(seed.dir, path.join(server.dir, 'home', 'alice', 'Maildir'), owner);
-      await server.start();
-      log(`${label}: cloned the seed in ${Math.round(clone.ms)} ms${clone.linked ? ' (hard links)' : ' (COPIED: the seed is on another file system)'}`);
-      const workDir = path.join(server.dir, 'bench', label);
-      fs.mkdirSync(workDir, { recursive: true });
-      const env: SizeEnv = {
-        label, count: seed.meta.count, meta: seed.meta, server, reps: opts.reps, fullReps: Math.min(opts.reps, 3), workDir, gc, settleMs: 0, lastWriteAt: 0, unsettled: [], log,
-        account: { name: `bench-${label}`, host: server.host, port: server.imapsPort, security: 'tls', user: server.users.alice.user, caFile: server.caFile },
-        pass: server.users.alice.pass,
-      };
-      results[label] = await benchSize(env);
-      timings[label] = {
-        seedMs: Math.round(seed.ms), seedGenerated: seed.generated, cloneMs: Math.round(clone.ms), clonedWithHardLinks: clone.linked,
-        measureMs: Math.round(performance.now() - s0),
-      };
-      log(`${label}: done in ${((performance.now() - s0) / 1000).toFixed(1)} s`);
-    }
-    serverErrors = server.logTail(200_000).split('\n').filter((l) => /\b(Error|Panic|Fatal):/.test(l)).slice(0, 20);
-  } finally {
-    await server.dispose();
+  let seed1M: { dir: string; meta: MdboxSeedMeta; generated: boolean; ms: number } | undefined;
+  if (opts.with1M) {
+    const s0 = performance.now();
+    seed1M = { ...(await ensureMdboxSeed(opts.dataDir, '1m', owner, dovecotVersion, log)), ms: performance.now() - s0 };
   }
 
-  const largest = opts.sizes[opts.sizes.length - 1]!;
+  const results: Record<string, SizeResult> = {};
+  let result1M: Folder1MResult | null = null;
+  const timings: Record<string, unknown> = {};
+  const serverErrors: string[] = [];
+  const errorsOf = (server: TestServer): string[] => server.logTail(200_000).split('\n').filter((l) => /\b(Error|Panic|Fatal):/.test(l)).slice(0, 20);
+  if (opts.sizes.length) {
+    const server = await startDovecot();
+    try {
+      for (const label of opts.sizes) {
+        const seed = seeds[label]!;
+        const s0 = performance.now();
+        await server.stop();
+        const clone = cloneSeed(seed.dir, path.join(server.dir, 'home', 'alice', 'Maildir'), owner);
+        await server.start();
+        log(`${label}: cloned the seed in ${Math.round(clone.ms)} ms${clone.linked ? ' (hard links)' : ' (COPIED: the seed is on another file system)'}`);
+        const workDir = path.join(server.dir, 'bench', label);
+        fs.mkdirSync(workDir, { recursive: true });
+        const env: SizeEnv = {
+          label, count: seed.meta.count, meta: seed.meta, server, reps: opts.reps, fullReps: Math.min(opts.reps, 3), workDir, gc, settleMs: 0, lastWriteAt: 0, unsettled: [], log,
+          account: { name: `bench-${label}`, host: server.host, port: server.imapsPort, user: server.users.alice.user, pass: server.users.alice.pass, caFile: server.caFile },
+          pass: server.users.alice.pass,
+        };
+        results[label] = await benchSize(env);
+        timings[label] = {
+          seedMs: Math.round(seed.ms), seedGenerated: seed.generated, cloneMs: Math.round(clone.ms), clonedWithHardLinks: clone.linked,
+          measureMs: Math.round(performance.now() - s0),
+        };
+        log(`${label}: done in ${((performance.now() - s0) / 1000).toFixed(1)} s`);
+      }
+      serverErrors.push(...errorsOf(server));
+    } finally {
+      await server.dispose();
+    }
+  }
+  if (seed1M) {
+    const s0 = performance.now();
+    const server = await startDovecot({ mailFormat: 'mdbox' });
+    try {
+      const env: Folder1MEnv = {
+        count: seed1M.meta.count, meta: seed1M.meta, server, reps: opts.reps, gc, idleMs: 30_000,
+        settleMs: 0, lastWriteAt: 0, unsettled: [], log,
+        account: { name: 'bench-1m', host: server.host, port: server.imapsPort, user: server.users.alice.user, pass: server.users.alice.pass, caFile: server.caFile },
+        pass: server.users.alice.pass,
+      };
+      const prepared = await prepareFolder1M(env, seed1M.dir, owner);
+      result1M = await bench1M(env);
+      const m = seed1M.meta;
+      timings['1m'] = {
+        format: 'mdbox', seedGenerated: seed1M.generated, seedMs: m.seedMs, seedGenerateMs: m.generateMs, seedImportMs: m.importMs,
+        dovecotFirstFullFetchMs: m.firstFullFetchMs, seedDiskBytes: m.diskBytes, seedStorageFiles: m.storageFiles, ...prepared,
+        measureMs: Math.round(performance.now() - s0),
+      };
+      serverErrors.push(...errorsOf(server));
+      log(`1m: done in ${((performance.now() - s0) / 1000).toFixed(1)} s`);
+    } finally {
+      await server.dispose();
+    }
+  }
+
+  const largest = opts.sizes[opts.sizes.length - 1];
   const top: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(results[largest]!)) if (k !== 'samples') top[k] = v;
+  if (largest) for (const [k, v] of Object.entries(results[largest]!)) if (k !== 'samples') top[k] = v;
+  const of1M = (k: string): unknown => result1M?.[k] ?? null;
   const totalMs = Math.round(performance.now() - t0);
   const out = {
     bench: 'mailroom-core',
     seedVersion: SEED_VERSION,
     mode: opts.quick ? 'quick' : 'full',
-    largestSize: largest,
+    largestSize: largest ?? null,
     ...top,
     heapMB100k: (results['100k']?.heapMB as number | undefined) ?? null,
+    coldFirstPage1MMs: of1M('coldFirstPageMs'),
+    rawColdFirstPage1MMs: of1M('rawColdFirstPageMs'),
+    heapMB1M: of1M('heapMB'),
+    heapIdleDriftMB1M: of1M('heapIdleDriftMB'),
+    nextPage1MMs: of1M('nextPageMs'),
+    rawNextPage1MMs: of1M('rawNextPageMs'),
+    searchSubject1MMs: of1M('searchSubjectMs'),
+    rawSearchSubject1MMs: of1M('rawSearchSubjectMs'),
+    searchFlagged1MMs: of1M('searchFlaggedMs'),
+    rawSearchFlagged1MMs: of1M('rawSearchFlaggedMs'),
     sizes: results,
+    folder1m: result1M,
     env: {
       node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model,
-      dovecot: dovecotVersion, mailFormat: 'maildir', transport: 'TLS over loopback, no compression', reps: opts.reps,
+      dovecot: dovecotVersion, mailFormat: opts.with1M ? 'maildir (10k, 100k), mdbox (1m)' : 'maildir', transport: 'TLS over loopback, no compression', reps: opts.reps,
       fullIndexReps: Math.min(opts.reps, 3), statistic: 'median', gc: gcMethod,
       loadavgStart: loadStart, loadavgEnd: os.loadavg().map(r2),
     },
     timings: { totalMs, ...timings },
     serverErrors,
   };
-  const header = `Mailroom benchmark (${out.mode}): Dovecot ${dovecotVersion.split(' ')[0]} Maildir, TLS on loopback, node ${process.version}, ` +
+  const header = `Mailroom benchmark (${out.mode}): Dovecot ${dovecotVersion.split(' ')[0]} ${out.env.mailFormat}, TLS on loopback, node ${process.version}, ` +
     `${os.cpus().length} CPUs; median of ${opts.reps} (full index: ${Math.min(opts.reps, 3)}); total ${(totalMs / 1000).toFixed(1)} s`;
-  process.stdout.write(table(results, header) + '\n');
+  process.stdout.write(table(results, result1M, header) + '\n');
   if (Math.max(loadStart[0]!, out.env.loadavgEnd[0]!) > os.cpus().length * 0.75) {
     process.stdout.write(`Note: the machine was busy (load average ${loadStart[0]} at start, ${out.env.loadavgEnd[0]} at end, ${os.cpus().length} CPUs): expect noise.\n`);
   }

@@ -15,6 +15,14 @@ export const SEED_VERSION = 'v1';
 
 export const SIZE_COUNTS: Readonly<Record<string, number>> = { '1k': 1_000, '10k': 10_000, '100k': 100_000 };
 
+/** What a seed of `count` messages takes on disk (measured: 100k = 2.5 GB with 4 KiB blocks). */
+export function seedBytesEstimate(count: number): number {
+  return count * 26_000 + BIG_ATTACHMENT_BYTES * 2;
+}
+
+/** Free space to leave on the seed's file system: other people's work shares the disk. */
+export const DISK_MARGIN_BYTES = 15e9;
+
 export interface SeedMeta {
   version: string;
   label: string;
@@ -312,12 +320,55 @@ function pidAlive(pid: number): boolean {
 }
 
 /** Removes temp seed dirs of dead processes (a run killed while seeding). */
-function removeStaleTemps(cacheRoot: string): void {
+export function removeStaleTemps(cacheRoot: string): void {
   if (!fs.existsSync(cacheRoot)) return;
   for (const name of fs.readdirSync(cacheRoot)) {
     const m = /^\.tmp-.*-(\d+)$/.exec(name);
     if (m && !pidAlive(Number(m[1]))) fs.rmSync(path.join(cacheRoot, name), { recursive: true, force: true });
   }
+}
+
+export function seedMeta(label: string, gen: MessageGenerator, totalBytes: number, generateMs: number): SeedMeta {
+  return {
+    version: SEED_VERSION, label, count: gen.count, bigUid: gen.bigIndex + 1, flaggedEvery: FLAGGED_EVERY,
+    attachmentEvery: ATTACHMENT_EVERY, totalBytes, generateMs, createdAt: new Date().toISOString(),
+  };
+}
+
+/**
+ * Writes messages [from, to) of `gen` into the Maildir directory `cur` (UID order = name order) and
+ * returns their total size. `progress` is called about every 5 s.
+ */
+export function writeMaildirMessages(gen: MessageGenerator, from: number, to: number, cur: string, owner: Owner | null, progress: (done: number) => void): number {
+  let totalBytes = 0;
+  let lastLog = performance.now();
+  for (let i = from; i < to; i++) {
+    const raw = gen.message(i);
+    const date = gen.date(i);
+    const ts = Math.floor(date.getTime() / 1000);
+    // Messages use CRLF, so the virtual size (W=) equals the file size (S=).
+    const name = `${ts}.M${String(i + 1).padStart(7, '0')}P1.bench,S=${raw.length},W=${raw.length}:2,${seedFlags(i, gen.count)}`;
+    const fd = fs.openSync(path.join(cur, name), 'wx', 0o600);
+    try {
+      fs.writeSync(fd, raw);
+      if (owner) fs.fchownSync(fd, owner.uid, owner.gid);
+      fs.futimesSync(fd, date, date);
+    } finally {
+      fs.closeSync(fd);
+    }
+    totalBytes += raw.length;
+    const now = performance.now();
+    if (now - lastLog > 5000) {
+      progress(i + 1);
+      lastLog = now;
+    }
+  }
+  return totalBytes;
+}
+
+export function freeBytes(dir: string): number {
+  const st = fs.statfsSync(dir);
+  return Number(st.bavail) * Number(st.bsize);
 }
 
 /**
@@ -341,41 +392,21 @@ export function ensureSeed(
   }
   fs.mkdirSync(cacheRoot, { recursive: true });
   removeStaleTemps(cacheRoot);
+  const free = freeBytes(cacheRoot);
+  const need = seedBytesEstimate(count);
+  if (free - need < DISK_MARGIN_BYTES) {
+    throw new Error(`not enough disk for the ${label} seed in ${cacheRoot}: it needs ~${(need / 1e9).toFixed(1)} GB and ` +
+      `${(DISK_MARGIN_BYTES / 1e9).toFixed(0)} GB must stay free, but only ${(free / 1e9).toFixed(1)} GB are (use --data-dir elsewhere, or leave that size out)`);
+  }
   const tmp = path.join(cacheRoot, `.tmp-${seedDirName(label)}-${process.pid}`);
   fs.rmSync(tmp, { recursive: true, force: true });
   for (const sub of ['cur', 'new', 'tmp']) fs.mkdirSync(path.join(tmp, sub), { recursive: true });
   log(`seeding ${label} (${count} messages) into ${dir} …`);
   const t0 = performance.now();
   const gen = new MessageGenerator(count);
-  const cur = path.join(tmp, 'cur');
-  let totalBytes = 0;
-  let lastLog = t0;
-  for (let i = 0; i < count; i++) {
-    const raw = gen.message(i);
-    const date = gen.date(i);
-    const ts = Math.floor(date.getTime() / 1000);
-    // Messages use CRLF, so the virtual size (W=) equals the file size (S=).
-    const name = `${ts}.M${String(i + 1).padStart(7, '0')}P1.bench,S=${raw.length},W=${raw.length}:2,${seedFlags(i, count)}`;
-    const fd = fs.openSync(path.join(cur, name), 'wx', 0o600);
-    try {
-      fs.writeSync(fd, raw);
-      if (owner) fs.fchownSync(fd, owner.uid, owner.gid);
-      fs.futimesSync(fd, date, date);
-    } finally {
-      fs.closeSync(fd);
-    }
-    totalBytes += raw.length;
-    const now = performance.now();
-    if (now - lastLog > 5000) {
-      log(`  ${i + 1}/${count} (${Math.round((now - t0) / 1000)} s)`);
-      lastLog = now;
-    }
-  }
+  const totalBytes = writeMaildirMessages(gen, 0, count, path.join(tmp, 'cur'), owner, (done) => log(`  ${done}/${count} (${Math.round((performance.now() - t0) / 1000)} s)`));
   const generateMs = Math.round(performance.now() - t0);
-  const meta: SeedMeta = {
-    version: SEED_VERSION, label, count, bigUid: gen.bigIndex + 1, flaggedEvery: FLAGGED_EVERY,
-    attachmentEvery: ATTACHMENT_EVERY, totalBytes, generateMs, createdAt: new Date().toISOString(),
-  };
+  const meta = seedMeta(label, gen, totalBytes, generateMs);
   fs.writeFileSync(path.join(tmp, 'seed.json'), JSON.stringify(meta, null, 2) + '\n');
   try {
     fs.renameSync(tmp, dir);

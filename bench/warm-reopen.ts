@@ -1,13 +1,11 @@
 // The core's side of "warm reopen": what it costs to show a folder again that this client has
 // shown before, after a few changes were made elsewhere. Kept in its own file because it is the
 // part that changes when the core's persistent cache lands.
-import type { MailAccount } from '../src/core/session/mail-account';
-import { MailCache } from '../src/core/sync/cache';
-import { toCachedMailbox } from '../src/core/sync/resync';
+import { type CoreAccount, MailCache, toCachedMailbox } from './core-api';
 
 export interface WarmReopenEnv {
-  /** A MailAccount for the bench user on the bench server (not connected yet). */
-  newAccount(): MailAccount;
+  /** A core account for the bench user on the bench server (not connected yet). */
+  newAccount(): CoreAccount;
   /** Makes `n` flag changes to INBOX from another session (a raw connection). */
   changeFlagsElsewhere(n: number): Promise<void>;
   pageSize: number;
@@ -39,7 +37,7 @@ export async function measureWarmReopen(env: WarmReopenEnv, cacheDir: string): P
   try {
     await prev.connect();
     await cache.saveFolders(await prev.listMailboxes());
-    await cache.saveMailbox(toCachedMailbox(await prev.listMessages('INBOX', { pageSize: env.pageSize })));
+    await cache.saveMailbox(toCachedMailbox(await prev.listPage('INBOX', { pageSize: env.pageSize })));
   } finally {
     await prev.dispose();
   }
@@ -49,19 +47,17 @@ export async function measureWarmReopen(env: WarmReopenEnv, cacheDir: string): P
   const account = env.newAccount();
   try {
     await account.connect();
-    const client = account.ops.client;
-    if (!client) throw new Error('warm reopen: not connected after connect()');
-    client.stats(true);
+    account.wireStats(true);
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const [folders, cached] = await Promise.all([cache.loadFolders(), cache.loadMailbox('INBOX')]);
     if (!cached || !folders) throw new Error('warm reopen: the cache lost the folder');
     account.useKnownFolders(folders);
-    const result = await account.resync(cached, { pageSize: env.pageSize });
+    const result = await account.resync(cached, env.pageSize);
     await cache.saveMailbox(result.mailbox);
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
-    const s = client.stats();
+    const s = account.wireStats();
     if (result.method !== 'qresync') throw new Error(`warm reopen: expected a QRESYNC resync, got ${result.method}`);
     return {
       ms,

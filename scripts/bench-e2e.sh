@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 source scripts/lib/ensure-deps.sh
 ensure_project_deps >&2
 npm run --silent package >&2
-exec node --import tsx bench/e2e-first-row.ts "$@"
+exec node --import tsx bench/e2e/latency.ts "$@"
