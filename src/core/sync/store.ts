@@ -742,8 +742,17 @@ export class AccountStore implements Disposable {
     const change = { add: [...(op.add ?? [])], remove: [...(op.remove ?? [])] };
     if (!op.refs.length || (!change.add.length && !change.remove.length)) return { op, done: true, undoable: false };
     const start = this.seq;
-    await this.account.setFlags([...op.refs], change);
+    // Shown at once: a key press must not wait for a round trip. The server still decides: a
+    // refusal takes back exactly this change (not a later one on the same message), and what the
+    // live connection reports meanwhile is the server's word and stays.
+    const undo = op.refs.map((ref) => ({ ref, ...inverseOf(this.flags(ref), change) }));
     this.flagLocally(op.refs, change, start, 'operation');
+    try {
+      await this.account.setFlags([...op.refs], change);
+    } catch (err) {
+      for (const { ref, add, remove } of undo) this.flagLocally([ref], { add, remove }, start, 'revert');
+      throw err;
+    }
     if ([...change.add, ...change.remove].includes(Flag.Seen)) void this.refreshCounts(op.refs.map((r) => r.mailbox));
     return { op, done: true, undoable: false };
   }
@@ -1038,4 +1047,13 @@ function groupBy(refs: readonly MessageRef[]): Map<string, MessageRef[]> {
   const map = new Map<string, MessageRef[]>();
   for (const r of refs) (map.get(r.mailbox) ?? map.set(r.mailbox, []).get(r.mailbox)!).push(r);
   return map;
+}
+
+/** The flag change that takes `change` back on a message that had `current` before it. */
+function inverseOf(
+  current: readonly string[] | undefined,
+  change: { add: readonly string[]; remove: readonly string[] },
+): { add: string[]; remove: string[] } {
+  const had = new Set(current ?? []);
+  return { add: change.remove.filter((f) => had.has(f)), remove: change.add.filter((f) => !had.has(f)) };
 }
