@@ -26,6 +26,7 @@ import {
   type FolderSnapshot,
   freezeFolders,
   freezeSummary,
+  inverse,
   type ListChange,
   type ListEdit,
   NO_CHANGE,
@@ -782,7 +783,15 @@ export class AccountStore implements Disposable {
     const from = sourceFolder(op.refs, what === 'delete' ? 'Delete' : 'Move');
     const start = this.seq;
     const messageIds = op.refs.map((r) => this.message(r)?.messageId).filter((id): id is string => !!id);
-    const result = await this.account.move([...op.refs], to);
+    const putBack = this.leaveLocally(from, op.refs);
+    let result: MoveResult;
+    try {
+      result = await this.account.move([...op.refs], to);
+    } catch (err) {
+      putBack('revert');
+      throw err;
+    }
+    if (result.pendingExpunge) putBack('operation'); // still there, marked \Deleted (below)
     const confirm = this.afterRemoval(op.refs, result.pendingExpunge, start);
     // The Message-IDs go with the undo too: a fallback to find the copies, and what link hovers follow.
     const moved: MoveResult = result.messageIds.length ? result : { ...result, messageIds };
@@ -791,6 +800,19 @@ export class AccountStore implements Disposable {
     this.followServer(to);
     void this.refreshCounts([from, to]);
     return { op, done: true, undoable: true, ...(confirm ? { confirm } : {}) };
+  }
+
+  /**
+   * Takes messages out of a folder's list before the server answered, so the next message shows
+   * without a round trip; what it returns puts them back where they were.
+   */
+  private leaveLocally(path: string, refs: readonly MessageRef[]): (origin: ChangeOrigin) => void {
+    const tracked = refs.flatMap((r) => this.tracked.get(refKey(r)) ?? []);
+    const removal = this.edit(path, { remove: refs }, 'operation');
+    return (origin) => {
+      for (const t of tracked) this.tracked.set(refKey(t.ref), t);
+      this.edit(path, inverse(removal), origin);
+    };
   }
 
   /**
