@@ -16,6 +16,7 @@ import { htmlToText } from './html-text';
 import { type Address, assertUidValidity, type MessageRef, uidValidityOf } from '../mailbox/messages';
 import { HtmlTooComplex, MAX_STYLESHEET_CHARS, referencedCids, sanitizeHtml } from './sanitize';
 import { authenticationResultsOf } from './sender-auth';
+import { type MailingList, parseListHeaders } from '../lists/list-headers';
 import { type MessagePlan, type PartInfo, planMessage } from './structure';
 
 export interface AttachmentInfo {
@@ -57,6 +58,8 @@ export interface MessageContent {
   warnings: string[];
   /** Authentication-Results header values, topmost (the receiving server's) first. */
   authenticationResults?: string[];
+  /** The mailing list it came through (List-* headers), when it did. */
+  list?: MailingList;
 }
 
 export type RenderedBody =
@@ -94,6 +97,12 @@ const SHOWN_HEADERS = [
   'in-reply-to',
   'references',
   'authentication-results',
+  'list-id',
+  'list-unsubscribe',
+  'list-unsubscribe-post',
+  'list-post',
+  'list-archive',
+  'list-help',
 ];
 const HEAD_QUERY = { uid: true, flags: true, size: true, internalDate: true, headers: SHOWN_HEADERS } as const;
 
@@ -394,6 +403,8 @@ export async function readMessage(
       if (headers?.messageId) content.messageId = headers.messageId;
       if (headers?.inReplyTo) content.inReplyTo = headers.inReplyTo;
       content.authenticationResults = authenticationResultsOf(headers?.headerLines);
+      const list = parseListHeaders(headers?.headerLines);
+      if (list) content.list = list;
       return content;
     },
   );
