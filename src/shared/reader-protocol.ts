@@ -39,6 +39,28 @@ export interface ReaderMessage {
   attachments: ReaderAttachment[];
   warnings: string[];
   truncated: boolean;
+  /** The mailing list's actions the reader offers (from its List-* headers). */
+  list?: ReaderList;
+  /** Why remote content stays blocked whatever was allowed (the message is junk): no button then. */
+  remoteRefused?: string;
+}
+
+export interface ReaderList {
+  name?: string;
+  /** How Unsubscribe works: an RFC 8058 one-click POST, a mail, or a web page. */
+  unsubscribe?: 'oneClick' | 'mailto' | 'web';
+  replyToList: boolean;
+  archive: boolean;
+}
+
+/** A message that cannot be read now (the server is down): what the account's store knows of it. */
+export interface ReaderUnavailable {
+  key: string;
+  subject: string;
+  from: ReaderAddress[];
+  date?: string;
+  /** Why it could not be read. */
+  text: string;
 }
 
 /** Things in the workspace related to the message: tasks linking to it, files and issues it mentions. */
@@ -64,6 +86,10 @@ export type HostToReader =
   | { type: 'gone'; key: string; text: string }
   | { type: 'busy'; text: string }
   | { type: 'error'; text: string }
+  /** Could not be read now; the page offers Retry, and the host tries again when the account is back. */
+  | { type: 'unavailable'; message: ReaderUnavailable }
+  /** The whole header block (Show All Headers). */
+  | { type: 'headers'; key: string; text: string; truncated: boolean }
   | Reply;
 
 /** Until the page is there again: a new message replaces everything queued; flags, only the flags queued before. */
@@ -71,6 +97,8 @@ export const READER_QUEUE: Record<Exclude<HostToReader, Reply>['type'], QueuePol
   show: 'reset',
   busy: 'reset',
   error: 'reset',
+  unavailable: 'reset',
+  headers: 'latest',
   related: 'latest',
   flags: 'latest',
   gone: 'latest',
@@ -84,7 +112,16 @@ export type ReaderCommand =
   | { type: 'saveAttachment'; key: string; part: string; open: boolean }
   | { type: 'loadRemote'; key: string; always: boolean }
   | { type: 'openRelated'; key: string; id: string }
-  | { type: 'close'; key: string };
+  | { type: 'close'; key: string }
+  | { type: 'list'; key: string; action: ReaderListAction }
+  | { type: 'viewSource'; key: string }
+  | { type: 'showHeaders'; key: string }
+  | { type: 'editKeywords'; key: string }
+  /** Read the unavailable message again. */
+  | { type: 'retry'; key: string };
+
+export type ReaderListAction = 'unsubscribe' | 'replyToList' | 'openArchive';
+const LIST_ACTIONS: readonly ReaderListAction[] = ['unsubscribe', 'replyToList', 'openArchive'];
 
 /** Answered with one reply, once the host is done with it (the toolbar waits for it). */
 export type ReaderRequest = { type: 'action'; key: string; action: ReaderAction };
@@ -115,7 +152,15 @@ function parseCommand(raw: Record<string, unknown>): ReaderCommand | undefined {
         ? { type: 'loadRemote', key: raw.key, always: raw.always }
         : undefined;
     case 'close':
-      return key(raw.key) ? { type: 'close', key: raw.key } : undefined;
+    case 'viewSource':
+    case 'showHeaders':
+    case 'editKeywords':
+    case 'retry':
+      return key(raw.key) ? { type: raw.type, key: raw.key } : undefined;
+    case 'list':
+      return key(raw.key) && LIST_ACTIONS.includes(raw.action as ReaderListAction)
+        ? { type: 'list', key: raw.key, action: raw.action as ReaderListAction }
+        : undefined;
     default:
       return undefined;
   }
