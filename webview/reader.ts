@@ -130,7 +130,7 @@ function listBar(m: ReaderMessage): HTMLElement | undefined {
         ]
       : []),
     ...(list.replyToList
-      ? [button('Reply to List', 'reply-all', "Reply to the list's posting address", () => send('replyToList'))]
+      ? [button('Reply to List', 'reply', "Reply to the list's posting address", () => send('replyToList'))]
       : []),
     ...(list.archive
       ? [

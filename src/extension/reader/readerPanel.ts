@@ -212,9 +212,12 @@ export class ReaderPanel extends Disposable {
   private onConnection(account: Account, e: StoreEvent): void {
     const u = this.unavailable;
     if (!u || u.target.account !== account) return;
+    // Back: the command connection logged in again, or a watched folder's connection (which keeps
+    // retrying by itself while the server is away) is live again.
     const back =
       (e.kind === 'connection' && e.state.status === 'connected') ||
-      (e.kind === 'status' && e.status.kind === 'connected');
+      (e.kind === 'status' && e.status.kind === 'connected') ||
+      (e.kind === 'live' && e.state.status === 'live');
     if (back) void this.show(u.target, u.opts);
   }
 
