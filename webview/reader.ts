@@ -7,6 +7,7 @@ import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-divider/index.js';
 import { Flag } from '../src/shared/flags';
 import { segmentText } from '../src/shared/quotes';
+import { REDECODE_CHARSETS } from '../src/shared/charsets';
 import type {
   HostToReader,
   ReaderAction,
@@ -352,9 +353,38 @@ function headersBlock(): HTMLElement | undefined {
   );
 }
 
+/** "Show as…": a part whose characters did not decode can be decoded again in another charset. */
+function encodingPicker(m: ReaderMessage, part: ReaderMessage['body'][number]): HTMLElement | undefined {
+  if (!part.part || (!part.undecodable && !part.decodedAs)) return undefined;
+  const select = el('select', { 'aria-label': `Text encoding of part ${part.part}` });
+  select.append(el('option', { value: '' }, part.decodedAs ? `${part.decodedAs} (chosen)` : 'as declared'));
+  for (const charset of REDECODE_CHARSETS)
+    if (charset !== part.decodedAs) select.append(el('option', { value: charset }, charset));
+  const partId = part.part;
+  select.addEventListener('change', () => {
+    const charset = REDECODE_CHARSETS.find((c) => c === select.value);
+    if (charset) host.send({ type: 'redecode', key: m.key, part: partId, charset });
+  });
+  return el(
+    'div',
+    { class: 'encoding' },
+    el('span', { class: 'codicon codicon-symbol-key' }),
+    el(
+      'label',
+      {},
+      part.decodedAs
+        ? `Shown as ${part.decodedAs}. Show as: `
+        : 'Some characters of this part could not be decoded. Show as: ',
+      select,
+    ),
+  );
+}
+
 function body(m: ReaderMessage): HTMLElement {
   const container = el('article', { class: 'body', 'aria-label': 'Message body' });
   for (const part of m.body) {
+    const picker = encodingPicker(m, part);
+    if (picker) container.append(picker);
     if (part.kind === 'html') {
       const host = el('div', { class: 'mail-html' });
       const shadow = host.attachShadow({ mode: 'open' });

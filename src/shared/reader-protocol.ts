@@ -8,6 +8,7 @@ import {
   type ViewProtocol,
   type WithRequestId,
 } from './webview-protocol';
+import { isRedecodeCharset, type RedecodeCharset } from './charsets';
 
 export interface ReaderAddress {
   name?: string;
@@ -21,8 +22,16 @@ export interface ReaderAttachment {
   size: number;
 }
 
+/** What the reader knows of a part's decoding: its number, and that characters did not decode. */
+interface PartDecoding {
+  part?: string;
+  undecodable?: true;
+  /** The charset the user chose to show it in ("Show as…"). */
+  decodedAs?: string;
+}
+
 /** One part of the body, shown in order: HTML (sanitized by the host) or plain text. */
-export type ReaderBodyPart = { kind: 'html'; html: string } | { kind: 'text'; text: string };
+export type ReaderBodyPart = ({ kind: 'html'; html: string } | { kind: 'text'; text: string }) & PartDecoding;
 
 export interface ReaderMessage {
   /** Opaque key the host uses to find the message again. */
@@ -118,7 +127,9 @@ export type ReaderCommand =
   | { type: 'showHeaders'; key: string }
   | { type: 'editKeywords'; key: string }
   /** Read the unavailable message again. */
-  | { type: 'retry'; key: string };
+  | { type: 'retry'; key: string }
+  /** Decode a text part again in another charset. */
+  | { type: 'redecode'; key: string; part: string; charset: RedecodeCharset };
 
 export type ReaderListAction = 'unsubscribe' | 'replyToList' | 'openArchive';
 const LIST_ACTIONS: readonly ReaderListAction[] = ['unsubscribe', 'replyToList', 'openArchive'];
@@ -157,6 +168,10 @@ function parseCommand(raw: Record<string, unknown>): ReaderCommand | undefined {
     case 'editKeywords':
     case 'retry':
       return key(raw.key) ? { type: raw.type, key: raw.key } : undefined;
+    case 'redecode':
+      return key(raw.key) && str(raw.part, 64) && PART.test(raw.part) && isRedecodeCharset(raw.charset)
+        ? { type: 'redecode', key: raw.key, part: raw.part, charset: raw.charset }
+        : undefined;
     case 'list':
       return key(raw.key) && LIST_ACTIONS.includes(raw.action as ReaderListAction)
         ? { type: 'list', key: raw.key, action: raw.action as ReaderListAction }

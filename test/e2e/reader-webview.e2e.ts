@@ -316,3 +316,17 @@ test('a message the server cannot give now shows its own subject and sender, and
   assert.deepEqual(await sent(page, 'retry'), [{ type: 'retry', key: 'm7' }]);
   await page.close();
 });
+
+test('a part whose characters did not decode offers "Show as…"; picking a charset sends one redecode for that part', async () => {
+  const page = await show(
+    message([
+      { kind: 'text', text: 'caf\ufffd', part: '1', undecodable: true },
+      { kind: 'text', text: 'fine', part: '2' },
+    ]),
+  );
+  const pickers = page.locator('.encoding select');
+  assert.equal(await pickers.count(), 1, 'only the part that did not decode');
+  await pickers.selectOption('windows-1252');
+  assert.deepEqual(await sent(page, 'redecode'), [{ type: 'redecode', key: 'm1', part: '1', charset: 'windows-1252' }]);
+  await page.close();
+});

@@ -52,6 +52,12 @@ test("the reader's list, source, headers, keywords and retry commands are parsed
   });
   for (const type of ['viewSource', 'showHeaders', 'editKeywords', 'retry'])
     assert.deepEqual(parse({ type, key: 'm3', extra: 1 }), { kind: 'command', command: { type, key: 'm3' } });
+  assert.deepEqual(parse({ type: 'redecode', key: 'm3', part: '1.2', charset: 'windows-1252' }), {
+    kind: 'command',
+    command: { type: 'redecode', key: 'm3', part: '1.2', charset: 'windows-1252' },
+  });
+  assert.equal(parse({ type: 'redecode', key: 'm3', part: '1', charset: 'utf-7; rm -rf' }), undefined);
+  assert.equal(parse({ type: 'redecode', key: 'm3', part: 'TEXT', charset: 'utf-8' }), undefined);
   for (const bad of [
     { type: 'list', key: 'm3', action: 'subscribe' },
     { type: 'list', key: 'm3', action: 'unsubscribe', url: 'https://evil.example/' },

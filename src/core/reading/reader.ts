@@ -63,9 +63,9 @@ export interface MessageContent {
 }
 
 export type RenderedBody =
-  | { kind: 'text'; text: string }
+  | { kind: 'text'; text: string; part?: string; undecodable?: true }
   /** Sanitized HTML, safe to display. */
-  | { kind: 'html'; html: string };
+  | { kind: 'html'; html: string; part?: string; undecodable?: true };
 
 export interface RenderedMessage extends Omit<MessageContent, 'body' | 'cid'> {
   body: RenderedBody[];
@@ -453,7 +453,12 @@ export function renderContent(content: MessageContent, opts: { allowRemote: bool
   const warnings = [...rest.warnings];
   let remoteBlocked = 0;
   const rendered: RenderedBody[] = body.map((b) => {
-    if (b.kind === 'text') return { kind: 'text', text: b.text };
+    // Characters that did not decode (U+FFFD): the reader offers to decode the part in another charset.
+    const about = {
+      ...(/^\d+(\.\d+)*$/.test(b.part) ? { part: b.part } : {}),
+      ...((b.kind === 'text' ? b.text : b.unsafeHtml).includes('\ufffd') ? { undecodable: true as const } : {}),
+    };
+    if (b.kind === 'text') return { kind: 'text', text: b.text, ...about };
     try {
       const {
         html,
@@ -465,11 +470,11 @@ export function renderContent(content: MessageContent, opts: { allowRemote: bool
         warnings.push(
           `A style sheet larger than ${MAX_STYLESHEET_CHARS / 1024} KB was ignored; the message may look plainer than intended.`,
         );
-      return { kind: 'html', html };
+      return { kind: 'html', html, ...about };
     } catch (err) {
       if (!(err instanceof HtmlTooComplex)) throw err;
       warnings.push(`Part ${b.part} is HTML nested more than ${err.depth} levels deep; it is shown as plain text.`);
-      return { kind: 'text', text: htmlToText(b.unsafeHtml) };
+      return { kind: 'text', text: htmlToText(b.unsafeHtml), ...about };
     }
   });
   return { ...rest, warnings, body: rendered, remoteBlocked };

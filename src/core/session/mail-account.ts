@@ -46,6 +46,7 @@ import { resyncMailbox, type ResyncOptions, type ResyncResult } from '../sync/re
 import { type SearchQuery, type SearchResult, searchMailbox } from '../mailbox/search';
 import { StructureMemo } from '../reading/structure-memo';
 import { type MessageSource, readHeaderBlock, readSource } from '../reading/source';
+import { readPartAs } from '../reading/redecode';
 import { threadParents } from '../mailbox/thread-query';
 import { MailboxWatcher } from '../sync/watcher';
 
@@ -217,6 +218,11 @@ export class MailAccount implements Disposable {
   /** The raw message, up to `maxBytes` (View Source). */
   readSource(ref: MessageRef, maxBytes?: number): Promise<MessageSource> {
     return readSource(this.ops, ref, maxBytes);
+  }
+
+  /** A text part decoded in `charset` instead of the one it declares ("Show as…"). */
+  readPartAs(ref: MessageRef, part: string, charset: string): Promise<{ text: string; truncated: boolean }> {
+    return readPartAs(this.ops, ref, part, charset);
   }
 
   /** The whole header block, capped (Show All Headers). */

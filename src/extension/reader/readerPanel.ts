@@ -69,6 +69,8 @@ interface Shown {
   relatedItems: ReaderRelated[];
   /** Why the message is not where it was any more, once it is not. */
   gone?: string;
+  /** Parts shown in a charset the user chose instead of the declared one. */
+  decodedAs: Map<string, string>;
 }
 
 /** Workspace things related to a message, each with how to open it. */
@@ -167,6 +169,7 @@ export class ReaderPanel extends Disposable {
         notes,
         related: new Map(),
         relatedItems: [],
+        decodedAs: new Map(),
       };
       if (remote.note) shown.remoteNote = remote.note;
       this.shown = shown;
@@ -298,7 +301,10 @@ export class ReaderPanel extends Disposable {
       attachments: view.attachments.map((a) => ({ part: a.part, filename: a.filename, type: a.type, size: a.size })),
       warnings: [...view.warnings, ...s.notes, ...(s.remoteNote && view.remoteBlocked > 0 ? [s.remoteNote] : [])],
       truncated: view.truncated,
-      body: view.body,
+      body: view.body.map((b) => {
+        const chosen = b.part !== undefined ? s.decodedAs.get(b.part) : undefined;
+        return chosen ? { ...b, decodedAs: chosen } : b;
+      }),
       ...(view.date ? { date: view.date } : {}),
       ...(list ? { list } : {}),
       ...(junk ? { remoteRefused: junk } : {}),
@@ -398,6 +404,21 @@ export class ReaderPanel extends Disposable {
         case 'list':
           if (s.content.list) await this.lists.run(s.target, s.content.list, command.action);
           return;
+        case 'redecode': {
+          const { part, charset } = command;
+          if (!s.content.body.some((b) => b.part === part)) return;
+          const again = await s.target.account.requireStore().mail.readPartAs(s.target.ref, part, charset);
+          if (this.shown !== s) return;
+          s.content = {
+            ...s.content,
+            body: s.content.body.map((b) =>
+              b.part !== part ? b : b.kind === 'text' ? { ...b, text: again.text } : { ...b, unsafeHtml: again.text },
+            ),
+          };
+          s.decodedAs.set(part, charset);
+          this.display();
+          return;
+        }
         case 'viewSource':
           await this.source.open(s.target);
           return;
