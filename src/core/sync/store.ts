@@ -76,7 +76,10 @@ export interface AccountStoreOptions {
 }
 
 /** What surfaces may ask the server directly: reads that change no local state. */
-export type MailReads = Pick<MailAccount, 'search' | 'resolveLink' | 'saveAttachment'>;
+export type MailReads = Pick<
+  MailAccount,
+  'search' | 'resolveLink' | 'saveAttachment' | 'readSource' | 'readHeaderBlock' | 'readPartAs'
+>;
 
 interface FolderEntry {
   snap: FolderSnapshot;
