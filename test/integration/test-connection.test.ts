@@ -30,7 +30,7 @@ test('IMAP and SMTP (implicit TLS and STARTTLS) both pass with the right passwor
     const result = await testConnection(config, { password: pass }, { logger });
     assert.deepEqual(result, { imap: { ok: true }, smtp: { ok: true } }, describeResult(config, result).join(' '));
     assert.ok(passed(result));
-    assertNoSecret(logger.lines, pass);
+    assertNoSecret(logger.lines.join('\n'), pass, 'the test log');
   }
 });
 

@@ -5,6 +5,7 @@
 // to the settings before the person saw the test's outcome.
 import * as vscode from 'vscode';
 import { OAUTH2_PRESETS, type OAuth2Provider } from '../../core/auth/presets';
+import { isMailError, MailError } from '../../core/errors';
 import type { Logger } from '../../core/log';
 import { accountEntry } from '../../core/setup/account-entry';
 import {
@@ -248,16 +249,23 @@ export async function addAccount(ctx: CommandContext, logger: Logger): Promise<v
       readAccounts().map((e) => e.name),
     );
     if (caFile) config = { ...config, caFile };
-    const tokens = config.auth === 'oauth2' ? ctx.signIns.tokens(config) : undefined;
     const who = (c: AccountConfig) => JSON.stringify([c.name, c.user, c.oauth2]);
-    if (signedIn && (!tokens || who(signedIn) !== who(config))) {
+    if (signedIn && (config.auth !== 'oauth2' || who(signedIn) !== who(config))) {
       await ctx.signIns.forget(signedIn.name);
       signedIn = undefined;
     }
-    if (tokens && !signedIn) {
-      if (!(await ctx.signIns.signIn(config, tokens))) break;
+    if (config.auth === 'oauth2' && !signedIn) {
+      const outcome = await signInOnce(ctx, config);
+      if (outcome === 'cancelled') break;
+      if (outcome === 'edit') {
+        start = stepsFor(answers).length - 1;
+        continue;
+      }
+      config = outcome;
+      if (config.caFile) caFile = config.caFile;
       signedIn = config;
     }
+    const tokens = config.auth === 'oauth2' ? ctx.signIns.tokens(config) : undefined;
     for (;;) {
       const result = await notificationProgress(message`Testing IMAP and SMTP of ${config.name}…`, () =>
         testConnection(
@@ -284,16 +292,9 @@ export async function addAccount(ctx: CommandContext, logger: Logger): Promise<v
         'Save Anyway',
       );
       if (choice === caChoice) {
-        const files = await vscode.window.showOpenDialog({
-          canSelectFiles: true,
-          canSelectMany: false,
-          openLabel: 'Trust This CA',
-          title: `CA certificate (PEM) that signed the certificate of ${config.host}`,
-          filters: { 'PEM certificates': ['pem', 'crt', 'cer'], 'All files': ['*'] },
-        });
-        const file = files?.[0];
+        const file = await chooseCaFile(config.host);
         if (file) {
-          caFile = file.fsPath;
+          caFile = file;
           config = { ...config, caFile };
         }
         continue;
@@ -313,6 +314,45 @@ export async function addAccount(ctx: CommandContext, logger: Logger): Promise<v
     start = stepsFor(answers).length - 1;
   }
   if (signedIn) await ctx.signIns.forget(signedIn.name);
+}
+
+async function chooseCaFile(host: string): Promise<string | undefined> {
+  const files = await vscode.window.showOpenDialog({
+    canSelectFiles: true,
+    canSelectMany: false,
+    openLabel: 'Trust This CA',
+    title: `CA certificate (PEM) that signed the certificate of ${host}`,
+    filters: { 'PEM certificates': ['pem', 'crt', 'cer'], 'All files': ['*'] },
+  });
+  return files?.[0]?.fsPath;
+}
+
+/**
+ * Signs the new account in. A sign-in server whose certificate has no trusted CA (a company's)
+ * offers the CA file too: the same file then serves the sign-in and the mail servers.
+ */
+async function signInOnce(ctx: CommandContext, config: AccountConfig): Promise<AccountConfig | 'cancelled' | 'edit'> {
+  for (;;) {
+    try {
+      return (await ctx.signIns.signIn(config)) ? config : 'cancelled';
+    } catch (err) {
+      const e = isMailError(err) ? err : new MailError('oauthToken', (err as Error)?.message ?? String(err));
+      const caChoice = 'Choose CA File…';
+      const choice = await notify.error(
+        message`Sign-in failed: ${e.message}`,
+        ...(e.kind === 'certUntrusted' ? [caChoice] : []),
+        'Try Again',
+        'Edit',
+      );
+      if (choice === caChoice) {
+        const file = await chooseCaFile(config.oauth2?.issuer ?? config.host);
+        if (file) config = { ...config, caFile: file };
+        continue;
+      }
+      if (choice === 'Try Again') continue;
+      return choice === 'Edit' ? 'edit' : 'cancelled';
+    }
+  }
 }
 
 async function save(ctx: CommandContext, config: AccountConfig, answers: Answers): Promise<void> {
