@@ -173,7 +173,22 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
       ];
     }
     try {
-      const folders = await store.loadFolders();
+      // VS Code draws an expanded row only once its children are known: waiting here for a
+      // password prompt or a slow server would leave the whole tree empty. The account shows at
+      // once with "Connecting…"; the store's folders (or status) event draws the folders.
+      const loading = store.loadFolders();
+      const folders = store.folders ?? (await Promise.race([loading, delay(200)]));
+      if (!folders) {
+        loading.catch(() => undefined);
+        return [
+          {
+            kind: 'info',
+            id: `connecting\u0000${account.name}`,
+            label: plain`Connecting…`,
+            icon: 'sync~spin',
+          },
+        ];
+      }
       return buildTree(folders).map((folder) => this.folderNode(account, folder));
     } catch (err) {
       return [{ kind: 'info', id: `err\u0000${account.name}`, label: plain`${(err as Error).message}`, icon: 'error' }];
@@ -313,6 +328,10 @@ function liveProblem(state: WatchState | undefined): { short: string; detail: st
     };
   }
   return undefined;
+}
+
+function delay(ms: number): Promise<undefined> {
+  return new Promise((resolve) => setTimeout(() => resolve(undefined), ms));
 }
 
 function countReplies(replies: ThreadNode[]): number {
