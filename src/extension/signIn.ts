@@ -4,10 +4,11 @@
 // command): a refused or missing refresh token shows "Sign in again" on the account and nothing
 // here ever opens a browser by itself.
 //
-// Why not `vscode.authentication`: VS Code's built-in Microsoft provider hands out tokens for VS
-// Code's own application registration (or, since 1.9x, one named by a "VSCODE_CLIENT_ID:" scope),
-// and only for Microsoft; none exists for Google or Fastmail, and none for a custom issuer. The
-// README says when it would fit; the loopback flow below works for every provider.
+// Why not `vscode.authentication`: VS Code's Microsoft provider can sign in as an application of
+// one's own (the "VSCODE_CLIENT_ID:<id>" / "VSCODE_TENANT:<tenant>" scopes, desktop VS Code 1.94+),
+// but only for Microsoft, with VS Code's redirect URIs added to the registration, not in
+// code-server, and with its own refresh policy. The README says when it would fit; the loopback
+// flow below works for every provider.
 import * as vscode from 'vscode';
 import type { AccountConfig } from '../core/session/account';
 import { loadCa } from '../core/session/account';
