@@ -16,6 +16,7 @@ import { MailActions, type MessageTarget } from './mailActions';
 import { MailModel } from './model';
 import { ReaderPanel, type RelatedProvider } from './reader/readerPanel';
 import { PasswordStore } from './secrets';
+import { SignIns } from './signIn';
 import { UnreadIndicators } from './statusBar';
 import { MailTreeProvider } from './tree';
 import { message, notify } from './ui';
@@ -23,11 +24,13 @@ import { message, notify } from './ui';
 export function activate(context: vscode.ExtensionContext): void {
   const { channel, logger } = createLogChannel();
   const passwords = new PasswordStore(context.secrets);
+  const signIns = new SignIns(context.secrets, logger);
   const model = new MailModel(
     passwords,
     logger,
     () => tracing(channel),
     vscode.Uri.joinPath(context.globalStorageUri, 'cache').fsPath,
+    signIns,
   );
   const actions = new MailActions(model);
   const provider = new MailTreeProvider(model);
@@ -38,7 +41,7 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   let links: MessageLinks | undefined;
   const reader = new ReaderPanel(context, model, actions, (target, content) => related(target, content, links));
-  const ctx: CommandContext = { extension: context, model, actions, tree, reader, passwords };
+  const ctx: CommandContext = { extension: context, model, actions, tree, reader, passwords, signIns };
   links = new MessageLinks(ctx);
   context.subscriptions.push(
     channel,

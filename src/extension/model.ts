@@ -8,8 +8,10 @@ import type { AccountStatus, StoreEvent } from '../core/sync/store-events';
 import { AccountStore, type StoreSettings } from '../core/sync/store';
 import { UndoLog } from '../core/sync/undo';
 import type { Logger } from '../core/log';
+import { type AccountLine, describeAccount } from '../core/setup/account-state';
 import { Disposable } from './disposable';
 import type { PasswordStore } from './secrets';
+import type { SignIns } from './signIn';
 import { type AccountEntry, readAccounts, settings } from './settings';
 
 /** One entry of `mailroom.accounts`: its store, or why it has none. */
@@ -42,6 +44,23 @@ export class Account {
   }
 }
 
+/** What the account row and the status bar say about an account now. */
+export function accountLine(account: Account): AccountLine {
+  const store = account.store;
+  const config = account.entry.config;
+  const inbox = store?.liveState('INBOX');
+  const connection = store?.connectionState;
+  return describeAccount({
+    ...(config ? { config } : {}),
+    ...(account.entry.problem ? { problem: account.entry.problem } : {}),
+    status: account.status,
+    ...(connection ? { connection } : {}),
+    ...(inbox ? { inbox } : {}),
+    hasFolders: Boolean(store?.folders),
+    unread: store?.folder('INBOX')?.counts?.unseen ?? 0,
+  });
+}
+
 export type ModelEvent = { kind: 'accounts' } | { kind: 'store'; account: Account; event: StoreEvent };
 
 /** The store's settings, read from VS Code each time the store asks. */
@@ -67,6 +86,7 @@ export class MailModel extends Disposable {
     private readonly logger: Logger,
     private readonly traceProtocol: () => boolean,
     private readonly cacheDir?: string,
+    private readonly signIns?: SignIns,
   ) {
     super();
     this.reload();
@@ -108,8 +128,14 @@ export class MailModel extends Disposable {
   private create(entry: AccountEntry): Account {
     const config = entry.config;
     if (!config) return new Account(entry, undefined);
+    // One redactor per account, shared by its token source and its connections: every secret
+    // either of them learns is masked in every log line of the account.
+    const redactor = this.signIns?.redactor(config.name);
+    const tokens = config.auth === 'oauth2' ? this.signIns?.tokens(config) : undefined;
     const store = new AccountStore({
       account: config,
+      ...(tokens ? { tokens } : {}),
+      ...(redactor ? { connection: { redactor } } : {}),
       logger: this.logger,
       settings: storeSettings,
       password: () => this.passwords.getOrAsk(config),

@@ -5,7 +5,7 @@ import type { ReadonlySummary } from '../core/mailbox/messages';
 import { WorkbenchCommand } from './commands/ids';
 import { Disposable } from './disposable';
 import { senderName, subjectOf } from './format';
-import type { Account, MailModel } from './model';
+import { type Account, accountLine, type MailModel } from './model';
 import type { ReaderPanel } from './reader/readerPanel';
 import { settings } from './settings';
 import type { TreeNode } from './tree';
@@ -39,16 +39,27 @@ export class UnreadIndicators extends Disposable {
   private update(): void {
     const accounts = this.model.accounts;
     const unread = accounts.reduce((n, a) => n + (a.store?.folder('INBOX')?.counts?.unseen ?? 0), 0);
-    const errors = accounts.filter((a) => a.status.kind === 'error');
+    // What needs the person, in words ("password needed", "sign in again"), not a bare warning sign.
+    const attention = accounts
+      .map((a) => ({ account: a, line: accountLine(a) }))
+      .filter((x): x is { account: Account; line: { attention: string } & ReturnType<typeof accountLine> } =>
+        Boolean(x.line.attention),
+      );
     this.tree.badge = unread ? { value: unread, tooltip: `${unread} unread in Inbox` } : undefined;
     if (!accounts.length) {
       this.item.hide();
       return;
     }
-    this.item.text = `$(${errors.length ? 'warning' : 'mail'}) ${unread}`;
-    this.item.tooltip = errors.length
-      ? plain`Mailroom: ${errors.map((a) => a.name).join(', ')} need attention`
-      : `Mailroom: ${unread} unread in Inbox`;
+    if (attention.length) {
+      const what =
+        attention.length === 1 ? attention[0]!.line.attention : `${attention.length} accounts need attention`;
+      // Fixed words and numbers only: the text of a status bar item draws $(icons).
+      this.item.text = `$(warning) ${unread ? `${unread} · ` : ''}Mail: ${what}`;
+      this.item.tooltip = plain`Mailroom: ${attention.map((x) => `${x.account.name}: ${x.line.text}`).join('; ')}`;
+    } else {
+      this.item.text = `$(mail) ${unread}`;
+      this.item.tooltip = `Mailroom: ${unread} unread in Inbox`;
+    }
     this.item.show();
   }
 

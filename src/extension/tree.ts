@@ -12,7 +12,7 @@ import { Flag } from '../shared/flags';
 import { Command } from './commands/ids';
 import { Disposable } from './disposable';
 import { formatAddresses, formatSize, senderName, shortDate, subjectOf } from './format';
-import type { Account, MailModel } from './model';
+import { type Account, accountLine, type MailModel } from './model';
 import { markdown, markdownString, plain, type PlainText } from './ui';
 
 export type TreeNode =
@@ -89,6 +89,8 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
         return this.refresh(...e.changed.map((r) => this.messageNodes.get(messageNodeId(account.name, r))));
       case 'live':
         return this.refresh(e.path === 'INBOX' ? accountNode : folder(e.path));
+      case 'connection':
+        return this.refresh(accountNode);
       default:
         return;
     }
@@ -171,7 +173,22 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
       ];
     }
     try {
-      const folders = await store.loadFolders();
+      // VS Code draws an expanded row only once its children are known: waiting here for a
+      // password prompt or a slow server would leave the whole tree empty. The account shows at
+      // once with "Connecting…"; the store's folders (or status) event draws the folders.
+      const loading = store.loadFolders();
+      const folders = store.folders ?? (await Promise.race([loading, delay(200)]));
+      if (!folders) {
+        loading.catch(() => undefined);
+        return [
+          {
+            kind: 'info',
+            id: `connecting\u0000${account.name}`,
+            label: plain`Connecting…`,
+            icon: 'sync~spin',
+          },
+        ];
+      }
       return buildTree(folders).map((folder) => this.folderNode(account, folder));
     } catch (err) {
       return [{ kind: 'info', id: `err\u0000${account.name}`, label: plain`${(err as Error).message}`, icon: 'error' }];
@@ -257,33 +274,21 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
   private accountItem(account: Account): vscode.TreeItem {
     const item = new vscode.TreeItem(plain`${account.name}`, vscode.TreeItemCollapsibleState.Expanded);
     item.id = `acct\u0000${account.name}`;
-    const s = account.status;
     const config = account.entry.config;
-    item.tooltip = config
+    const line = accountLine(account);
+    const where = config
       ? plain`${config.user} on ${config.host}:${config.port} (${config.security})`
       : plain`${account.entry.problem ?? ''}`;
-    item.contextValue = s.kind === 'error' ? 'account-error' : 'account';
-    if (s.kind === 'error') {
-      const short =
-        s.error.kind === 'auth'
-          ? 'Wrong password — click to retry'
-          : s.error.kind === 'config'
-            ? 'Settings problem — click for details'
-            : plain`${s.error.message} — click to retry`;
-      item.description = short;
-      item.tooltip = markdownString(markdown`**${account.name}**: ${s.error.message}`);
-      item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
-      item.command = { command: Command.retryAccount, title: 'Retry', arguments: [{ kind: 'account', account }] };
-    } else {
-      const unread = account.store?.folder('INBOX')?.counts?.unseen ?? 0;
-      item.description = s.kind === 'connecting' ? 'connecting…' : unread ? `${unread} unread` : '';
-      item.iconPath = new vscode.ThemeIcon(s.kind === 'connecting' ? 'sync~spin' : 'account');
-      const live = liveProblem(account.store?.liveState('INBOX'));
-      if (live) {
-        // The problem first: a narrow sidebar cuts the end of the line.
-        item.description = [live.short, item.description].filter(Boolean).join(' · ');
-        item.tooltip = `${item.tooltip as string} — ${live.detail}`;
-      }
+    item.description = plain`${line.text}`;
+    item.tooltip = line.detail ? plain`${where} — ${line.detail}` : where;
+    item.contextValue = line.action ? 'account-error' : 'account';
+    item.iconPath = new vscode.ThemeIcon(
+      line.icon,
+      line.alarming ? new vscode.ThemeColor('errorForeground') : undefined,
+    );
+    if (line.action) {
+      const command = line.action === 'signIn' ? Command.signIn : Command.retryAccount;
+      item.command = { command, title: line.text, arguments: [{ kind: 'account', account }] };
     }
     return item;
   }
@@ -323,6 +328,10 @@ function liveProblem(state: WatchState | undefined): { short: string; detail: st
     };
   }
   return undefined;
+}
+
+function delay(ms: number): Promise<undefined> {
+  return new Promise((resolve) => setTimeout(() => resolve(undefined), ms));
 }
 
 function countReplies(replies: ThreadNode[]): number {

@@ -39,6 +39,18 @@ export function notificationProgress<R>(title: MessageText, task: () => Thenable
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, task);
 }
 
+/** Progress as a notification with a Cancel button; `signal` aborts when it is pressed. */
+export function cancellableProgress<R>(title: MessageText, task: (signal: AbortSignal) => Promise<R>): Thenable<R> {
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+    (_progress, token) => {
+      const abort = new AbortController();
+      token.onCancellationRequested(() => abort.abort());
+      return task(abort.signal);
+    },
+  );
+}
+
 /** Progress in a view or the status bar (the title is drawn with icons there). */
 export function quietProgress<R>(
   where: { viewId: string } | 'window',
@@ -82,6 +94,18 @@ export type SafeQuickPick<T extends PickItem> = Omit<vscode.QuickPick<T>, 'title
 
 export function createPick<T extends PickItem>(): SafeQuickPick<T> {
   return vscode.window.createQuickPick<T>() as SafeQuickPick<T>;
+}
+
+/** vscode.InputBox whose title, prompt and placeholder only take inert text. */
+export type SafeInputBox = Omit<vscode.InputBox, 'title' | 'prompt' | 'placeholder' | 'validationMessage'> & {
+  title: LabelText | undefined;
+  prompt: LabelText | undefined;
+  placeholder: LabelText | undefined;
+  validationMessage: LabelText | undefined;
+};
+
+export function createInput(): SafeInputBox {
+  return vscode.window.createInputBox() as SafeInputBox;
 }
 
 type InputOptions = Omit<vscode.InputBoxOptions, 'title' | 'prompt' | 'placeHolder'> & {

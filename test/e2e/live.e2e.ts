@@ -125,8 +125,8 @@ test(
     step('paused', async () => {
       proxy.setAccepting(false);
       proxy.cutAll();
-      await eventually('the paused live updates on the account', async () =>
-        /live updates paused — reconnecting…/.test(await description('Alice')),
+      await eventually('the dropped connection on the account', async () =>
+        /Disconnected — reconnecting…/.test(await description('Alice')),
       );
       await wb!.screenshot('live-paused');
       await deliver('Sent while paused');
@@ -134,7 +134,7 @@ test(
       await row('Sent while paused').waitFor({ timeout: 60_000 });
       await eventually(
         'the account line without the pause',
-        async () => !/live updates/.test(await description('Alice')),
+        async () => !/reconnecting/.test(await description('Alice')),
       );
       await wb!.screenshot('live-caught-up');
     }),

@@ -266,7 +266,7 @@ test(
       );
       await eventually(
         'the account to say so too',
-        async () => /live updates paused — reconnecting…/.test(await line('Alice')),
+        async () => /Disconnected — reconnecting…/.test(await line('Alice')),
         60_000,
       );
       await wb!.screenshot('surfaces-restart-paused');
@@ -277,7 +277,7 @@ test(
         async () => !/live updates/.test(await line('Mailroom')),
         90_000,
       );
-      await eventually('the account line without it', async () => !/live updates/.test(await line('Alice')), 90_000);
+      await eventually('the account line without it', async () => !/reconnecting/.test(await line('Alice')), 90_000);
       await eventually(
         'the new mail in the tree',
         async () => (await (await wb!.revealTreeRow(VIEW, 'After the restart')).count()) === 1,

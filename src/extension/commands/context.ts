@@ -5,6 +5,7 @@ import { type MailActions, type MessageTarget, reportError } from '../mailAction
 import type { Account, MailModel } from '../model';
 import type { ReaderPanel } from '../reader/readerPanel';
 import type { PasswordStore } from '../secrets';
+import type { SignIns } from '../signIn';
 import type { TreeNode } from '../tree';
 import { label, pick } from '../ui';
 import type { CommandId } from './ids';
@@ -16,6 +17,7 @@ export interface CommandContext {
   tree: vscode.TreeView<TreeNode>;
   reader: ReaderPanel;
   passwords: PasswordStore;
+  signIns: SignIns;
 }
 
 /**

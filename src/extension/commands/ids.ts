@@ -27,6 +27,7 @@ export const Command = {
   createTaskFromMessage: 'mailroom.createTaskFromMessage',
   openMessageLink: 'mailroom.openMessageLink',
   clearCache: 'mailroom.clearCache',
+  signIn: 'mailroom.signIn',
 } as const;
 
 export type CommandId = (typeof Command)[keyof typeof Command];
