@@ -18,7 +18,8 @@ import { ImapFlow } from 'imapflow';
 import { startDovecot, type TestServer } from '../harness/dovecot';
 import { buildMessage, PNG_1X1 } from '../harness/fixtures';
 import { codeServerInstall, REPO_ROOT, startCodeServer, type CodeServer } from './harness/code-server';
-import { openWorkbench, saveFailureArtifacts, type Workbench } from './harness/workbench';
+import { openWorkbench, type Workbench } from './harness/workbench';
+import { eventually, failureSteps } from './harness/steps';
 
 const VIEW = 'Mailboxes';
 const LIST_SUBJECT = 'Weekly digest of the developers list';
@@ -37,32 +38,8 @@ let listPort = 0;
 const listHits: Array<{ method: string; url: string; body: string; cookie?: string }> = [];
 let remote: HttpServer;
 let remotePort = 0;
+const step = failureSteps('reader-lists', () => ({ server, wb }));
 const remoteHits: string[] = [];
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-async function step(name: string, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (err) {
-    const where = await saveFailureArtifacts(`reader-lists-${name}`, server, wb).catch(() => '');
-    throw new Error(`${(err as Error).message}\n${where}`, { cause: err });
-  }
-}
 
 const row = (label: string | RegExp) => wb!.treeRow(VIEW, label);
 const frame = () => wb!.webviewFrame();

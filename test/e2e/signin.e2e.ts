@@ -23,7 +23,8 @@ import type { AuthServer } from '../harness/auth-server';
 import { startDovecot, type TestServer } from '../harness/dovecot';
 import { startPostfix, type PostfixServer } from '../harness/postfix';
 import { codeServerInstall, REPO_ROOT, startCodeServer, type CodeServer } from './harness/code-server';
-import { openWorkbench, saveFailureArtifacts, type Workbench } from './harness/workbench';
+import { openWorkbench, type Workbench } from './harness/workbench';
+import { eventually, failureSteps } from './harness/steps';
 
 const VIEW = 'Mailboxes';
 let dovecot: TestServer;
@@ -32,26 +33,7 @@ let oauth: AuthServer;
 let server: CodeServer | undefined;
 let wb: Workbench | undefined;
 let workspace: string;
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const step = failureSteps('signin', () => ({ server, wb }));
 
 const row = (label: string | RegExp) => wb!.treeRow(VIEW, label);
 const description = async (label: string | RegExp) =>
@@ -185,15 +167,6 @@ after(async () => {
   await dovecot?.dispose();
   if (workspace) rmSync(workspace, { recursive: true, force: true });
 });
-
-async function step(name: string, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (err) {
-    const where = await saveFailureArtifacts(`signin-${name}`, server, wb).catch(() => '');
-    throw new Error(`${(err as Error).message}\n${where}`, { cause: err });
-  }
-}
 
 test(
   'behind the password prompt the account says "Connecting…"; Escape makes it "Not signed in" and the status bar says a password is needed',
