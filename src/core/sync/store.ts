@@ -75,7 +75,10 @@ export interface AccountStoreOptions {
 }
 
 /** What surfaces may ask the server directly: reads that change no local state. */
-export type MailReads = Pick<MailAccount, 'search' | 'resolveLink' | 'saveAttachment'>;
+export type MailReads = Pick<
+  MailAccount,
+  'search' | 'searchFolders' | 'permanentFlags' | 'resolveLink' | 'saveAttachment'
+>;
 
 interface FolderEntry {
   snap: FolderSnapshot;
@@ -926,12 +929,18 @@ export class AccountStore implements Disposable {
     } else if (junkFolder?.path === from) {
       to = 'INBOX';
     }
+    // Undo takes off what this added and puts back what it took off, as each message had it.
+    const had = (k: string) => op.refs.every((r) => this.flags(r)?.includes(k));
+    const undoFlags = {
+      add: change.remove.filter(had),
+      remove: change.add.filter((k) => !had(k)),
+    };
     // The keywords first, so that the server's filters learn from the message wherever it goes.
     const start = this.seq;
     await this.account.setFlags([...op.refs], change);
     this.flagLocally(op.refs, change, start, 'operation');
     if (!to) return { op, done: true, undoable: false };
-    return this.move(op, to, op.junk ? 'junk' : 'notJunk', { add: change.remove, remove: change.add });
+    return this.move(op, to, op.junk ? 'junk' : 'notJunk', undoFlags);
   }
 
   // ── Folder management ───────────────────────────────────────────────────────────────────────
