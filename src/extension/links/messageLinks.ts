@@ -233,6 +233,8 @@ export class MessageLinks {
           line,
           text: (lines[line] ?? '')
             .trim()
+            // "[Subject — Sender](vscode://…)" reads as its text; a bare link is left out.
+            .replace(/\[((?:\\.|[^\]\\])*)\]\(\s*vscode:\/\/[^)\s]*\)/g, (_, t: string) => t.replace(/\\(.)/g, '$1'))
             .replace(/\s*vscode:\/\/\S+/g, '')
             .replace(/\[([^\]]*)\]\(\s*\)/g, '$1')
             .slice(0, 200),
@@ -252,8 +254,8 @@ export class MessageLinks {
       this.listen(),
       command(Command.copyMessageLink, 'Copy Message Link', async (node, nodes) => {
         const [target] = resolveTargets(this.ctx, node, nodes);
-        const text = await this.copyLink(target!);
-        statusMessage(label`Copied ${text.length > 60 ? `${text.slice(0, 60)}…` : text}`, 4000);
+        await this.copyLink(target!);
+        statusMessage(label`$(check) Link copied — paste it into a note, an issue or a task`, 5000);
       }),
       command(Command.createTaskFromMessage, 'Create Task from Message', async (node, nodes) => {
         const [target] = resolveTargets(this.ctx, node, nodes);
