@@ -12,7 +12,7 @@ import type { AccessTokenSource } from '../auth/token-source';
 import { MailError, isMailError } from '../errors';
 import { Emitter, type Disposable, type Event } from '../events';
 import type { Logger } from '../log';
-import type { MailboxInfo } from '../mailbox/mailboxes';
+import { findSpecialUse, type MailboxInfo, type SpecialUse } from '../mailbox/mailboxes';
 import { type MessageRef, type MessageSummary, type ReadonlySummary, refKey, refOf } from '../mailbox/messages';
 import type { ThreadParents } from '../mailbox/threads';
 import type { MessageContent, ReadOptions } from '../reading/reader';
@@ -258,6 +258,11 @@ export class AccountStore implements Disposable {
 
   folder(path: string): MailboxInfo | undefined {
     return this.folderList?.find((f) => f.path === path);
+  }
+
+  /** The path of the folder with this role, as far as the folder list is loaded. */
+  specialPath(role: SpecialUse): string | undefined {
+    return this.folderList ? findSpecialUse(this.folderList, role)?.path : undefined;
   }
 
   /** Folders: from the cache at once when there is one (refreshed from the server behind it). */
