@@ -116,7 +116,10 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
   private readonly savedNodes = new Map<string, Extract<TreeNode, { kind: 'saved' }>>();
   /** Each folder's message rows in the order shown (what "the next message" means after an archive). */
   private readonly shown = new Map<string, TreeNode[]>();
-  private readonly folderTrees = new WeakMap<readonly MailboxInfo[], Map<string, MailboxNode>>();
+  private readonly folderTrees = new WeakMap<
+    readonly MailboxInfo[],
+    { showUnsubscribed: boolean; byPath: Map<string, MailboxNode> }
+  >();
   private showUnsubscribed = false;
   readonly saved: SavedSearches;
 
@@ -179,6 +182,14 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     return vscode.workspace.getConfiguration('mailroom').get<boolean>('threading', false);
   }
 
+  /** Resolves once the redraws asked for so far went to VS Code (a reveal after a change must come after them). */
+  flushed(): Promise<void> {
+    if (!this.pending) return Promise.resolve();
+    return new Promise((resolve) => this.afterFlush.push(resolve));
+  }
+
+  private afterFlush: Array<() => void> = [];
+
   /** Bursts of IDLE events and count updates become one redraw of what they touched. */
   private refresh(...nodes: Array<TreeNode | 'all' | undefined>): void {
     if (nodes.includes('all')) this.queued = 'all';
@@ -195,6 +206,7 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
       this.queued = undefined;
       if (queued === 'all') this.emitter.fire(undefined);
       else if (queued?.size) this.emitter.fire([...queued]);
+      for (const resolve of this.afterFlush.splice(0)) resolve();
     }, 30);
   }
 
@@ -250,22 +262,28 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
   private folderFor(account: Account, path: string): TreeNode | undefined {
     const known = this.folderNodes.get(folderKey(account, path));
     if (known) return known;
+    const folder = this.freshFolder(account, path);
+    return folder ? this.folderNode(account, folder) : undefined;
+  }
+
+  /** A folder as the store's folder list has it now (with its visible subfolders). */
+  private freshFolder(account: Account, path: string): MailboxNode | undefined {
     const list = account.store?.folders;
     if (!list) return undefined;
     let index = this.folderTrees.get(list);
-    if (!index) {
-      index = new Map();
+    if (!index || index.showUnsubscribed !== this.showUnsubscribed) {
+      const byPath = new Map<string, MailboxNode>();
       const walk = (nodes: MailboxNode[]) => {
         for (const n of nodes) {
-          index!.set(n.path, n);
+          byPath.set(n.path, n);
           walk(n.children);
         }
       };
-      walk(buildTree(visibleFolders(list, true)));
+      walk(buildTree(visibleFolders(list, this.showUnsubscribed)));
+      index = { showUnsubscribed: this.showUnsubscribed, byPath };
       this.folderTrees.set(list, index);
     }
-    const folder = index.get(path);
-    return folder ? this.folderNode(account, folder) : undefined;
+    return index.byPath.get(path);
   }
 
   /** A folder's row (for `reveal`). */
@@ -364,7 +382,9 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     }
   }
 
-  private async folderChildren(account: Account, folder: MailboxNode): Promise<TreeNode[]> {
+  private async folderChildren(account: Account, shown: MailboxNode): Promise<TreeNode[]> {
+    // The subfolders as they are now: a folder created or renamed since VS Code got this node counts.
+    const folder = this.freshFolder(account, shown.path) ?? shown;
     const subfolders: TreeNode[] = folder.children.map((child) => this.folderNode(account, child));
     const store = account.store;
     if (!folder.selectable || !store) return subfolders;

@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { MailError } from '../../core/errors';
 import type { MailboxInfo, SpecialUse } from '../../core/mailbox/mailboxes';
+import type { MessageRef } from '../../core/mailbox/messages';
 import { KEYWORD } from '../../core/mailbox/search';
 import type { AccountStore } from '../../core/sync/store';
 import { folderLabel, type MessageTarget } from '../mailActions';
@@ -92,7 +93,8 @@ async function newFolder(ctx: CommandContext, node: unknown): Promise<void> {
     ctx.actions.run(store, { kind: 'createFolder', name, ...(parent ? { parent: parent.path } : {}) }, 'New Folder'),
   );
   if (outcome.folder) {
-    const row = await ctx.rows.folderRow(account, outcome.folder);
+    await ctx.rows.flushed();
+    const row = ctx.rows.folderRow(account, outcome.folder);
     if (row) await ctx.tree.reveal(row, { select: true, focus: true, expand: false }).then(undefined, () => undefined);
   }
 }
@@ -248,11 +250,26 @@ export async function editKeywords(targets: readonly MessageTarget[]): Promise<v
   );
 }
 
-/** `mailroom.editKeywords`: a tree row, a `{ account, ref }` (the reader's toolbar), or the current message. */
-function keywordTargets(ctx: CommandContext, arg: unknown, args: unknown): MessageTarget[] {
+/**
+ * `mailroom.editKeywords`: a tree row; a `{ account, ref }`; a message ref, with the account's
+ * name as the second argument (else the account whose message it is in the reader, else the only
+ * one) — what the reader's toolbar passes; or, from the palette, the current message.
+ */
+function keywordTargets(ctx: CommandContext, arg: unknown, second: unknown): MessageTarget[] {
   const t = arg as Partial<MessageTarget> | undefined;
   if (t && typeof t === 'object' && 'ref' in t && t.account && t.ref) return [t as MessageTarget];
-  return resolveTargets(ctx, arg, args);
+  const ref = arg as Partial<MessageRef> | undefined;
+  if (ref && typeof ref === 'object' && typeof ref.mailbox === 'string' && typeof ref.uid === 'number') {
+    const reading = ctx.reader.current;
+    const usable = ctx.model.accounts.filter((a) => a.store);
+    const account =
+      (typeof second === 'string' ? ctx.model.account(second) : undefined) ??
+      (reading && reading.ref.mailbox === ref.mailbox && reading.ref.uid === ref.uid ? reading.account : undefined) ??
+      (usable.length === 1 ? usable[0] : undefined);
+    if (!account) throw new MailError('unsupported', 'Say which account the message belongs to.');
+    return [{ account, ref: ref as MessageRef }];
+  }
+  return resolveTargets(ctx, arg, second);
 }
 
 export function registerOrganiseCommands(ctx: CommandContext): vscode.Disposable[] {
