@@ -91,7 +91,8 @@ export function accessibleMessage(m: ReadonlySummary): string {
     m.flags.includes(Flag.Deleted) && 'marked deleted',
   ].filter(Boolean);
   const keywords = visibleKeywords(m.flags);
-  return plain`${state.join(', ')}: ${subjectOf(m.subject)} from ${senderName(m.from)}, ${shortDate(m.date)}${keywords.length ? `, tagged ${keywords.join(', ')}` : ''}`;
+  const when = [shortDate(m.date), keywords.length && `tagged ${keywords.join(', ')}`].filter(Boolean).join(', ');
+  return plain`${state.join(', ')}: ${subjectOf(m.subject)} from ${senderName(m.from)}, ${when}`;
 }
 
 /** Newest first by date; an undone move (a new, higher UID) goes back to where its date puts it. */
@@ -534,7 +535,7 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     item.iconPath = new vscode.ThemeIcon(folder.specialUse ? FOLDER_ICONS[folder.specialUse] : 'folder');
     if (unseen) item.resourceUri = rowUri('unreadFolder', item.id);
     item.accessibilityInformation = {
-      label: plain`${folder.name}, folder${unseen ? `, ${unseen} unread` : ''}${total !== undefined ? `, ${total} messages` : ''}`,
+      label: plain`${[folder.name, 'folder', unseen && `${unseen} unread`, total !== undefined && `${total} messages`].filter(Boolean).join(', ')}`,
     };
     // "folder" + its role + "unsubscribed": menus match on these words.
     item.contextValue = folder.selectable
@@ -574,9 +575,15 @@ export function messageItem(node: Extract<TreeNode, { kind: 'message' }>, m: Rea
   const item = new vscode.TreeItem(subject);
   item.id = messageNodeId(node.account.name, m, node.via);
   const keywords = visibleKeywords(m.flags);
-  const where =
-    node.via !== undefined ? ` · ${node.account.name} / ${m.mailbox === 'INBOX' ? 'Inbox' : m.mailbox}` : '';
-  item.description = plain`${deleted ? 'deleted · ' : ''}${senderName(m.from)} · ${shortDate(m.date)}${keywords.length ? ` · ${keywords.map((k) => `#${k}`).join(' ')}` : ''}${where}`;
+  // One piece: each interpolated piece is trimmed, so the separators go inside it.
+  const parts = [
+    deleted && 'deleted',
+    senderName(m.from),
+    shortDate(m.date),
+    keywords.length && keywords.map((k) => `#${k}`).join(' '),
+    node.via !== undefined && `${node.account.name} / ${m.mailbox === 'INBOX' ? 'Inbox' : m.mailbox}`,
+  ].filter(Boolean);
+  item.description = plain`${parts.join(' · ')}`;
   // One icon per row, by what matters most for triage: marked deleted, flagged, unread, has attachments, read.
   item.iconPath = deleted
     ? new vscode.ThemeIcon('trash', new vscode.ThemeColor('disabledForeground'))

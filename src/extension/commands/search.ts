@@ -68,7 +68,7 @@ function resultItem(f: FoundMessage, many: boolean) {
     label: label`${subjectOf(m.subject)}`,
     description: label`${senderName(m.from)} · ${shortDate(m.date)}`,
     // Where it is, always: results come from several folders (and accounts).
-    detail: label`${many ? `${f.account.name} / ` : ''}${folderLabel(m.mailbox)}${state.length ? ` · ${state.join(' · ')}` : ''}`,
+    detail: label`${[`${many ? `${f.account.name} / ` : ''}${folderLabel(m.mailbox)}`, ...state].join(' · ')}`,
     target: { account: f.account, ref: m } as MessageTarget,
   };
 }

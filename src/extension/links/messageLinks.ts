@@ -14,6 +14,7 @@ import { MailError } from '../../core/errors';
 import { appendTaskLine, taskLine } from '../../core/links/tasks';
 import { plainText } from '../../core/text/untrusted-text';
 import { writableFileInside } from '../../core/links/workspace-paths';
+import { revealInTree } from '../reveal';
 import { command, type CommandContext, resolveTargets } from '../commands/context';
 import { senderName, subjectOf } from '../format';
 import { type MessageTarget, reportError } from '../mailActions';
@@ -157,6 +158,9 @@ export class MessageLinks {
       ref = chosen.ref;
     }
     await this.ctx.reader.show({ account, ref }, from === 'outside' ? { fromOutside: true } : {});
+    // The tree shows where the linked message is now (a link from outside VS Code opens nothing
+    // read-write, so its folder is not loaded for it).
+    if (from !== 'outside') await revealInTree(this.ctx, { account, ref });
   }
 
   async createTask(target: MessageTarget): Promise<void> {
