@@ -205,33 +205,40 @@ export async function editKeywords(targets: readonly MessageTarget[]): Promise<v
     .sort((a, b) => a.localeCompare(b));
   interface KeywordItem extends PickItem {
     keyword: string;
+    on: boolean;
   }
+  // One change per pick, Enter on a keyword toggles it: simple to say and to hear with a screen reader.
   const item = (k: string, fresh = false): KeywordItem => ({
     label: label`${k}`,
-    ...(fresh ? { description: label`new keyword` } : {}),
+    description: fresh
+      ? label`new keyword — Enter adds it`
+      : onAll(k)
+        ? label`set — Enter takes it off`
+        : label`Enter adds it`,
     keyword: k,
+    on: !fresh && onAll(k),
   });
   const qp = createPick<KeywordItem>();
   qp.title = label`Keywords of ${targets.length === 1 ? 'this message' : `${targets.length} messages`}`;
   qp.placeholder = anyNew
-    ? label`Tick the keywords to keep; type to add a new one`
-    : label`Tick the keywords to keep (this server allows only these)`;
-  qp.canSelectMany = true;
+    ? label`Pick a keyword to add or take off, or type a new one`
+    : label`Pick a keyword to add or take off (this server allows only these)`;
   const base = known.map((k) => item(k));
   qp.items = base;
-  qp.selectedItems = base.filter((i) => onAll(i.keyword));
+  const typedItem = () => {
+    const k = qp.value.trim();
+    return anyNew && k && KEYWORD.test(k) && !known.includes(k) ? item(k, true) : undefined;
+  };
   if (anyNew) {
-    qp.onDidChangeValue((v) => {
-      const k = v.trim();
-      const selected = qp.selectedItems;
-      const extra = k && KEYWORD.test(k) && !known.includes(k) ? [item(k, true)] : [];
-      qp.items = [...extra, ...base, ...selected.filter((s) => !base.includes(s) && s.keyword !== k)];
-      qp.selectedItems = selected;
+    qp.onDidChangeValue(() => {
+      const extra = typedItem();
+      qp.items = extra ? [extra, ...base] : base;
     });
   }
-  const chosen = await new Promise<readonly KeywordItem[] | undefined>((resolve) => {
+  const chosen = await new Promise<KeywordItem | undefined>((resolve) => {
     qp.onDidAccept(() => {
-      resolve(qp.selectedItems);
+      // Enter right after typing, before the list caught up, still means the typed keyword.
+      resolve(qp.activeItems[0] ?? typedItem());
       qp.hide();
     });
     qp.onDidHide(() => {
@@ -241,12 +248,9 @@ export async function editKeywords(targets: readonly MessageTarget[]): Promise<v
     qp.show();
   });
   if (!chosen) return;
-  const keep = new Set(chosen.map((c) => c.keyword));
-  const add = [...keep].filter((k) => !onAll(k));
-  const remove = [...present].filter((k) => !keep.has(k) && visibleKeywords([k]).length);
-  if (!add.length && !remove.length) return;
+  const change = chosen.on ? { remove: [chosen.keyword] } : { add: [chosen.keyword] };
   await progress(label`Changing keywords`, () =>
-    store.apply({ kind: 'setFlags', refs: targets.map((t) => t.ref), add, remove }),
+    store.apply({ kind: 'setFlags', refs: targets.map((t) => t.ref), ...change }),
   );
 }
 
