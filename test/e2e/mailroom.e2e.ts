@@ -314,38 +314,32 @@ test('Copy Message Link: pasted into a Markdown file, a click opens that message
   }),
 );
 
-test(
-  'Create Task from Message writes a checklist line that is a Markdown link to the message, and the link opens it',
-  { timeout: 90_000 },
-  () =>
-    step('task', async () => {
-      await openMessage(fixture('inline-image').subject);
-      await wb!.runCommand('Mail: Create Task from Message');
-      const todo = join(workspace, 'TODO.md');
-      const text = await eventually(
-        'TODO.md with the task',
-        async () => existsSync(todo) && readFileSync(todo, 'utf8'),
-      );
-      assert.match(
-        text,
-        new RegExp(
-          `^- \\[ \\] \\[${fixture('inline-image').subject} — Alice Example\\]\\(vscode://mailroom\\.mailroom/message\\?[^)\\s]+\\) \\(\\d{4}-\\d\\d-\\d\\d\\)$`,
-          'm',
-        ),
-      );
-      await eventually('\\Flagged on the server', async () =>
-        (await serverFlags('INBOX', fixture('inline-image').subject))?.has('\\Flagged'),
-      );
-      await openMessage(fixture('nested').subject);
-      await openWorkspaceFile('TODO.md');
-      await clickLinkInEditor();
-      await wb!
-        .webviewFrame()
-        .locator('h1.subject', { hasText: fixture('inline-image').subject })
-        .waitFor({ timeout: 20_000 });
-      // The reader lists the task that links to it.
-      await wb!.webviewFrame().locator('.related-section li[data-kind="task"]').waitFor({ timeout: 20_000 });
-    }),
+test('Create Task from Message writes a checklist line whose link opens the message', { timeout: 90_000 }, () =>
+  step('task', async () => {
+    await openMessage(fixture('inline-image').subject);
+    await wb!.runCommand('Mail: Create Task from Message');
+    const todo = join(workspace, 'TODO.md');
+    const text = await eventually('TODO.md with the task', async () => existsSync(todo) && readFileSync(todo, 'utf8'));
+    assert.match(
+      text,
+      new RegExp(
+        `^- \\[ \\] \\[${fixture('inline-image').subject} — Alice Example\\]\\(vscode://mailroom\\.mailroom/message\\?[^)\\s]+\\) \\(\\d{4}-\\d\\d-\\d\\d\\)$`,
+        'm',
+      ),
+    );
+    await eventually('\\Flagged on the server', async () =>
+      (await serverFlags('INBOX', fixture('inline-image').subject))?.has('\\Flagged'),
+    );
+    await openMessage(fixture('nested').subject);
+    await openWorkspaceFile('TODO.md');
+    await clickLinkInEditor();
+    await wb!
+      .webviewFrame()
+      .locator('h1.subject', { hasText: fixture('inline-image').subject })
+      .waitFor({ timeout: 20_000 });
+    // The reader lists the task that links to it.
+    await wb!.webviewFrame().locator('.related-section li[data-kind="task"]').waitFor({ timeout: 20_000 });
+  }),
 );
 
 test(
