@@ -119,8 +119,10 @@ before(
       workspace,
       userSettings: {
         'workbench.colorTheme': 'Default Dark Modern',
-        // The sticky copy of the open folder's row would cover the rows a drag starts from.
+        // The sticky copy of the open folder's row, and a row's hover, would cover the rows the
+        // pointer goes to.
         'workbench.tree.enableStickyScroll': false,
+        'workbench.hover.delay': 600_000,
         'mailroom.accounts': [
           {
             name: 'Alice',
@@ -288,7 +290,11 @@ test('Edit Keywords adds a keyword on the server, and the row shows it', { timeo
     });
     await deliver('Tag me please', 'Tagged');
     await wb!.runCommand('Mail: Refresh');
-    await (await wb!.revealTreeRow(VIEW, 'Tagged')).click();
+    const tagged = await eventually('the new folder in the tree', async () => {
+      const r = await wb!.revealTreeRow(VIEW, 'Tagged');
+      return (await r.count()) === 1 && r;
+    });
+    await tagged.click();
     await row('Tag me please').waitFor({ timeout: 30_000 });
     await contextMenu('Tag me please', 'Edit Keywords…');
     await wb!.fillQuickInput('invoice', false);
