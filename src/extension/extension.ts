@@ -6,7 +6,8 @@ import { messageText, type MessageContent } from '../core/reading/reader';
 import { registerAccountCommands } from './commands/accountCommands';
 import type { CommandContext } from './commands/context';
 import { Command } from './commands/ids';
-import { registerMessageCommands } from './commands/messageCommands';
+import { offerUndo, registerMessageCommands } from './commands/messageCommands';
+import { registerOrganiseCommands } from './commands/organiseCommands';
 import { registerSearch } from './commands/search';
 import { registerTriage } from './commands/triage';
 import { MessageLinks } from './links/messageLinks';
@@ -18,6 +19,9 @@ import { ReaderPanel, type RelatedProvider } from './reader/readerPanel';
 import { PasswordStore } from './secrets';
 import { SignIns } from './signIn';
 import { UnreadIndicators } from './statusBar';
+import { MessageDragAndDrop } from './dragAndDrop';
+import { revealInTree } from './reveal';
+import { RowDecorations } from './rowDecorations';
 import { MailTreeProvider } from './tree';
 import { message, notify } from './ui';
 
@@ -34,15 +38,26 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   const actions = new MailActions(model);
   const provider = new MailTreeProvider(model);
+  let ctx: CommandContext | undefined;
   const tree = vscode.window.createTreeView('mailroom.mailboxes', {
     treeDataProvider: provider,
     canSelectMany: true,
     showCollapseAll: true,
+    // Dropping messages on a folder is Move Message… to it: undoable, the next row selected.
+    dragAndDropController: new MessageDragAndDrop(async (rows, to) => {
+      const before = model.undo.last;
+      await actions.move(
+        rows.map((n) => ({ account: n.account, ref: n.message })),
+        to,
+      );
+      if (ctx) offerUndo(ctx, before);
+    }),
   });
   let links: MessageLinks | undefined;
   const reader = new ReaderPanel(context, model, actions, (target, content) => related(target, content, links));
-  const ctx: CommandContext = { extension: context, model, actions, tree, reader, passwords, signIns };
+  ctx = { extension: context, model, actions, tree, rows: provider, reader, passwords, signIns };
   links = new MessageLinks(ctx);
+  const commandCtx = ctx;
   context.subscriptions.push(
     channel,
     model,
@@ -52,6 +67,11 @@ export function activate(context: vscode.ExtensionContext): void {
     new UnreadIndicators(model, tree, reader),
     ...registerAccountCommands(ctx),
     ...registerMessageCommands(ctx),
+    ...registerOrganiseCommands(ctx),
+    vscode.window.registerFileDecorationProvider(new RowDecorations()),
+    vscode.commands.registerCommand(Command.revealInMailboxes, (target?: MessageTarget) =>
+      revealInTree(commandCtx, target ?? reader.current),
+    ),
     ...registerTriage(ctx),
     ...registerSearch(ctx),
     ...links.register(),

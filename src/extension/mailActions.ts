@@ -83,14 +83,49 @@ export class MailActions {
     }
   }
 
-  /** Asks what the outcome says needs a person, and applies the follow-up if they agree. */
-  private async settle(store: AccountStore, outcome: Outcome, what: string): Promise<void> {
+  /** Asks what the outcome says needs a person, and applies the follow-up if they agree. Returns the last outcome. */
+  private async settle(store: AccountStore, outcome: Outcome, what: string): Promise<Outcome> {
     const c = outcome.confirm;
-    if (!c) return;
-    if (await this.agree(c, outcome, what)) await this.settle(store, await store.apply(c.followUp), what);
+    if (!c) return outcome;
+    if (await this.agree(c, outcome, what)) return this.settle(store, await store.apply(c.followUp), what);
+    return outcome;
   }
 
   private async agree(c: Confirmation, outcome: Outcome, what: string): Promise<boolean> {
+    if (c.kind === 'deleteFolder') {
+      const holds = [
+        `${c.messages} message${c.messages === 1 ? '' : 's'}`,
+        c.subfolders ? `${c.subfolders} subfolder${c.subfolders === 1 ? '' : 's'}` : '',
+      ]
+        .filter(Boolean)
+        .join(' and ');
+      if (c.step === 1)
+        return (
+          (await ask(
+            message`Delete the folder "${c.mailbox}" and the ${holds} in it?`,
+            { detail: message`The folder and its mail are deleted on the server for good. This cannot be undone.` },
+            'Delete Folder',
+          )) === 'Delete Folder'
+        );
+      return (
+        (await ask(
+          message`"${c.mailbox}" is this account's ${c.specialUse ?? 'special'} folder. Delete it anyway?`,
+          {
+            detail: message`Mail programs (this one too) put ${c.specialUse ?? 'special'} mail there; without it they cannot.`,
+          },
+          'Delete Special Folder',
+        )) === 'Delete Special Folder'
+      );
+    }
+    if (c.kind === 'emptyFolder') {
+      return (
+        (await ask(
+          message`Delete the ${c.count} message${c.count === 1 ? '' : 's'} in "${c.mailbox}" for good?`,
+          { detail: message`Exactly these messages are removed; mail arriving now stays. This cannot be undone.` },
+          'Empty',
+        )) === 'Empty'
+      );
+    }
     if (c.kind === 'permanentDelete') {
       return (
         (await ask(
@@ -117,7 +152,33 @@ export class MailActions {
     if (!this.model.undo.last) return message`There is nothing to undo.`;
     const { entry } = await this.model.undo.undoLast();
     const r = entry.op.move;
-    return message`Undone: ${entry.op.what} of ${r.uids.length} message(s) from "${r.from}".`;
+    return message`Moved ${countOf(r.uids.length)} back to ${folderLabel(r.from)}.`;
+  }
+
+  /** What the last undoable action did, as the "… — Undo" notification says it. */
+  lastActionText(): MessageText | undefined {
+    const last = this.model.undo.last;
+    if (!last) return undefined;
+    const { what, move } = last.op;
+    const n = countOf(move.uids.length);
+    const verb: Record<typeof what, string> = {
+      archive: 'Archived',
+      delete: 'Moved to Trash:',
+      move: 'Moved',
+      junk: 'Marked as junk:',
+      notJunk: 'Not junk, back to Inbox:',
+    };
+    return what === 'move' ? message`Moved ${n} to ${folderLabel(move.to)}` : message`${verb[what]} ${n}`;
+  }
+
+  /** Mark as Junk / Not Junk: keywords and the move to or from Junk, per folder. */
+  junk(targets: readonly MessageTarget[], junk: boolean): Promise<void> {
+    return this.perFolder(targets, (refs) => ({ kind: 'junk', refs, junk }), junk ? 'Mark as Junk' : 'Not Junk');
+  }
+
+  /** Applies an operation and settles what it needs a person for (folder management, emptying). */
+  async run(store: AccountStore, op: Operation, what: string): Promise<Outcome> {
+    return this.settle(store, await store.apply(op), what);
   }
 
   /** Asks for a destination folder of `account` (selectable folders, roles first). */
@@ -133,4 +194,14 @@ export class MailActions {
     );
     return choice?.path;
   }
+}
+
+/** "1 message", "3 messages". */
+export function countOf(n: number): string {
+  return `${n} message${n === 1 ? '' : 's'}`;
+}
+
+/** A folder as people call it: "Inbox" for INBOX, else its path. */
+export function folderLabel(path: string): string {
+  return path.toUpperCase() === 'INBOX' ? 'Inbox' : path;
 }

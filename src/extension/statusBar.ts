@@ -2,7 +2,7 @@
 // It listens to the stores: counts, statuses and new mail.
 import * as vscode from 'vscode';
 import type { ReadonlySummary } from '../core/mailbox/messages';
-import { WorkbenchCommand } from './commands/ids';
+import { Command } from './commands/ids';
 import { Disposable } from './disposable';
 import { senderName, subjectOf } from './format';
 import { type Account, accountLine, type MailModel } from './model';
@@ -23,7 +23,8 @@ export class UnreadIndicators extends Disposable {
   ) {
     super();
     this.item.name = 'Mailroom Unread';
-    this.item.command = WorkbenchCommand.focusMailboxes;
+    // The unread count is an invitation to deal with it.
+    this.item.command = Command.triage;
     this._register(
       model.onDidChange((e) => {
         if (e.kind === 'accounts') return this.update();

@@ -3,23 +3,33 @@
 // events name: a message row whose flags changed, a folder whose messages or counts did, an
 // account whose status or live state did.
 import * as vscode from 'vscode';
-import { buildTree, type MailboxNode, type SpecialUse } from '../core/mailbox/mailboxes';
+import { buildTree, type MailboxInfo, type MailboxNode, type SpecialUse } from '../core/mailbox/mailboxes';
 import { type MessageRef, type ReadonlySummary, refKey } from '../core/mailbox/messages';
 import { buildThreads, type ThreadNode } from '../core/mailbox/threads';
 import type { StoreEvent } from '../core/sync/store-events';
 import type { WatchState } from '../core/sync/watcher';
-import { Flag } from '../shared/flags';
+import { Flag, Keyword } from '../shared/flags';
 import { Command } from './commands/ids';
 import { Disposable } from './disposable';
 import { formatAddresses, formatSize, senderName, shortDate, subjectOf } from './format';
 import { type Account, accountLine, type MailModel } from './model';
+import { rowUri } from './rowDecorations';
+import { type SavedSearch, SavedSearches } from './savedSearches';
 import { markdown, markdownString, plain, type PlainText } from './ui';
 
 export type TreeNode =
   | { kind: 'account'; account: Account }
   | { kind: 'folder'; account: Account; folder: MailboxNode }
-  | { kind: 'message'; account: Account; message: ReadonlySummary; replies?: ThreadNode[] }
+  | {
+      kind: 'message';
+      account: Account;
+      message: ReadonlySummary;
+      replies?: ThreadNode[];
+      /** A result row of this saved search (its id and parent differ from the folder's row). */
+      via?: string;
+    }
   | { kind: 'loadMore'; account: Account; path: string }
+  | { kind: 'saved'; search: SavedSearch }
   | { kind: 'info'; id: string; label: PlainText; icon: string; tooltip?: PlainText };
 
 const FOLDER_ICONS: Record<SpecialUse, string> = {
@@ -33,9 +43,60 @@ const FOLDER_ICONS: Record<SpecialUse, string> = {
   trash: 'trash',
 };
 
-export function messageNodeId(account: string, m: MessageRef): string {
-  return `msg\u0000${account}\u0000${refKey(m)}`;
+export function messageNodeId(account: string, m: MessageRef, via?: string): string {
+  return via === undefined
+    ? `msg\u0000${account}\u0000${refKey(m)}`
+    : `saved\u0000${via}\u0000${account}\u0000${refKey(m)}`;
 }
+
+/** Message keywords that mean something to people (not the bookkeeping ones mail programs set). */
+const QUIET_KEYWORDS = new Set([
+  '$forwarded',
+  '$mdnsent',
+  '$notjunk',
+  'nonjunk',
+  '$submitted',
+  '$hasattachment',
+  '$hasnoattachment',
+]);
+
+/** The keywords of a message worth showing (`$Junk` reads "junk"). */
+export function visibleKeywords(flags: readonly string[]): string[] {
+  return flags
+    .filter((f) => !f.startsWith('\\') && !QUIET_KEYWORDS.has(f.toLowerCase()))
+    .map((f) => (f === Keyword.Junk ? 'junk' : f));
+}
+
+/** Unsubscribed folders are hidden unless asked for, or unless the server uses no subscriptions at all. */
+export function visibleFolders(list: readonly MailboxInfo[], showUnsubscribed: boolean): MailboxInfo[] {
+  const usesSubscriptions = list.some((f) => f.subscribed && f.specialUse !== 'inbox');
+  if (showUnsubscribed || !usesSubscriptions) return [...list];
+  const keep = new Set<string>();
+  for (const f of list) {
+    if (!f.subscribed && !f.specialUse) continue;
+    keep.add(f.path);
+    // Its parents stay too, or it would have nowhere to hang.
+    for (let p = f.parentPath; p; p = list.find((x) => x.path === p)?.parentPath ?? '') keep.add(p);
+  }
+  return list.filter((f) => keep.has(f.path));
+}
+
+/** What a screen reader says for a message row or triage item: its state, then who and when. */
+export function accessibleMessage(m: ReadonlySummary): string {
+  const state = [
+    m.flags.includes(Flag.Seen) ? 'Read' : 'Unread',
+    m.flags.includes(Flag.Flagged) && 'flagged',
+    m.flags.includes(Flag.Answered) && 'answered',
+    m.hasAttachments && 'with attachment',
+    m.flags.includes(Flag.Deleted) && 'marked deleted',
+  ].filter(Boolean);
+  const keywords = visibleKeywords(m.flags);
+  const when = [shortDate(m.date), keywords.length && `tagged ${keywords.join(', ')}`].filter(Boolean).join(', ');
+  return plain`${state.join(', ')}: ${subjectOf(m.subject)} from ${senderName(m.from)}, ${when}`;
+}
+
+/** Newest first by date; an undone move (a new, higher UID) goes back to where its date puts it. */
+const byDate = (a: ReadonlySummary, b: ReadonlySummary) => b.date.localeCompare(a.date) || b.uid - a.uid;
 
 const folderKey = (account: Account, path: string) => `${account.name}\u0000${path}`;
 
@@ -53,9 +114,19 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
   private readonly accountNodes = new Map<Account, TreeNode>();
   private readonly folderNodes = new Map<string, TreeNode>();
   private readonly messageNodes = new Map<string, TreeNode>();
+  private readonly savedNodes = new Map<string, Extract<TreeNode, { kind: 'saved' }>>();
+  /** Each folder's message rows in the order shown (what "the next message" means after an archive). */
+  private readonly shown = new Map<string, TreeNode[]>();
+  private readonly folderTrees = new WeakMap<
+    readonly MailboxInfo[],
+    { showUnsubscribed: boolean; byPath: Map<string, MailboxNode> }
+  >();
+  private showUnsubscribed = false;
+  readonly saved: SavedSearches;
 
   constructor(private readonly model: MailModel) {
     super();
+    this.saved = this._register(new SavedSearches(model));
     this._register(
       model.onDidChange((e) => {
         if (e.kind === 'accounts') this.refresh('all');
@@ -64,9 +135,17 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     );
     this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('mailroom.threading')) this.refresh('all');
+        if (e.affectsConfiguration('mailroom.threading') || e.affectsConfiguration('mailroom.savedSearches'))
+          this.refresh('all');
       }),
     );
+    this._register(this.saved.onDidChange((name) => this.refresh(this.savedNodes.get(name))));
+  }
+
+  /** "Show Unsubscribed Folders" / "Hide Unsubscribed Folders". */
+  setShowUnsubscribed(on: boolean): void {
+    this.showUnsubscribed = on;
+    this.refresh(...this.accountNodes.values());
   }
 
   private onStore(account: Account, e: StoreEvent): void {
@@ -83,10 +162,16 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
         // The answer to a pending getChildren is on its way: a redraw now would only ask again.
         if (!this.answering.has(folderKey(account, e.path))) this.refresh(folder(e.path));
         return;
-      case 'messages':
+      case 'messages': {
+        // Result rows of saved searches show the same messages under other ids.
+        const results = [...e.changed, ...e.removed]
+          .flatMap((r) => [...this.savedNodes.keys()].map((name) => messageNodeId(account.name, r, name)))
+          .map((id) => this.messageNodes.get(id));
+        if (results.some(Boolean)) this.refresh(...results);
         if (this.answering.has(folderKey(account, e.path))) return;
         if (e.added.length || e.removed.length || this.threading()) return this.refresh(folder(e.path));
         return this.refresh(...e.changed.map((r) => this.messageNodes.get(messageNodeId(account.name, r))));
+      }
       case 'live':
         return this.refresh(e.path === 'INBOX' ? accountNode : folder(e.path));
       case 'connection':
@@ -99,6 +184,14 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
   private threading(): boolean {
     return vscode.workspace.getConfiguration('mailroom').get<boolean>('threading', false);
   }
+
+  /** Resolves once the redraws asked for so far went to VS Code (a reveal after a change must come after them). */
+  flushed(): Promise<void> {
+    if (!this.pending) return Promise.resolve();
+    return new Promise((resolve) => this.afterFlush.push(resolve));
+  }
+
+  private afterFlush: Array<() => void> = [];
 
   /** Bursts of IDLE events and count updates become one redraw of what they touched. */
   private refresh(...nodes: Array<TreeNode | 'all' | undefined>): void {
@@ -116,22 +209,113 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
       this.queued = undefined;
       if (queued === 'all') this.emitter.fire(undefined);
       else if (queued?.size) this.emitter.fire([...queued]);
+      for (const resolve of this.afterFlush.splice(0)) resolve();
     }, 30);
   }
 
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
     if (!node) {
       this.accountNodes.clear();
-      return this.model.accounts.map((account) => {
+      this.savedNodes.clear();
+      const accounts = this.model.accounts.map((account) => {
         const n: TreeNode = { kind: 'account', account };
         this.accountNodes.set(account, n);
         return n;
       });
+      const saved = this.model.accounts.some((a) => a.store)
+        ? this.saved.list().map((search) => {
+            const n = { kind: 'saved' as const, search };
+            this.savedNodes.set(search.name, n);
+            return n;
+          })
+        : [];
+      return [...accounts, ...saved];
     }
     if (node.kind === 'account') return this.accountChildren(node.account);
     if (node.kind === 'folder') return this.folderChildren(node.account, node.folder);
     if (node.kind === 'message') return (node.replies ?? []).map((t) => this.threadNode(node.account, t));
+    if (node.kind === 'saved') return this.savedChildren(node);
     return [];
+  }
+
+  /**
+   * For `reveal`: a message row's folder, a folder's parent folder or account, a result row's
+   * saved search.
+   */
+  getParent(node: TreeNode): TreeNode | undefined {
+    if (node.kind === 'message') {
+      if (node.via !== undefined) return this.savedNodes.get(node.via);
+      return this.folderFor(node.account, node.message.mailbox);
+    }
+    if (node.kind === 'folder') {
+      const parent = node.folder.parentPath;
+      return (parent && this.folderFor(node.account, parent)) || this.accountNode(node.account);
+    }
+    if (node.kind === 'loadMore') return this.folderFor(node.account, node.path);
+    return undefined;
+  }
+
+  private accountNode(account: Account): TreeNode {
+    let n = this.accountNodes.get(account);
+    if (!n) this.accountNodes.set(account, (n = { kind: 'account', account }));
+    return n;
+  }
+
+  /** The folder's node as VS Code holds it, or one built from the store's folder list. */
+  private folderFor(account: Account, path: string): TreeNode | undefined {
+    const known = this.folderNodes.get(folderKey(account, path));
+    if (known) return known;
+    const folder = this.freshFolder(account, path);
+    return folder ? this.folderNode(account, folder) : undefined;
+  }
+
+  /** A folder as the store's folder list has it now (with its visible subfolders). */
+  private freshFolder(account: Account, path: string): MailboxNode | undefined {
+    const list = account.store?.folders;
+    if (!list) return undefined;
+    let index = this.folderTrees.get(list);
+    if (!index || index.showUnsubscribed !== this.showUnsubscribed) {
+      const byPath = new Map<string, MailboxNode>();
+      const walk = (nodes: MailboxNode[]) => {
+        for (const n of nodes) {
+          byPath.set(n.path, n);
+          walk(n.children);
+        }
+      };
+      walk(buildTree(visibleFolders(list, this.showUnsubscribed)));
+      index = { showUnsubscribed: this.showUnsubscribed, byPath };
+      this.folderTrees.set(list, index);
+    }
+    return index.byPath.get(path);
+  }
+
+  /** A folder's row (for `reveal`). */
+  folderRow(account: Account, path: string): TreeNode | undefined {
+    return this.folderFor(account, path);
+  }
+
+  /** The row of a message in its folder (loading the folder first), for `reveal`; undefined if it is not in a loaded page. */
+  async messageRow(account: Account, ref: MessageRef): Promise<TreeNode | undefined> {
+    const store = account.store;
+    if (!store) return undefined;
+    await store.loadFolders();
+    if (!store.folderState(ref.mailbox)) await store.open(ref.mailbox);
+    const known = this.messageNodes.get(messageNodeId(account.name, ref));
+    if (known) return known;
+    const m = store.message(ref);
+    return m ? this.messageNode(account, m) : undefined;
+  }
+
+  /** The row to select after `nodes` leave their folder: the next one down, else the one above. */
+  nextAfter(nodes: readonly TreeNode[]): TreeNode | undefined {
+    const first = nodes.find((n): n is Extract<TreeNode, { kind: 'message' }> => n.kind === 'message');
+    if (!first) return undefined;
+    const rows = this.shown.get(folderKey(first.account, first.message.mailbox)) ?? [];
+    const ids = new Set(nodes.flatMap((n) => (n.kind === 'message' ? [messageNodeId(n.account.name, n.message)] : [])));
+    const isGone = (n: TreeNode) => n.kind === 'message' && ids.has(messageNodeId(n.account.name, n.message));
+    const last = rows.reduce((at, n, i) => (isGone(n) ? i : at), -1);
+    if (last < 0) return undefined;
+    return rows.slice(last + 1).find((n) => !isGone(n)) ?? [...rows.slice(0, last)].reverse().find((n) => !isGone(n));
   }
 
   private async answer<T>(key: string, load: () => Promise<T>): Promise<T> {
@@ -149,14 +333,33 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     return n;
   }
 
-  private messageNode(account: Account, message: ReadonlySummary, replies?: ThreadNode[]): TreeNode {
-    const n: TreeNode = { kind: 'message', account, message, ...(replies?.length ? { replies } : {}) };
-    this.messageNodes.set(messageNodeId(account.name, message), n);
+  private messageNode(account: Account, message: ReadonlySummary, replies?: ThreadNode[], via?: string): TreeNode {
+    const n: TreeNode = {
+      kind: 'message',
+      account,
+      message,
+      ...(replies?.length ? { replies } : {}),
+      ...(via !== undefined ? { via } : {}),
+    };
+    this.messageNodes.set(messageNodeId(account.name, message, via), n);
     return n;
   }
 
   private threadNode(account: Account, t: ThreadNode): TreeNode {
     return this.messageNode(account, t.message, t.replies);
+  }
+
+  private async savedChildren(node: Extract<TreeNode, { kind: 'saved' }>): Promise<TreeNode[]> {
+    const name = node.search.name;
+    for (const [id, n] of this.messageNodes) if (n.kind === 'message' && n.via === name) this.messageNodes.delete(id);
+    try {
+      const results = await this.saved.results(node.search);
+      const rows = results.messages.map((r) => this.messageNode(r.account, r.message, undefined, name));
+      if (rows.length) return rows;
+      return [{ kind: 'info', id: `saved-empty\u0000${name}`, label: plain`Nothing matches`, icon: 'info' }];
+    } catch (err) {
+      return [{ kind: 'info', id: `saved-err\u0000${name}`, label: plain`${(err as Error).message}`, icon: 'error' }];
+    }
   }
 
   private async accountChildren(account: Account): Promise<TreeNode[]> {
@@ -189,23 +392,28 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
           },
         ];
       }
-      return buildTree(folders).map((folder) => this.folderNode(account, folder));
+      return buildTree(visibleFolders(folders, this.showUnsubscribed)).map((folder) =>
+        this.folderNode(account, folder),
+      );
     } catch (err) {
       return [{ kind: 'info', id: `err\u0000${account.name}`, label: plain`${(err as Error).message}`, icon: 'error' }];
     }
   }
 
-  private async folderChildren(account: Account, folder: MailboxNode): Promise<TreeNode[]> {
+  private async folderChildren(account: Account, shown: MailboxNode): Promise<TreeNode[]> {
+    // The subfolders as they are now: a folder created or renamed since VS Code got this node counts.
+    const folder = this.freshFolder(account, shown.path) ?? shown;
     const subfolders: TreeNode[] = folder.children.map((child) => this.folderNode(account, child));
     const store = account.store;
     if (!folder.selectable || !store) return subfolders;
     const state = await this.answer(folderKey(account, folder.path), () => store.open(folder.path));
     for (const [id, n] of this.messageNodes)
-      if (n.kind === 'message' && n.account === account && n.message.mailbox === folder.path)
+      if (n.kind === 'message' && n.account === account && n.message.mailbox === folder.path && n.via === undefined)
         this.messageNodes.delete(id);
     const messages: TreeNode[] = this.threading()
       ? buildThreads(state.messages, store.threadParents(folder.path)).map((t) => this.threadNode(account, t))
-      : state.messages.map((message) => this.messageNode(account, message));
+      : [...state.messages].sort(byDate).map((message) => this.messageNode(account, message));
+    this.shown.set(folderKey(account, folder.path), messages);
     const nodes: TreeNode[] = [...subfolders, ...messages];
     if (state.error)
       nodes.push({
@@ -228,8 +436,14 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
 
   /** The message as the store has it now (a row refreshed for a flag change shows the new flags). */
   private current(node: Extract<TreeNode, { kind: 'message' }>): ReadonlySummary {
-    const fresh = node.account.store?.message(node.message);
+    const store = node.account.store;
+    const fresh = store?.message(node.message);
     if (fresh && fresh !== node.message) node.message = fresh;
+    else if (!fresh) {
+      // A result row outside the loaded pages: the store tracks its flags.
+      const flags = store?.flags(node.message);
+      if (flags && flags !== node.message.flags) node.message = Object.freeze({ ...node.message, flags });
+    }
     return node.message;
   }
 
@@ -251,6 +465,15 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
           const n = countReplies(node.replies);
           item.description = `${item.description as string} · ${n} repl${n === 1 ? 'y' : 'ies'}`;
         }
+        return item;
+      }
+      case 'saved': {
+        const item = new vscode.TreeItem(plain`${node.search.name}`, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `savedsearch\u0000${node.search.name}`;
+        item.iconPath = new vscode.ThemeIcon(node.search.query.trim() ? 'search' : 'inbox');
+        item.description = plain`${node.search.query.trim() || 'all messages'} · ${this.saved.scopeText(node.search)}`;
+        item.tooltip = plain`Saved search (setting mailroom.savedSearches): ${node.search.query || 'all messages'} in ${this.saved.scopeText(node.search)}`;
+        item.contextValue = 'savedSearch';
         return item;
       }
       case 'loadMore': {
@@ -297,9 +520,16 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     const item = new vscode.TreeItem(plain`${folder.name}`, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `folder\u0000${account.name}\u0000${folder.path}`;
     const counts = account.store?.folder(folder.path)?.counts ?? folder.counts;
-    const unseen = counts?.unseen ?? 0;
+    // Unread mail another program marked deleted is on its way out: not counted (as far as it is loaded).
+    const deletedUnread =
+      account.store
+        ?.folderState(folder.path)
+        ?.messages.filter((m) => m.flags.includes(Flag.Deleted) && !m.flags.includes(Flag.Seen)).length ?? 0;
+    const unseen = Math.max(0, (counts?.unseen ?? 0) - deletedUnread);
     const total = counts?.messages;
     item.description = unseen ? String(unseen) : '';
+    if (!folder.subscribed && folder.specialUse !== 'inbox')
+      item.description = [item.description, 'not subscribed'].filter(Boolean).join(' · ');
     item.tooltip =
       total !== undefined ? plain`${folder.path} — ${total} messages, ${unseen} unread` : plain`${folder.path}`;
     const live = folder.path === 'INBOX' ? undefined : liveProblem(account.store?.liveState(folder.path));
@@ -308,7 +538,14 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
       item.tooltip = `${item.tooltip} — ${live.detail}`;
     }
     item.iconPath = new vscode.ThemeIcon(folder.specialUse ? FOLDER_ICONS[folder.specialUse] : 'folder');
-    item.contextValue = folder.selectable ? 'folder' : 'folder-noselect';
+    if (unseen) item.resourceUri = rowUri('unreadFolder', item.id);
+    item.accessibilityInformation = {
+      label: plain`${[folder.name, 'folder', unseen && `${unseen} unread`, total !== undefined && `${total} messages`].filter(Boolean).join(', ')}`,
+    };
+    // "folder" + its role + "unsubscribed": menus match on these words.
+    item.contextValue = folder.selectable
+      ? ['folder', folder.specialUse, folder.subscribed ? 'subscribed' : 'unsubscribed'].filter(Boolean).join(' ')
+      : 'folder-noselect';
     return item;
   }
 }
@@ -341,17 +578,42 @@ function countReplies(replies: ThreadNode[]): number {
 export function messageItem(node: Extract<TreeNode, { kind: 'message' }>, m: ReadonlySummary): vscode.TreeItem {
   const unread = !m.flags.includes(Flag.Seen);
   const flagged = m.flags.includes(Flag.Flagged);
+  const deleted = m.flags.includes(Flag.Deleted);
+  const junk = m.flags.includes(Keyword.Junk);
   const subject = plain`${subjectOf(m.subject)}`;
-  const item = new vscode.TreeItem(unread ? { label: subject, highlights: [[0, subject.length]] } : subject);
-  item.id = messageNodeId(node.account.name, m);
-  item.description = plain`${senderName(m.from)} · ${shortDate(m.date)}`;
-  // One icon per row, by what matters most for triage: flagged, unread, has attachments, read.
-  item.iconPath = flagged
-    ? new vscode.ThemeIcon('star-full', new vscode.ThemeColor('charts.yellow'))
-    : unread
-      ? new vscode.ThemeIcon('mail', new vscode.ThemeColor('charts.blue'))
-      : new vscode.ThemeIcon(m.hasAttachments ? 'attach' : 'mail-read');
-  item.contextValue = `message${unread ? ' unread' : ' read'}${flagged ? ' flagged' : ''}`;
+  const item = new vscode.TreeItem(subject);
+  item.id = messageNodeId(node.account.name, m, node.via);
+  const keywords = visibleKeywords(m.flags);
+  // One piece: each interpolated piece is trimmed, so the separators go inside it.
+  const parts = [
+    deleted && 'deleted',
+    senderName(m.from),
+    shortDate(m.date),
+    keywords.length && keywords.map((k) => `#${k}`).join(' '),
+    node.via !== undefined && `${node.account.name} / ${m.mailbox === 'INBOX' ? 'Inbox' : m.mailbox}`,
+  ].filter(Boolean);
+  item.description = plain`${parts.join(' · ')}`;
+  // One icon per row, by what matters most for triage: marked deleted, flagged, unread, has attachments, read.
+  item.iconPath = deleted
+    ? new vscode.ThemeIcon('trash', new vscode.ThemeColor('disabledForeground'))
+    : flagged
+      ? new vscode.ThemeIcon('star-full', new vscode.ThemeColor('charts.yellow'))
+      : unread
+        ? new vscode.ThemeIcon('mail', new vscode.ThemeColor('mailroom.unreadForeground'))
+        : new vscode.ThemeIcon(m.hasAttachments ? 'attach' : 'mail-read');
+  // Unread and deleted show the native way: a decoration colours the label (and badges unread).
+  if (deleted) item.resourceUri = rowUri('deleted', item.id);
+  else if (unread) item.resourceUri = rowUri('unread', item.id);
+  item.accessibilityInformation = { label: accessibleMessage(m) };
+  item.contextValue = [
+    'message',
+    unread ? 'unread' : 'read',
+    flagged ? 'flagged' : 'unflagged',
+    deleted && 'deleted',
+    junk || m.mailbox === node.account.store?.specialPath('junk') ? 'junk' : 'notjunk',
+  ]
+    .filter(Boolean)
+    .join(' ');
   item.command = { command: Command.openMessage, title: 'Open Message', arguments: [node] };
   return item;
 }
@@ -362,9 +624,11 @@ export function messageTooltip(m: ReadonlySummary): vscode.MarkdownString {
     !m.flags.includes(Flag.Seen) && 'unread',
     m.flags.includes(Flag.Flagged) && 'flagged',
     m.hasAttachments && 'attachments',
+    m.flags.includes(Flag.Deleted) && 'marked deleted by another mail program (not yet removed)',
   ].filter(Boolean);
+  const keywords = visibleKeywords(m.flags);
   const date = new Date(m.date).toLocaleString();
   return markdownString(
-    markdown`**${subjectOf(m.subject)}**\n\nFrom: ${formatAddresses(m.from)}  \nTo: ${formatAddresses(m.to)}  \nDate: ${date}  \nSize: ${[formatSize(m.size), ...state].join(' · ')}`,
+    markdown`**${subjectOf(m.subject)}**\n\nFrom: ${formatAddresses(m.from)}  \nTo: ${formatAddresses(m.to)}  \nDate: ${date}  \nSize: ${[formatSize(m.size), ...state].join(' · ')}  \nKeywords: ${keywords.join(', ') || 'none'}`,
   );
 }

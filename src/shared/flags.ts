@@ -15,3 +15,9 @@ export const Flag = {
 } as const;
 
 export type SystemFlag = (typeof Flag)[keyof typeof Flag];
+
+/** Keywords with a meaning shared by clients and server filters (RFC 5788 registry). */
+export const Keyword = {
+  Junk: '$Junk',
+  NotJunk: '$NotJunk',
+} as const;

@@ -484,7 +484,7 @@ test(
       assert.equal(lines.length, 1, `one line: ${JSON.stringify(text)}`);
       assert.match(
         lines[0]!,
-        /^- \[ \] Invoice 4711 \$\(id > \/tmp\/mailroom-pwned\) rm -rf ~ — Accounts, \d{4}-\d\d-\d\d vscode:\/\/mailroom\.mailroom\/message\?\S+$/,
+        /^- \[ \] \[Invoice 4711 \$\\\(id \\> \/tmp\/mailroom-pwned\\\) rm -rf \\~ — Accounts\]\(vscode:\/\/mailroom\.mailroom\/message\?[^)\s]+\) \(\d{4}-\d\d-\d\d\)$/,
       );
       assert.doesNotMatch(text, /[\u0000-\u0009\u000b-\u001f\u007f]/);
     }),

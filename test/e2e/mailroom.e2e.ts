@@ -280,7 +280,7 @@ test('Create Task from Message writes a checklist line whose link opens the mess
     assert.match(
       text,
       new RegExp(
-        `^- \\[ \\] ${fixture('inline-image').subject} — Alice Example, \\d{4}-\\d\\d-\\d\\d vscode://mailroom\\.mailroom/message\\?\\S+$`,
+        `^- \\[ \\] \\[${fixture('inline-image').subject} — Alice Example\\]\\(vscode://mailroom\\.mailroom/message\\?[^)\\s]+\\) \\(\\d{4}-\\d\\d-\\d\\d\\)$`,
         'm',
       ),
     );

@@ -185,7 +185,8 @@ test('triage and the tree show the same state after every action, whichever surf
     await row('Triage one').locator('.action-label[aria-label^="Toggle Flag"]').click();
     await eventually(
       'the tree row flagged',
-      async () => (await row('Triage one').locator('.codicon-star-full').count()) === 1,
+      // The row's own icon (the inline Unflag button of a flagged row is a full star too).
+      async () => (await row('Triage one').locator('.custom-view-tree-node-item-icon.codicon-star-full').count()) === 1,
     );
     await eventually(
       'the triage item flagged',

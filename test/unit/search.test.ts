@@ -35,3 +35,14 @@ test('query becomes an IMAP SEARCH object; empty and invalid queries are refused
   );
   assert.throws(() => toSearchObject({ since: 'yesterday-ish' }), /not a date/);
 });
+
+test('tag:, keyword: and is:junk search by IMAP keyword; a keyword with IMAP specials is refused; "all" lists everything', () => {
+  assert.deepEqual(parseSearchText('tag:work report'), { keyword: 'work', text: 'report' });
+  assert.deepEqual(parseSearchText('keyword:$NotJunk'), { keyword: '$NotJunk' });
+  assert.deepEqual(parseSearchText('is:junk'), { keyword: '$Junk' });
+  assert.equal(toSearchObject({ keyword: 'work' }).keyword, 'work');
+  assert.throws(() => toSearchObject({ keyword: 'a b' }), /not an IMAP keyword/);
+  assert.throws(() => toSearchObject({ keyword: '\\Seen' }), /not an IMAP keyword/);
+  assert.deepEqual(toSearchObject({ all: true }), { all: true });
+  assert.equal(toSearchObject({ all: true, unseen: true }).seen, false);
+});

@@ -102,9 +102,14 @@ test('a task line is one Markdown line whatever the subject and sender hold', ()
   });
   assert.equal(
     line,
-    '- [ ] Invoice 4711 $(id > /tmp/x) - \\[ \\] injected task evil \\[click\\](command:x) \\<img src=https://t.example/p> \\`code\\` — Mallory \\<mallory@evil.example>, 2026-03-04 vscode://mailroom.mailroom/message?account=A&mid=mid%3Aa%40b',
+    '- [ ] [Invoice 4711 $\\(id \\> /tmp/x\\) - \\[ \\] injected task evil \\[click\\]\\(command:x\\) \\<img src=https://t.example/p\\> \\`code\\` — Mallory \\<mallory@evil.example\\>](vscode://mailroom.mailroom/message?account=A&mid=mid%3Aa%40b) (2026-03-04)',
   );
-  assert.equal(taskLine({ subject: ' ', sender: '', url: 'u' }), '- [ ] (no subject) — ,  u');
+  assert.equal(taskLine({ subject: ' ', sender: '', url: 'u' }), '- [ ] [(no subject)](u)');
+  assert.equal(
+    taskLine({ subject: 'Quarterly report', sender: 'Ann Lee', date: '2026-12-01T09:00:00Z', url: 'vscode://x' }),
+    '- [ ] [Quarterly report — Ann Lee](vscode://x) (2026-12-01)',
+  );
+  assert.throws(() => taskLine({ subject: 's', sender: 'a', url: 'vscode://x) [evil](command:y' }), /cannot contain/);
 });
 
 test('appending a task creates the file and directories, keeps what is there, and reports the line', async () => {

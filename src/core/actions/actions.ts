@@ -252,3 +252,35 @@ export async function undoMove(conn: ImapConnection, move: MoveResult): Promise<
   if (!refs.length) throw new MailError('nothingToUndo', `The moved messages are no longer in "${move.to}".`);
   return moveMessages(conn, refs, move.from);
 }
+
+/** Marks every unread message of `path` read, by UID; returns the UIDs it changed. */
+export async function markFolderSeen(
+  conn: ImapConnection,
+  path: string,
+): Promise<{ uidValidity: string; uids: number[] }> {
+  return conn.withMailbox(path, { idempotent: true, sync: true }, async (client, mailbox) => {
+    if (mailbox.readOnly) throw new MailError('readOnly', `"${path}" is open read-only.`, { path });
+    const found = await client.search({ seen: false }, { uid: true });
+    if (!Array.isArray(found)) throw refused(conn, `search "${path}"`);
+    if (found.length && !(await client.messageFlagsAdd(found, [Flag.Seen], { uid: true })))
+      throw refused(conn, `mark the messages of "${path}" read`);
+    return { uidValidity: uidValidityOf(mailbox), uids: found.sort((a, b) => a - b) };
+  });
+}
+
+/** Every UID in `path` now (what "Empty Trash" names, so that it removes exactly these). */
+export async function folderUids(conn: ImapConnection, path: string): Promise<{ uidValidity: string; uids: number[] }> {
+  return conn.withMailbox(path, { idempotent: true, sync: true }, async (client, mailbox) => {
+    const found = mailbox.exists ? await client.search({ all: true }, { uid: true }) : [];
+    if (!Array.isArray(found)) throw refused(conn, `list the messages of "${path}"`);
+    return { uidValidity: uidValidityOf(mailbox), uids: found.sort((a, b) => a - b) };
+  });
+}
+
+/**
+ * The flags and keywords the server keeps for messages of `path` (SELECT's PERMANENTFLAGS; `\*`
+ * means any new keyword). Read with SELECT: EXAMINE reports none.
+ */
+export async function permanentFlags(conn: ImapConnection, path: string): Promise<string[]> {
+  return conn.withMailbox(path, { idempotent: true }, async (_client, mailbox) => [...(mailbox.permanentFlags ?? [])]);
+}

@@ -1,21 +1,29 @@
 // "Create Task from Message": one checklist line per message, appended to the workspace's tasks
-// file. The subject and sender are mail text: they must not add lines, hide characters or become
-// Markdown links or HTML in a preview of the file.
+// file, as a Markdown link to the message. The subject and sender are mail text: they must not add
+// lines, hide characters, end the link text or become other links or HTML in a preview of the file.
 import { constants } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import * as path from 'node:path';
 import { MailError } from '../errors';
 import { plainText } from '../text/untrusted-text';
 
-/** Mail text for one Markdown line: one clean line, and no link, image, HTML or code span in it. */
-function taskText(value: string): string {
-  return plainText(value, 200).replace(/[\\[\]<`]/g, '\\$&');
+/**
+ * Mail text as the text of a Markdown link on one line: one clean line in which every character
+ * Markdown gives a meaning (brackets, parentheses, emphasis, code, HTML, entities) is escaped.
+ */
+function linkText(value: string): string {
+  return plainText(value, 200).replace(/[\\[\]()<>`*_~!&|#]/g, '\\$&');
 }
 
+/** `- [ ] [Subject — Sender](vscode://…) (2026-12-01)`: the message's link is the task's text. */
 export function taskLine(task: { subject: string; sender: string; date?: string; url: string }): string {
   const date = task.date ? new Date(task.date) : undefined;
-  const day = date && !Number.isNaN(date.getTime()) ? date.toISOString().slice(0, 10) : '';
-  return `- [ ] ${taskText(task.subject) || '(no subject)'} — ${taskText(task.sender)}, ${day} ${task.url}`;
+  const day = date && !Number.isNaN(date.getTime()) ? ` (${date.toISOString().slice(0, 10)})` : '';
+  const sender = linkText(task.sender);
+  const text = `${linkText(task.subject) || '(no subject)'}${sender ? ` — ${sender}` : ''}`;
+  // Our own URL: percent-encoded, so no space or parenthesis can end the link early.
+  if (/[\s()<>]/.test(task.url)) throw new MailError('malformed', 'A message link cannot contain spaces or brackets.');
+  return `- [ ] [${text}](${task.url})${day}`;
 }
 
 /**

@@ -114,7 +114,8 @@ export function toMailboxInfo(entry: ListResponse): MailboxInfo {
     name: entry.path.toUpperCase() === 'INBOX' ? 'Inbox' : entry.name,
     delimiter: entry.delimiter,
     parentPath: entry.parentPath,
-    subscribed: entry.subscribed,
+    // imapflow leaves `subscribed` out (not false) for a folder that is not subscribed.
+    subscribed: entry.subscribed === true,
     selectable: !flags.has('\\Noselect') && !flags.has('\\NonExistent'),
   };
   if (specialUse) info.specialUse = specialUse;

@@ -9,8 +9,11 @@ import {
   destroyMessages,
   expungeAll,
   type FlagChange,
+  folderUids,
+  markFolderSeen,
   type MoveResult,
   moveMessages,
+  permanentFlags,
   undoMove,
 } from '../actions/actions';
 import type { BackoffOptions } from './backoff';
@@ -43,7 +46,13 @@ import {
 } from '../reading/reader';
 import type { CachedMailbox } from '../sync/cache';
 import { resyncMailbox, type ResyncOptions, type ResyncResult } from '../sync/resync';
-import { type SearchQuery, type SearchResult, searchMailbox } from '../mailbox/search';
+import {
+  type MultiSearchResult,
+  type SearchQuery,
+  type SearchResult,
+  searchFolders,
+  searchMailbox,
+} from '../mailbox/search';
 import { StructureMemo } from '../reading/structure-memo';
 import { type MessageSource, readHeaderBlock, readSource } from '../reading/source';
 import { readPartAs } from '../reading/redecode';
@@ -275,8 +284,23 @@ export class MailAccount implements Disposable {
    * Reverses a move (or a delete to Trash) this account made. Which moves can still be undone is
    * the account store's business (one undo history, sync/undo.ts); this only does it.
    */
-  async undo(move: MoveResult): Promise<void> {
-    await undoMove(this.ops, move);
+  async undo(move: MoveResult): Promise<MoveResult | undefined> {
+    return (await undoMove(this.ops, move)) ?? undefined;
+  }
+
+  /** Marks every unread message of `path` read; the UIDs it changed. */
+  markFolderSeen(path: string): Promise<{ uidValidity: string; uids: number[] }> {
+    return markFolderSeen(this.ops, path);
+  }
+
+  /** Every UID in `path` now. */
+  folderUids(path: string): Promise<{ uidValidity: string; uids: number[] }> {
+    return folderUids(this.ops, path);
+  }
+
+  /** PERMANENTFLAGS of `path` (`\\*`: any new keyword may be stored). */
+  permanentFlags(path: string): Promise<string[]> {
+    return permanentFlags(this.ops, path);
   }
 
   /** Plain EXPUNGE of every \Deleted message in `path`: call only after the user confirmed. */
@@ -286,6 +310,15 @@ export class MailAccount implements Disposable {
 
   search(path: string, query: SearchQuery, opts: { limit?: number } = {}): Promise<SearchResult> {
     return searchMailbox(this.ops, path, query, opts);
+  }
+
+  /** One search over several folders, newest first (a folder that refuses is reported in the result). */
+  searchFolders(
+    paths: readonly string[],
+    query: SearchQuery,
+    opts: { limit?: number } = {},
+  ): Promise<MultiSearchResult> {
+    return searchFolders(this.ops, paths, query, opts);
   }
 
   /** Where a linked message is now (hint first, then a Message-ID search in the likely folders). */

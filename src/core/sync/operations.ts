@@ -5,6 +5,7 @@
 import type { MoveResult } from '../actions/actions';
 import { MailError } from '../errors';
 import type { ComposeRequest } from '../compose/send';
+import type { SpecialUse } from '../mailbox/mailboxes';
 import type { MessageRef } from '../mailbox/messages';
 
 export type Operation =
@@ -31,8 +32,43 @@ export type Operation =
    * `expungeFolder` confirmation.
    */
   | { readonly kind: 'expunge'; readonly mailbox: string; readonly uids: readonly number[] }
-  /** Reverses a move, archive or delete to Trash (the undo history holds these). */
-  | { readonly kind: 'undo'; readonly move: MoveResult; readonly what: MoveKind }
+  /**
+   * Reverses a move, archive, delete to Trash or junk move (the undo history holds these);
+   * `flags` is the flag change that puts the returned messages back as they were.
+   */
+  | {
+      readonly kind: 'undo';
+      readonly move: MoveResult;
+      readonly what: MoveKind;
+      readonly flags?: { readonly add?: readonly string[]; readonly remove?: readonly string[] };
+    }
+  /**
+   * Mark as Junk (`junk`: $Junk on, $NotJunk off, then into the Junk folder) or Not Junk (the
+   * reverse, and out of Junk into INBOX). One operation, undone as one.
+   */
+  | { readonly kind: 'junk'; readonly refs: readonly MessageRef[]; readonly junk: boolean }
+  /** Creates `name` at the top level or under `parent`, joined with the server's delimiter. */
+  | { readonly kind: 'createFolder'; readonly name: string; readonly parent?: string }
+  /** Gives a folder a new name in the same place (its subfolders follow on the server). */
+  | { readonly kind: 'renameFolder'; readonly path: string; readonly name: string }
+  /**
+   * Deletes a folder and the mail in it. Comes back as a `deleteFolder` confirmation first (two,
+   * one after the other, for a special-use folder); `confirmed` counts the answers given.
+   */
+  | { readonly kind: 'deleteFolder'; readonly path: string; readonly confirmed?: number }
+  | { readonly kind: 'subscribe'; readonly path: string; readonly subscribed: boolean }
+  /** Marks every unread message of a folder read (the whole folder, not only what is loaded). */
+  | { readonly kind: 'markAllRead'; readonly path: string }
+  /**
+   * Removes every message of a folder for good (Empty Trash, Empty Junk). Comes back as an
+   * `emptyFolder` confirmation naming the messages there now; its follow-up removes exactly
+   * those UIDs, never mail that arrived after the person agreed nor other \Deleted mail.
+   */
+  | {
+      readonly kind: 'emptyFolder';
+      readonly path: string;
+      readonly confirmed?: { readonly uidValidity: string; readonly uids: readonly number[] };
+    }
   /** Stores a message (a draft, a Sent copy) in a folder, by path or by role. */
   | {
       readonly kind: 'append';
@@ -44,7 +80,7 @@ export type Operation =
   /** Submits a composed message over SMTP (then Sent, the original's flag, the draft). */
   | { readonly kind: 'send'; readonly request: ComposeRequest };
 
-export type MoveKind = 'move' | 'archive' | 'delete';
+export type MoveKind = 'move' | 'archive' | 'delete' | 'junk' | 'notJunk';
 
 /** What needs a person before (or to finish) an operation, and what to apply once they agree. */
 export type Confirmation =
@@ -62,7 +98,21 @@ export type Confirmation =
       readonly otherDeleted: number;
       readonly reason: string;
       readonly followUp: Operation;
-    };
+    }
+  /** Nothing was done yet: the folder, its messages and its subfolders would go for good. */
+  | {
+      readonly kind: 'deleteFolder';
+      readonly mailbox: string;
+      readonly messages: number;
+      readonly subfolders: number;
+      readonly specialUse?: SpecialUse;
+      /** This is question `step` of `of` (a special-use folder asks twice). */
+      readonly step: number;
+      readonly of: number;
+      readonly followUp: Operation;
+    }
+  /** Nothing was done yet: these `count` messages would be removed for good. */
+  | { readonly kind: 'emptyFolder'; readonly mailbox: string; readonly count: number; readonly followUp: Operation };
 
 export interface Outcome {
   readonly op: Operation;
@@ -73,6 +123,10 @@ export interface Outcome {
   readonly undoable: boolean;
   /** Where an `append` stored the message. */
   readonly stored?: MessageRef;
+  /** The folder a `createFolder` or `renameFolder` made. */
+  readonly folder?: string;
+  /** How many messages the operation changed (`markAllRead`, `emptyFolder`). */
+  readonly count?: number;
 }
 
 /** The one folder the messages of a move or delete come from (one folder per operation). */

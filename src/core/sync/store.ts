@@ -12,14 +12,14 @@ import type { AccessTokenSource } from '../auth/token-source';
 import { MailError, isMailError } from '../errors';
 import { Emitter, type Disposable, type Event } from '../events';
 import type { Logger } from '../log';
-import type { MailboxInfo } from '../mailbox/mailboxes';
+import { findSpecialUse, type MailboxInfo, type SpecialUse } from '../mailbox/mailboxes';
 import { type MessageRef, type MessageSummary, type ReadonlySummary, refKey, refOf } from '../mailbox/messages';
 import type { ThreadParents } from '../mailbox/threads';
 import type { MessageContent, ReadOptions } from '../reading/reader';
 import type { AccountConfig, PasswordProvider } from '../session/account';
 import type { ConnectionState } from '../session/connection';
 import { MailAccount, type MailAccountOptions } from '../session/mail-account';
-import { Flag } from '../../shared/flags';
+import { Flag, Keyword } from '../../shared/flags';
 import { MailCache } from './cache';
 import {
   applyEdit,
@@ -78,7 +78,14 @@ export interface AccountStoreOptions {
 /** What surfaces may ask the server directly: reads that change no local state. */
 export type MailReads = Pick<
   MailAccount,
-  'search' | 'resolveLink' | 'saveAttachment' | 'readSource' | 'readHeaderBlock' | 'readPartAs'
+  | 'search'
+  | 'searchFolders'
+  | 'permanentFlags'
+  | 'resolveLink'
+  | 'saveAttachment'
+  | 'readSource'
+  | 'readHeaderBlock'
+  | 'readPartAs'
 >;
 
 interface FolderEntry {
@@ -259,6 +266,11 @@ export class AccountStore implements Disposable {
 
   folder(path: string): MailboxInfo | undefined {
     return this.folderList?.find((f) => f.path === path);
+  }
+
+  /** The path of the folder with this role, as far as the folder list is loaded. */
+  specialPath(role: SpecialUse): string | undefined {
+    return this.folderList ? findSpecialUse(this.folderList, role)?.path : undefined;
   }
 
   /** Folders: from the cache at once when there is one (refreshed from the server behind it). */
@@ -731,6 +743,20 @@ export class AccountStore implements Disposable {
           return await this.undo(op);
         case 'append':
           return await this.append(op);
+        case 'junk':
+          return await this.junk(op);
+        case 'createFolder':
+          return await this.createFolder(op);
+        case 'renameFolder':
+          return await this.renameFolder(op);
+        case 'deleteFolder':
+          return await this.deleteFolder(op);
+        case 'subscribe':
+          return await this.subscribe(op);
+        case 'markAllRead':
+          return await this.markAllRead(op);
+        case 'emptyFolder':
+          return await this.emptyFolder(op);
         case 'send':
           // Issue 12: compose/send.ts sendMessage() with this account's connection and SMTP
           // credentials, then the local effects of its outcome: the Sent copy and the draft
@@ -779,9 +805,10 @@ export class AccountStore implements Disposable {
   }
 
   private async move(
-    op: Extract<Operation, { kind: 'move' | 'archive' | 'delete' }>,
+    op: Extract<Operation, { kind: 'move' | 'archive' | 'delete' | 'junk' }>,
     to: string,
     what: MoveKind,
+    undoFlags?: { add?: readonly string[]; remove?: readonly string[] },
   ): Promise<Outcome> {
     const from = sourceFolder(op.refs, what === 'delete' ? 'Delete' : 'Move');
     const start = this.seq;
@@ -798,7 +825,10 @@ export class AccountStore implements Disposable {
     const confirm = this.afterRemoval(op.refs, result.pendingExpunge, start);
     // The Message-IDs go with the undo too: a fallback to find the copies, and what link hovers follow.
     const moved: MoveResult = result.messageIds.length ? result : { ...result, messageIds };
-    this.undoLog.record({ target: this, op: { kind: 'undo', move: moved, what } });
+    this.undoLog.record({
+      target: this,
+      op: { kind: 'undo', move: moved, what, ...(undoFlags ? { flags: undoFlags } : {}) },
+    });
     this.fire({ kind: 'moved', from, to, refs: op.refs.map(refOf), messageIds: moved.messageIds });
     this.followServer(to);
     void this.refreshCounts([from, to]);
@@ -893,7 +923,17 @@ export class AccountStore implements Disposable {
   private async undo(op: Extract<Operation, { kind: 'undo' }>): Promise<Outcome> {
     const move: MoveResult = op.move;
     const start = this.seq;
-    await this.account.undo(move);
+    const back = await this.account.undo(move);
+    // The keywords a junk move set come off the messages where they are back (by UID map).
+    const returned =
+      back?.uidMap && back.destUidValidity
+        ? back.uidMap.map(([, uid]) => ({ mailbox: move.from, uidValidity: back.destUidValidity!, uid }))
+        : move.pendingExpunge
+          ? move.uids.map((uid) => ({ mailbox: move.from, uidValidity: move.uidValidity, uid }))
+          : [];
+    if (op.flags && returned.length) {
+      await this.account.setFlags(returned, { add: [...(op.flags.add ?? [])], remove: [...(op.flags.remove ?? [])] });
+    }
     if (move.pendingExpunge) {
       // The originals never left: they lose their \Deleted again; the copies went.
       this.flagLocally(
@@ -913,6 +953,176 @@ export class AccountStore implements Disposable {
     this.followServer(move.from);
     void this.refreshCounts([move.from, move.to]);
     return { op, done: true, undoable: false };
+  }
+
+  private async junk(op: Extract<Operation, { kind: 'junk' }>): Promise<Outcome> {
+    const from = sourceFolder(op.refs, op.junk ? 'Mark as Junk' : 'Mark as Not Junk');
+    const change = op.junk
+      ? { add: [Keyword.Junk], remove: [Keyword.NotJunk] }
+      : { add: [Keyword.NotJunk], remove: [Keyword.Junk] };
+    const junkFolder = await this.account.specialFolder('junk');
+    let to: string | undefined;
+    if (op.junk) {
+      if (!junkFolder)
+        throw new MailError(
+          'unsupported',
+          `${this.name} has no Junk folder. Create one named "Junk" or mark one as \\Junk on the server.`,
+        );
+      if (junkFolder.path !== from) to = junkFolder.path;
+    } else if (junkFolder?.path === from) {
+      to = 'INBOX';
+    }
+    // Undo takes off what this added and puts back what it took off, as each message had it.
+    const had = (k: string) => op.refs.every((r) => this.flags(r)?.includes(k));
+    const undoFlags = {
+      add: change.remove.filter(had),
+      remove: change.add.filter((k) => !had(k)),
+    };
+    // The keywords first, so that the server's filters learn from the message wherever it goes.
+    const start = this.seq;
+    await this.account.setFlags([...op.refs], change);
+    this.flagLocally(op.refs, change, start, 'operation');
+    if (!to) return { op, done: true, undoable: false };
+    return this.move(op, to, op.junk ? 'junk' : 'notJunk', undoFlags);
+  }
+
+  // ── Folder management ───────────────────────────────────────────────────────────────────────
+
+  /** The server's hierarchy delimiter (the parent's, else INBOX's). */
+  private delimiter(parent?: string): string {
+    const list = this.folderList ?? [];
+    return (
+      (parent ? this.folder(parent) : undefined)?.delimiter ||
+      this.folder('INBOX')?.delimiter ||
+      list[0]?.delimiter ||
+      '/'
+    );
+  }
+
+  private checkName(name: string, delimiter: string): string {
+    const n = name.trim();
+    if (!n) throw new MailError('config', 'A folder needs a name.');
+    if (n.includes(delimiter))
+      throw new MailError('config', `A folder name cannot contain "${delimiter}" (the server's folder separator).`);
+    if (/[\u0000-\u001f*%]/.test(n))
+      throw new MailError('config', 'A folder name cannot contain control characters, * or %.');
+    return n;
+  }
+
+  /** A folder (and its subfolders) was deleted or renamed: what was loaded of it and its live connection go. */
+  private forgetFolder(path: string, delimiter: string): void {
+    const under = (p: string) => p === path || p.startsWith(path + delimiter);
+    if (this.live.paths.some(under)) this.live.watch(this.live.paths.filter((p) => !under(p)));
+    for (const [key, t] of this.tracked) if (under(t.ref.mailbox)) this.tracked.delete(key);
+    for (const p of [...this.entries.keys()].filter(under)) {
+      this.entries.delete(p);
+      this.liveMarks.delete(p);
+      this.fire({ kind: 'folder', path: p });
+    }
+  }
+
+  private async createFolder(op: Extract<Operation, { kind: 'createFolder' }>): Promise<Outcome> {
+    await this.loadFolders();
+    const delimiter = this.delimiter(op.parent);
+    const name = this.checkName(op.name, delimiter);
+    if (op.parent && !this.folder(op.parent))
+      throw new MailError('mailboxNotFound', `The folder "${op.parent}" does not exist.`, { path: op.parent });
+    const path = op.parent ? `${op.parent}${delimiter}${name}` : name;
+    const created = await this.account.createMailbox(path);
+    // A new folder is subscribed, as every client that shows subscribed folders expects.
+    await this.account.subscribe(created, true).catch(() => undefined);
+    await this.loadFolders(true);
+    return { op, done: true, undoable: false, folder: created };
+  }
+
+  private async renameFolder(op: Extract<Operation, { kind: 'renameFolder' }>): Promise<Outcome> {
+    await this.loadFolders();
+    const folder = this.folder(op.path);
+    if (!folder) throw new MailError('mailboxNotFound', `The folder "${op.path}" does not exist.`, { path: op.path });
+    const name = this.checkName(op.name, folder.delimiter);
+    const newPath = folder.parentPath ? `${folder.parentPath}${folder.delimiter}${name}` : name;
+    if (newPath === op.path) return { op, done: true, undoable: false, folder: op.path };
+    this.forgetFolder(op.path, folder.delimiter);
+    const renamed = await this.account.renameMailbox(op.path, newPath);
+    if (folder.subscribed) await this.account.subscribe(renamed, true).catch(() => undefined);
+    await this.loadFolders(true);
+    return { op, done: true, undoable: false, folder: renamed };
+  }
+
+  private async deleteFolder(op: Extract<Operation, { kind: 'deleteFolder' }>): Promise<Outcome> {
+    if (op.path.toUpperCase() === 'INBOX') throw new MailError('unsupported', 'INBOX cannot be deleted.');
+    await this.loadFolders();
+    const folder = this.folder(op.path);
+    if (!folder) throw new MailError('mailboxNotFound', `The folder "${op.path}" does not exist.`, { path: op.path });
+    const of = folder.specialUse ? 2 : 1;
+    const given = op.confirmed ?? 0;
+    if (given < of) {
+      const messages = folder.selectable ? (await this.account.counts(op.path)).messages : 0;
+      const subfolders = (this.folderList ?? []).filter((f) => f.path.startsWith(op.path + folder.delimiter)).length;
+      return {
+        op,
+        done: false,
+        undoable: false,
+        confirm: {
+          kind: 'deleteFolder',
+          mailbox: op.path,
+          messages,
+          subfolders,
+          ...(folder.specialUse ? { specialUse: folder.specialUse } : {}),
+          step: given + 1,
+          of,
+          followUp: { ...op, confirmed: given + 1 },
+        },
+      };
+    }
+    this.forgetFolder(op.path, folder.delimiter);
+    if (folder.subscribed) await this.account.subscribe(op.path, false).catch(() => undefined);
+    await this.account.deleteMailbox(op.path);
+    await this.loadFolders(true);
+    return { op, done: true, undoable: false };
+  }
+
+  private async subscribe(op: Extract<Operation, { kind: 'subscribe' }>): Promise<Outcome> {
+    await this.account.subscribe(op.path, op.subscribed);
+    await this.loadFolders(true);
+    return { op, done: true, undoable: false };
+  }
+
+  private async markAllRead(op: Extract<Operation, { kind: 'markAllRead' }>): Promise<Outcome> {
+    const start = this.seq;
+    const { uidValidity, uids } = await this.account.markFolderSeen(op.path);
+    this.flagLocally(
+      uids.map((uid) => ({ mailbox: op.path, uidValidity, uid })),
+      { add: [Flag.Seen] },
+      start,
+      'operation',
+    );
+    void this.refreshCounts([op.path]);
+    return { op, done: true, undoable: false, count: uids.length };
+  }
+
+  private async emptyFolder(op: Extract<Operation, { kind: 'emptyFolder' }>): Promise<Outcome> {
+    if (!op.confirmed) {
+      const { uidValidity, uids } = await this.account.folderUids(op.path);
+      if (!uids.length) return { op, done: true, undoable: false, count: 0 };
+      return {
+        op,
+        done: false,
+        undoable: false,
+        confirm: {
+          kind: 'emptyFolder',
+          mailbox: op.path,
+          count: uids.length,
+          followUp: { ...op, confirmed: { uidValidity, uids } },
+        },
+      };
+    }
+    const refs = op.confirmed.uids.map((uid) => ({ mailbox: op.path, uidValidity: op.confirmed!.uidValidity, uid }));
+    const start = this.seq;
+    const result = await this.account.destroy(refs);
+    const confirm = this.afterRemoval(refs, result.permanent?.pendingExpunge, start);
+    void this.refreshCounts([op.path]);
+    return { op, done: true, undoable: false, count: refs.length, ...(confirm ? { confirm } : {}) };
   }
 
   private async append(op: Extract<Operation, { kind: 'append' }>): Promise<Outcome> {

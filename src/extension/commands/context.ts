@@ -6,15 +6,17 @@ import type { Account, MailModel } from '../model';
 import type { ReaderPanel } from '../reader/readerPanel';
 import type { PasswordStore } from '../secrets';
 import type { SignIns } from '../signIn';
-import type { TreeNode } from '../tree';
+import type { MailTreeProvider, TreeNode } from '../tree';
 import { label, pick } from '../ui';
-import type { CommandId } from './ids';
+import { type CommandId, FROM_TREE_KEYS } from './ids';
 
 export interface CommandContext {
   extension: vscode.ExtensionContext;
   model: MailModel;
   actions: MailActions;
   tree: vscode.TreeView<TreeNode>;
+  /** The tree's data: rows to reveal and select. */
+  rows: MailTreeProvider;
   reader: ReaderPanel;
   passwords: PasswordStore;
   signIns: SignIns;
@@ -25,10 +27,16 @@ export interface CommandContext {
  * the palette — the message open in the reader, else the tree selection.
  */
 export function resolveTargets(ctx: CommandContext, node?: unknown, nodes?: unknown): MessageTarget[] {
-  const fromNodes = (list: unknown[]) =>
+  const fromNodes = (list: readonly unknown[]) =>
     list
       .filter((n): n is Extract<TreeNode, { kind: 'message' }> => (n as TreeNode)?.kind === 'message')
       .map((n) => ({ account: n.account, ref: n.message }));
+  // A key pressed in the tree means the tree's rows, never the message open in the reader.
+  if (node === FROM_TREE_KEYS) {
+    const rows = fromNodes(ctx.tree.selection);
+    if (rows.length) return rows;
+    throw new MailError('unsupported', 'Select a message in the Mailboxes view first.');
+  }
   if (Array.isArray(nodes) && nodes.length) return fromNodes(nodes);
   if (node) return fromNodes([node]);
   const reading = ctx.reader.current;
@@ -36,6 +44,15 @@ export function resolveTargets(ctx: CommandContext, node?: unknown, nodes?: unkn
   const selected = fromNodes([...ctx.tree.selection]);
   if (selected.length) return selected;
   throw new MailError('unsupported', 'Select a message in the Mailboxes view or open one in the reader first.');
+}
+
+/** The tree rows a message command acts on (none when it acts on the reader's message). */
+export function resolveRows(ctx: CommandContext, node?: unknown, nodes?: unknown): TreeNode[] {
+  const rows = (list: readonly unknown[]) => list.filter((n): n is TreeNode => (n as TreeNode)?.kind === 'message');
+  if (node === FROM_TREE_KEYS) return rows(ctx.tree.selection);
+  if (Array.isArray(nodes) && nodes.length) return rows(nodes);
+  if (node) return rows([node]);
+  return ctx.reader.current ? [] : rows(ctx.tree.selection);
 }
 
 /** The account a command means: the node's, the only one, or the one the user picks. */

@@ -28,6 +28,25 @@ export const Command = {
   openMessageLink: 'mailroom.openMessageLink',
   clearCache: 'mailroom.clearCache',
   signIn: 'mailroom.signIn',
+  unflag: 'mailroom.unflag',
+  newFolder: 'mailroom.newFolder',
+  renameFolder: 'mailroom.renameFolder',
+  deleteFolder: 'mailroom.deleteFolder',
+  subscribeFolder: 'mailroom.subscribeFolder',
+  unsubscribeFolder: 'mailroom.unsubscribeFolder',
+  showUnsubscribedFolders: 'mailroom.showUnsubscribedFolders',
+  hideUnsubscribedFolders: 'mailroom.hideUnsubscribedFolders',
+  markAllRead: 'mailroom.markAllRead',
+  emptyTrash: 'mailroom.emptyTrash',
+  emptyJunk: 'mailroom.emptyJunk',
+  markJunk: 'mailroom.markJunk',
+  markNotJunk: 'mailroom.markNotJunk',
+  editKeywords: 'mailroom.editKeywords',
+  revealInMailboxes: 'mailroom.revealInMailboxes',
+  showConversations: 'mailroom.showConversations',
+  showSingleMessages: 'mailroom.showSingleMessages',
+  openReadme: 'mailroom.openReadme',
+  openAccountsSetting: 'mailroom.openAccountsSetting',
 } as const;
 
 export type CommandId = (typeof Command)[keyof typeof Command];
@@ -35,7 +54,12 @@ export type CommandId = (typeof Command)[keyof typeof Command];
 /** Commands VS Code itself provides for Mailroom's contributions (not in contributes.commands). */
 export const WorkbenchCommand = {
   focusMailboxes: 'mailroom.mailboxes.focus',
+  /** Gives the keyboard back to a quick pick that is still open (Triage after opening a message). */
+  focusQuickOpen: 'workbench.action.focusQuickOpen',
 } as const;
+
+/** The argument A / Delete / S / U / M / J pass (package.json keybindings): act on the tree's rows. */
+export const FROM_TREE_KEYS = 'mailroom.mailboxes:keyboard';
 
 /** The reader's webview panel type (its `activeWebviewPanelId` in `when` clauses). */
 export const READER_VIEW_TYPE = 'mailroom.reader';
@@ -46,5 +70,4 @@ export const READER_VIEW_TYPE = 'mailroom.reader';
  */
 export const PeerCommand = {
   replyToList: 'mailroom.replyToList',
-  editKeywords: 'mailroom.editKeywords',
 } as const;

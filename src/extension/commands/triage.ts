@@ -12,7 +12,7 @@ import { reportError } from '../mailActions';
 import type { Account } from '../model';
 import { createPick, label, type PickItem } from '../ui';
 import { command, type CommandContext } from './context';
-import { Command } from './ids';
+import { Command, WorkbenchCommand } from './ids';
 
 type TriageAction = 'archive' | 'delete' | 'flag' | 'read' | 'open';
 
@@ -35,10 +35,13 @@ let active: { run(action: TriageAction): Promise<void> } | undefined;
 function toItem(account: Account, m: ReadonlySummary, multi: boolean): TriageItem {
   const flags = account.store?.flags(m) ?? m.flags;
   const subject = subjectOf(m.subject);
+  // The state in words (a screen reader reads them; it would read an icon's name), icons beside.
+  const state = [flags.includes(Flag.Flagged) && 'Flagged', m.hasAttachments && 'with attachment'].filter(Boolean);
   return {
-    label: flags.includes(Flag.Flagged) ? label`$(star-full) ${subject}` : label`${subject}`,
+    label: label`${subject}`,
+    ...(flags.includes(Flag.Flagged) ? { iconPath: new vscode.ThemeIcon('star-full') } : {}),
     description: multi ? label`${senderName(m.from)} · ${account.name}` : label`${senderName(m.from)}`,
-    detail: m.hasAttachments ? label`${shortDate(m.date)} · $(attach) attachments` : label`${shortDate(m.date)}`,
+    detail: label`${[...state, shortDate(m.date)].join(', ')}`,
     buttons: BUTTONS.map((b) => ({ iconPath: new vscode.ThemeIcon(b.icon), tooltip: b.tooltip })),
     account,
     message: m,
@@ -121,8 +124,14 @@ async function triage(ctx: CommandContext): Promise<void> {
     const target = { account: item.account, ref: item.message };
     pick.busy = true;
     try {
-      if (action === 'open') await ctx.reader.show(target);
-      else if (action === 'archive') await ctx.actions.archive([target]);
+      if (action === 'open') {
+        await ctx.reader.show(target);
+        // Triage keeps the keyboard: the reader shows the message beside the list, and Alt+A / Alt+D
+        // still act on the list instead of reaching VS Code's menus. The opened message is dealt
+        // with: it leaves the unread list (whether or not opening marked it read).
+        setItems(pick.items.filter((i) => i !== item));
+        await vscode.commands.executeCommand(WorkbenchCommand.focusQuickOpen);
+      } else if (action === 'archive') await ctx.actions.archive([target]);
       else if (action === 'delete') await ctx.actions.delete([target]);
       else if (action === 'flag') await ctx.actions.toggleFlag([target]);
       else if (action === 'read') await ctx.actions.setRead([target], true);

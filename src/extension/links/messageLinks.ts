@@ -14,6 +14,7 @@ import { MailError } from '../../core/errors';
 import { appendTaskLine, taskLine } from '../../core/links/tasks';
 import { plainText } from '../../core/text/untrusted-text';
 import { writableFileInside } from '../../core/links/workspace-paths';
+import { revealInTree } from '../reveal';
 import { command, type CommandContext, resolveTargets } from '../commands/context';
 import { senderName, subjectOf } from '../format';
 import { type MessageTarget, reportError } from '../mailActions';
@@ -157,6 +158,9 @@ export class MessageLinks {
       ref = chosen.ref;
     }
     await this.ctx.reader.show({ account, ref }, from === 'outside' ? { fromOutside: true } : {});
+    // The tree shows where the linked message is now (a link from outside VS Code opens nothing
+    // read-write, so its folder is not loaded for it).
+    if (from !== 'outside') await revealInTree(this.ctx, { account, ref });
   }
 
   async createTask(target: MessageTarget): Promise<void> {
@@ -233,6 +237,8 @@ export class MessageLinks {
           line,
           text: (lines[line] ?? '')
             .trim()
+            // "[Subject — Sender](vscode://…)" reads as its text; a bare link is left out.
+            .replace(/\[((?:\\.|[^\]\\])*)\]\(\s*vscode:\/\/[^)\s]*\)/g, (_, t: string) => t.replace(/\\(.)/g, '$1'))
             .replace(/\s*vscode:\/\/\S+/g, '')
             .replace(/\[([^\]]*)\]\(\s*\)/g, '$1')
             .slice(0, 200),
@@ -252,8 +258,8 @@ export class MessageLinks {
       this.listen(),
       command(Command.copyMessageLink, 'Copy Message Link', async (node, nodes) => {
         const [target] = resolveTargets(this.ctx, node, nodes);
-        const text = await this.copyLink(target!);
-        statusMessage(label`Copied ${text.length > 60 ? `${text.slice(0, 60)}…` : text}`, 4000);
+        await this.copyLink(target!);
+        statusMessage(label`$(check) Link copied — paste it into a note, an issue or a task`, 5000);
       }),
       command(Command.createTaskFromMessage, 'Create Task from Message', async (node, nodes) => {
         const [target] = resolveTargets(this.ctx, node, nodes);

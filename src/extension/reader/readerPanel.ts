@@ -25,7 +25,7 @@ import {
   safeExternalLink,
 } from '../../shared/reader-protocol';
 import type { Reply } from '../../shared/webview-protocol';
-import { PeerCommand, READER_VIEW_TYPE } from '../commands/ids';
+import { Command, READER_VIEW_TYPE } from '../commands/ids';
 import { Disposable } from '../disposable';
 import { type MailActions, type MessageTarget, reportError } from '../mailActions';
 import type { Account, MailModel } from '../model';
@@ -428,7 +428,7 @@ export class ReaderPanel extends Disposable {
           return;
         }
         case 'editKeywords':
-          await this.peerCommand(PeerCommand.editKeywords, 'Editing keywords', s.target);
+          await this.peerCommand(Command.editKeywords, 'Editing keywords', s.target);
           return;
       }
     } catch (err) {

@@ -1,0 +1,15 @@
+// Selecting a message's row in the Mailboxes view from elsewhere (a search result, a linked
+// message, the reader): the tree's getParent chain leads VS Code to it.
+import type { CommandContext } from './commands/context';
+import type { MessageTarget } from './mailActions';
+
+/** Selects a message's row in the Mailboxes view (a search result, a linked message, the reader's). */
+export async function revealInTree(ctx: CommandContext, target: MessageTarget | undefined): Promise<boolean> {
+  if (!target) return false;
+  const row = await ctx.rows.messageRow(target.account, target.ref).catch(() => undefined);
+  if (!row) return false;
+  return ctx.tree.reveal(row, { select: true, focus: false, expand: false }).then(
+    () => true,
+    () => false,
+  );
+}
