@@ -57,6 +57,18 @@ test('a dropped connection says "Disconnected — reconnecting…" while the wat
   assert.equal(line.text, 'Disconnected — reconnecting…');
   assert.match(line.detail, /was lost\. Next attempt in 2 s/);
   assert.equal(line.attention, undefined);
+  // A command that failed meanwhile because the server is away changes nothing; a wrong password does.
+  const during = describeAccount(
+    facts({ status: error(lost), inbox: { status: 'reconnecting', attempt: 1, delayMs: 2000, error: lost } }),
+  );
+  assert.equal(during.text, 'Disconnected — reconnecting…');
+  const refused = describeAccount(
+    facts({
+      status: error(new MailError('auth', 'Authentication failed')),
+      inbox: { status: 'reconnecting', attempt: 1, delayMs: 2000, error: lost },
+    }),
+  );
+  assert.equal(refused.text, 'Wrong password — click to retry');
 });
 
 test('an unencrypted account is marked as such in every state', () => {

@@ -119,9 +119,12 @@ export function describeAccount(f: AccountFacts): AccountLine {
           icon: line.icon === 'account' ? 'unlock' : line.icon,
         }
       : line;
-  if (f.status.kind === 'error') return mark(errorLine(f.status.error, f.config));
   const lost =
     f.inbox?.status === 'reconnecting' ? f.inbox : f.connection?.status === 'reconnecting' ? f.connection : undefined;
+  // A command that failed because the server is away while the live connection is already
+  // reconnecting says nothing new: the account is disconnected and comes back by itself.
+  if (f.status.kind === 'error' && !(lost && f.status.error.transient))
+    return mark(errorLine(f.status.error, f.config));
   if (lost) {
     return mark({
       text: 'Disconnected — reconnecting…',
