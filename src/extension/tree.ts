@@ -336,14 +336,21 @@ export function messageItem(node: Extract<TreeNode, { kind: 'message' }>, m: Rea
   const item = new vscode.TreeItem(unread ? { label: subject, highlights: [[0, subject.length]] } : subject);
   item.id = messageNodeId(node.account.name, m);
   item.description = plain`${senderName(m.from)} · ${shortDate(m.date)}`;
-  // One icon per row, by what matters most for triage: flagged, unread, has attachments, read.
+  const answered = m.flags.includes(Flag.Answered);
+  // One icon per row, by what matters most for triage: flagged, unread, answered, has attachments, read.
   item.iconPath = flagged
     ? new vscode.ThemeIcon('star-full', new vscode.ThemeColor('charts.yellow'))
     : unread
       ? new vscode.ThemeIcon('mail', new vscode.ThemeColor('charts.blue'))
-      : new vscode.ThemeIcon(m.hasAttachments ? 'attach' : 'mail-read');
+      : answered
+        ? new vscode.ThemeIcon('reply')
+        : new vscode.ThemeIcon(m.hasAttachments ? 'attach' : 'mail-read');
   item.contextValue = `message${unread ? ' unread' : ' read'}${flagged ? ' flagged' : ''}`;
-  item.command = { command: Command.openMessage, title: 'Open Message', arguments: [node] };
+  // A message in Drafts (ours or another client's) continues in the composer.
+  const draft = node.account.store?.folder(m.mailbox)?.specialUse === 'drafts' || m.flags.includes(Flag.Draft);
+  item.command = draft
+    ? { command: Command.openDraft, title: 'Open Draft', arguments: [node] }
+    : { command: Command.openMessage, title: 'Open Message', arguments: [node] };
   return item;
 }
 
@@ -352,6 +359,7 @@ export function messageTooltip(m: ReadonlySummary): vscode.MarkdownString {
   const state = [
     !m.flags.includes(Flag.Seen) && 'unread',
     m.flags.includes(Flag.Flagged) && 'flagged',
+    m.flags.includes(Flag.Answered) && 'answered',
     m.hasAttachments && 'attachments',
   ].filter(Boolean);
   const date = new Date(m.date).toLocaleString();

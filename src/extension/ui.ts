@@ -39,6 +39,14 @@ export function notificationProgress<R>(title: MessageText, task: () => Thenable
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, task);
 }
 
+/** Progress as a notification with a Cancel button (its messages are notification text too). */
+export function cancellableProgress<R>(
+  title: MessageText,
+  task: (progress: vscode.Progress<{ message?: MessageText }>, token: vscode.CancellationToken) => Thenable<R>,
+): Thenable<R> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, task);
+}
+
 /** Progress in a view or the status bar (the title is drawn with icons there). */
 export function quietProgress<R>(
   where: { viewId: string } | 'window',

@@ -53,6 +53,9 @@ import {
 } from '../compose/send';
 import type { SentCopy } from '../compose/mailstore';
 import { smtpCredentialsFrom, smtpUserOf } from '../compose/smtp';
+import { openDraft, type OpenedDraft } from '../compose/draft-read';
+import { identityOf } from '../compose/identity';
+import { assertUidValidity } from '../mailbox/messages';
 
 /** Read again at each use: a changed setting applies without building the store again. */
 export interface StoreSettings {
@@ -917,6 +920,35 @@ export class AccountStore implements Disposable {
       logger: this.options.logger,
       ...(this.options.traceProtocol ? { traceProtocol: true } : {}),
     };
+  }
+
+  /** A draft on the server (ours or another client's) as composer text and context. */
+  async openDraft(ref: MessageRef): Promise<OpenedDraft> {
+    try {
+      return await openDraft(this.account.ops, ref, identityOf(this.config).from);
+    } catch (err) {
+      this.opFailed(err);
+    }
+  }
+
+  /** One header of a message, unfolded (List-Post for Reply to List); undefined when absent. */
+  async header(ref: MessageRef, name: string): Promise<string | undefined> {
+    const wanted = name.toLowerCase();
+    try {
+      return await this.account.ops.withMailbox(
+        ref.mailbox,
+        { readOnly: true, idempotent: true },
+        async (client, mailbox) => {
+          assertUidValidity(mailbox, ref);
+          const msg = await client.fetchOne(String(ref.uid), { uid: true, headers: [wanted] }, { uid: true });
+          const text = msg && msg.headers ? msg.headers.toString('utf8') : '';
+          const m = new RegExp(`^${wanted.replace(/[-]/g, '\\-')}:[ \\t]*(.*(?:\\r?\\n[ \\t].*)*)`, 'im').exec(text);
+          return m ? m[1]!.replace(/\r?\n[ \t]+/g, ' ').trim() : undefined;
+        },
+      );
+    } catch (err) {
+      this.opFailed(err);
+    }
   }
 
   private async send(op: Extract<Operation, { kind: 'send' }>): Promise<Outcome> {

@@ -27,6 +27,17 @@ export const Command = {
   createTaskFromMessage: 'mailroom.createTaskFromMessage',
   openMessageLink: 'mailroom.openMessageLink',
   clearCache: 'mailroom.clearCache',
+  newMessage: 'mailroom.newMessage',
+  reply: 'mailroom.reply',
+  replyAll: 'mailroom.replyAll',
+  forward: 'mailroom.forward',
+  replyToList: 'mailroom.replyToList',
+  send: 'mailroom.send',
+  saveDraft: 'mailroom.saveDraft',
+  discardDraft: 'mailroom.discardDraft',
+  attachFile: 'mailroom.attachFile',
+  sendAsAttachment: 'mailroom.sendAsAttachment',
+  openDraft: 'mailroom.openDraft',
 } as const;
 
 export type CommandId = (typeof Command)[keyof typeof Command];

@@ -24,7 +24,7 @@ import {
   safeExternalLink,
 } from '../../shared/reader-protocol';
 import type { Reply } from '../../shared/webview-protocol';
-import { READER_VIEW_TYPE } from '../commands/ids';
+import { Command, READER_VIEW_TYPE } from '../commands/ids';
 import { Disposable } from '../disposable';
 import { type MailActions, type MessageTarget, reportError } from '../mailActions';
 import type { Account, MailModel } from '../model';
@@ -247,6 +247,22 @@ export class ReaderPanel extends Disposable {
     const s = this.shown;
     if (!s || request.key !== s.key) return; // a stale page cannot act on another message
     const target = [s.target];
+    if (request.type === 'compose') {
+      // The composer's commands, with the message on screen and what is selected in it.
+      const id = {
+        reply: Command.reply,
+        replyAll: Command.replyAll,
+        forward: Command.forward,
+        newMessage: Command.newMessage,
+      }[request.action];
+      const ref = { account: s.target.account.name, ref: s.target.ref };
+      await vscode.commands.executeCommand(
+        id,
+        request.action === 'newMessage' ? { account: ref.account } : ref,
+        request.selection !== undefined ? { selection: request.selection } : {},
+      );
+      return;
+    }
     try {
       switch (request.action) {
         case 'markRead':
@@ -334,6 +350,12 @@ export class ReaderPanel extends Disposable {
     const safe = safeExternalLink(href);
     if (!safe) {
       void notify.warn(message`Mailroom did not open a link it does not trust: ${href.slice(0, 200)}`);
+      return;
+    }
+    if (safe.startsWith('mailto:')) {
+      // Written here, from the account the message came to; the composer shows every field first.
+      const account = this.shown?.target.account.name;
+      await vscode.commands.executeCommand(Command.newMessage, { mailto: safe, ...(account ? { account } : {}) });
       return;
     }
     await vscode.env.openExternal(vscode.Uri.parse(safe, true));
