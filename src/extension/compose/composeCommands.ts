@@ -203,3 +203,8 @@ async function attach(uri: vscode.Uri, files: readonly vscode.Uri[]): Promise<vo
   edit.insert(uri, new vscode.Position(blank, 0), lines.join(''));
   await vscode.workspace.applyEdit(edit);
 }
+
+/** For the reader's toolbar (shown when the message has List-Post): Reply to List on `target`. */
+export function replyToListOf(target: MessageTarget, opts: ComposeOptions = {}): Thenable<unknown> {
+  return vscode.commands.executeCommand(Command.replyToList, { account: target.account.name, ref: target.ref }, opts);
+}
