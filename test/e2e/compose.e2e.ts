@@ -144,7 +144,7 @@ before(
           },
         ],
         'mailroom.notifications': false,
-        'mailroom.compose.undoSendSeconds': 1,
+        'mailroom.compose.undoSendSeconds': 3,
       },
     });
     wb = await openWorkbench(server);
@@ -198,13 +198,18 @@ test('a draft typed and left is in Drafts on the server, and reopens from the tr
     assert.match(draft.parsed.text ?? '', /Thursday at noon\?/);
     assert.equal((draft.parsed.to as { value: Array<{ address: string }> }).value[0]!.address, 'bob@example.test');
 
-    // Left: the tab closes without a question (it is in Drafts as it is).
+    // Closing a changed composer asks; Save Draft keeps it (one draft, not two).
+    await page.waitForTimeout(2000);
     await page.keyboard.press('Control+W');
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 10_000 });
+    assert.match(await dialog.innerText(), /"Lunch plans" was not sent\./);
+    await dialog.getByRole('button', { name: 'Save Draft' }).click();
     await eventually(
       'the composer tab to close',
       async () => (await page.locator('.tab', { hasText: 'New Message.mailroom' }).count()) === 0,
     );
-    assert.equal(await page.locator('.monaco-dialog-box').count(), 0, 'no question on closing a saved draft');
+    assert.equal((await messages(alice, 'Drafts')).filter((m) => m.parsed.subject === 'Lunch plans').length, 1);
 
     await row('Drafts').click();
     await row('Lunch plans').click();
@@ -262,6 +267,9 @@ test(
       await page.locator('.tab', { hasText: 'Reply.mailroom' }).waitFor();
       await eventually('the typed text kept', async () => /here is the summary\./.test(await editorText()));
       assert.equal((await messages(bob, 'INBOX')).length, bobBefore, 'nothing was sent');
+      await eventually('the text saved as a draft', async () =>
+        (await messages(alice, 'Drafts')).some((m) => m.parsed.subject === 'Re: Quarterly report'),
+      );
 
       // Retry: the SMTP password is asked for again (it was forgotten); the IMAP one is not.
       const t0 = Date.now();
@@ -277,7 +285,7 @@ test(
         30_000,
       );
       t.diagnostic(
-        `Retry click → in bob's INBOX: ${Date.now() - t0} ms (incl. the password prompt and a 1 s undo-send hold)`,
+        `Retry click → in bob's INBOX: ${Date.now() - t0} ms (incl. the password prompt and the 3 s undo-send hold)`,
       );
       assert.equal(got.parsed.inReplyTo, '<qr-1@example.test>');
       assert.deepEqual(got.parsed.references, ['<root-1@example.test>', '<qr-1@example.test>']);
@@ -302,5 +310,48 @@ test(
       );
       // The draft saved after the failure went when the message was sent.
       assert.ok((await messages(alice, 'Drafts')).every((m) => m.parsed.subject !== 'Re: Quarterly report'));
+    }),
+);
+
+test(
+  'Undo send: Cancel in the "Sending…" notification reopens the composer unchanged, and nothing is sent',
+  { timeout: 120_000 },
+  () =>
+    step('compose-undo', async () => {
+      const page = wb!.page;
+      const bob = await client('bob');
+      await wb!.runCommand('Mail: New Message');
+      await page.locator('.tab', { hasText: 'New Message.mailroom' }).waitFor({ timeout: 20_000 });
+      await cursorAt(2, 5);
+      await page.keyboard.type('bob@example.test');
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('End');
+      await page.keyboard.type('Undo me');
+      await page.keyboard.press('Control+End');
+      await page.keyboard.type('Second thoughts.');
+      await page.keyboard.press('Control+Enter');
+      const sending = page.locator('.notification-list-item', { hasText: 'Sending "Undo me"' });
+      await sending.waitFor({ timeout: 10_000 });
+      assert.equal(
+        await page.locator('.tab', { hasText: 'New Message.mailroom' }).count(),
+        0,
+        'the tab closed on Send',
+      );
+      await sending.getByRole('button', { name: 'Cancel' }).click();
+      await page.locator('.tab', { hasText: 'New Message.mailroom' }).waitFor({ timeout: 10_000 });
+      await eventually('the text back as it was', async () => /Second thoughts\./.test(await editorText()));
+      assert.match(await editorText(), /Subject: Undo me/);
+      await page.waitForTimeout(4000); // longer than the hold
+      assert.ok(
+        (await messages(bob, 'INBOX')).every((m) => m.parsed.subject !== 'Undo me'),
+        'not sent',
+      );
+      await wb!.runCommand('Mail: Discard Message');
+      await eventually(
+        'the composer gone',
+        async () => (await page.locator('.tab', { hasText: 'New Message.mailroom' }).count()) === 0,
+      );
     }),
 );

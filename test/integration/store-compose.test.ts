@@ -85,7 +85,9 @@ test("a reply sent through the store reaches bob; the store announces the origin
   );
   // The Sent copy: in the loaded Sent folder, announced as added.
   const sentCopy = outcome.sent!.sentCopy as { status: 'saved'; ref: MessageRef };
-  assert.ok(messageEvents(events, sentPath).some((e) => e.added.some((r) => sameRef(r, sentCopy.ref))));
+  await until('the Sent copy announced', () =>
+    messageEvents(events, sentPath).some((e) => e.added.some((r) => sameRef(r, sentCopy.ref))),
+  );
   assert.equal(store.folderState(sentPath)!.messages.length, sentBefore + 1);
   const sentOnServer = (await messagesIn(alice, sentPath)).filter(
     (m) => m.parsed.messageId === outcome.sent!.messageId,
@@ -124,15 +126,18 @@ test('saving a draft twice leaves one draft; each save and the discard are annou
   const mine = drafts.find((m) => m.uid === v2.uid)!;
   assert.equal(mine.parsed.text?.trim(), 'second');
   assert.ok(mine.flags.has(Flag.Draft));
-  const ev = messageEvents(events, 'Drafts');
-  assert.ok(ev.some((e) => e.added.some((r) => sameRef(r, v1))));
-  assert.ok(ev.some((e) => e.added.some((r) => sameRef(r, v2))));
-  assert.ok(ev.some((e) => e.removed.some((r) => sameRef(r, v1))));
-  const shown = store.folderState('Drafts')!.messages;
-  assert.ok(shown.some((m) => sameRef(m, v2)) && !shown.some((m) => sameRef(m, v1)));
+  // Drafts is the live folder now: its additions may come by the live connection, a moment later.
+  const ev = () => messageEvents(events, 'Drafts');
+  await until('v1 added', () => ev().some((e) => e.added.some((r) => sameRef(r, v1))));
+  await until('v2 added', () => ev().some((e) => e.added.some((r) => sameRef(r, v2))));
+  assert.ok(ev().some((e) => e.removed.some((r) => sameRef(r, v1))));
+  await until('v2 shown, v1 not', () => {
+    const shown = store.folderState('Drafts')!.messages;
+    return shown.some((m) => sameRef(m, v2)) && !shown.some((m) => sameRef(m, v1));
+  });
 
   const discarded = await store.apply({ kind: 'discardDraft', context: second.draft!.context });
-  assert.equal(discarded.removed?.status, 'removed');
+  assert.equal(discarded.removed?.status, 'removed', JSON.stringify(discarded.removed));
   assert.equal((await messagesIn(alice, 'Drafts')).length, before);
   assert.ok(messageEvents(events, 'Drafts').some((e) => e.removed.some((r) => sameRef(r, v2))));
   assert.ok(!store.folderState('Drafts')!.messages.some((m) => sameRef(m, v2)));
@@ -203,4 +208,32 @@ test('a message the composer check refuses is not sent and does not put the acco
   );
   assert.deepEqual(forgotten, []);
   assert.notEqual(store.status.kind, 'error');
+});
+
+test("a message's List-Post header is read unfolded (Reply to List); a message without one gives none", async () => {
+  const alice = await ctx.otherClient('alice');
+  const withList = await seedMessage(
+    alice,
+    'INBOX',
+    [
+      'From: Carol <carol@example.test>',
+      'To: dev@lists.example.test',
+      'Subject: [dev] Release plan',
+      'Message-ID: <list-1@example.test>',
+      'List-Post: <https://lists.example.test/post>,',
+      ' <mailto:dev@lists.example.test>',
+      'Content-Type: text/plain',
+      '',
+      'Plan below.',
+      '',
+    ].join(CRLF),
+  );
+  const without = await seedMessage(alice, 'INBOX', original('No list', '<nolist-1@example.test>'));
+  const { store } = aliceStore();
+  await store.loadFolders();
+  assert.equal(
+    await store.header(withList, 'list-post'),
+    '<https://lists.example.test/post>, <mailto:dev@lists.example.test>',
+  );
+  assert.equal(await store.header(without, 'list-post'), undefined);
 });

@@ -37,6 +37,8 @@ export class Composer {
   saving: Promise<void> = Promise.resolve();
   /** A failed server save was reported (once, until one works again). */
   warned = false;
+  /** When the document was last saved (Ctrl+S, autosave, the Save of VS Code's own question on closing). */
+  lastWrite = 0;
 
   constructor(readonly data: ComposerData) {
     this.edited = data.serverText !== undefined ? data.serverText !== data.text : false;

@@ -36,6 +36,8 @@ import {
 
 /** Autosave to Drafts this long after typing stops. */
 export const AUTOSAVE_MS = 3000;
+/** A save this recent before a close was the answer to VS Code's own "save changes?" question. */
+const JUST_SAVED_MS = 1500;
 
 /** What went wrong, by the stage the core names (details.stage). */
 const STAGES: Record<string, string> = {
@@ -196,6 +198,7 @@ export class Composers extends Disposable {
 
   /** The document was saved (Ctrl+S, autosave): the local copy now, then Drafts on the server. */
   written(c: Composer, text: string): void {
+    c.lastWrite = Date.now();
     c.data.text = text;
     c.data.updated = Date.now();
     this.persistNow(c);
@@ -427,12 +430,16 @@ export class Composers extends Disposable {
     }
   }
 
-  /** Closing a changed composer asks: Save Draft / Discard / Cancel (which brings it back). */
+  /**
+   * Closing a changed composer asks: Save Draft / Discard / Cancel (which brings it back), as mail
+   * clients do even with autosave — Discard also removes the autosaved draft. Not asked: a composer
+   * nobody changed, or one VS Code's own question ("Save") has just saved into Drafts.
+   */
   private async closed(c: Composer): Promise<void> {
     await c.saving;
     if (c.state !== 'editing') return;
-    if (!c.edited || c.data.text === c.data.serverText) {
-      // Unchanged, or in Drafts as it is: nothing to ask.
+    const justSaved = Date.now() - c.lastWrite < JUST_SAVED_MS && c.data.text === c.data.serverText;
+    if (!c.edited || justSaved) {
       this.forget(c);
       return;
     }
