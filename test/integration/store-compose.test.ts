@@ -101,6 +101,10 @@ test('saving a draft twice leaves one draft; each save and the discard are annou
   const { store, events } = aliceStore();
   await store.loadFolders();
   await store.open('Drafts');
+  // Another folder opened after it takes the live slot: Drafts is loaded but not live, so what
+  // the store shows of it is what the operations announce (a live folder hears it by IDLE).
+  await store.open('Archive');
+  await until('Drafts not live', () => store.liveState('Drafts')?.status !== 'live');
   const before = (await messagesIn(alice, 'Drafts')).length;
   const text = (body: string) =>
     formatComposer({
@@ -126,15 +130,12 @@ test('saving a draft twice leaves one draft; each save and the discard are annou
   const mine = drafts.find((m) => m.uid === v2.uid)!;
   assert.equal(mine.parsed.text?.trim(), 'second');
   assert.ok(mine.flags.has(Flag.Draft));
-  // Drafts is the live folder now: its additions may come by the live connection, a moment later.
-  const ev = () => messageEvents(events, 'Drafts');
-  await until('v1 added', () => ev().some((e) => e.added.some((r) => sameRef(r, v1))));
-  await until('v2 added', () => ev().some((e) => e.added.some((r) => sameRef(r, v2))));
-  assert.ok(ev().some((e) => e.removed.some((r) => sameRef(r, v1))));
-  await until('v2 shown, v1 not', () => {
-    const shown = store.folderState('Drafts')!.messages;
-    return shown.some((m) => sameRef(m, v2)) && !shown.some((m) => sameRef(m, v1));
-  });
+  const ev = messageEvents(events, 'Drafts').filter((e) => e.origin === 'operation');
+  assert.ok(ev.some((e) => e.added.some((r) => sameRef(r, v1))));
+  assert.ok(ev.some((e) => e.added.some((r) => sameRef(r, v2))));
+  assert.ok(ev.some((e) => e.removed.some((r) => sameRef(r, v1))));
+  const shown = store.folderState('Drafts')!.messages;
+  assert.ok(shown.some((m) => sameRef(m, v2)) && !shown.some((m) => sameRef(m, v1)));
 
   const discarded = await store.apply({ kind: 'discardDraft', context: second.draft!.context });
   assert.equal(discarded.removed?.status, 'removed', JSON.stringify(discarded.removed));
@@ -236,4 +237,24 @@ test("a message's List-Post header is read unfolded (Reply to List); a message w
     '<https://lists.example.test/post>, <mailto:dev@lists.example.test>',
   );
   assert.equal(await store.header(without, 'list-post'), undefined);
+});
+
+test('sending from an account without SMTP settings says what to add, and the IMAP account stays usable', async () => {
+  const { store, forgotten } = aliceStore({ config: { smtp: undefined } });
+  await store.loadFolders();
+  await until('connected', () => store.status.kind === 'connected');
+  const text = formatComposer({
+    from: { address: 'alice@example.test' },
+    to: [{ address: 'bob@example.test' }],
+    cc: [],
+    subject: 'No SMTP',
+    attach: [],
+    body: 'x',
+  });
+  await assert.rejects(
+    store.apply({ kind: 'send', request: { text, context: newContext() } }),
+    (err) => isMailError(err, 'config') && /has no SMTP server for sending: add "smtp"/.test(err.message),
+  );
+  assert.equal(store.status.kind, 'connected');
+  assert.deepEqual(forgotten, []);
 });

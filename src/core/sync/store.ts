@@ -241,9 +241,13 @@ export class AccountStore implements Disposable {
   }
 
   /** An operation failed: a problem of the account itself (credentials, certificate) shows on it too. */
-  private opFailed(err: unknown): never {
-    // What the SMTP server said, or the composer's own check, is not a problem of the IMAP account.
-    if (isMailError(err) && err.needsUser && !err.details.smtp && err.details.stage !== 'check') this.fail(err);
+  private opFailed(err: unknown, op?: Operation): never {
+    // What the SMTP server said, the composer's own check or a missing sending setting (no
+    // "smtp", no From) is not a problem of the IMAP account.
+    const writing = op?.kind === 'send' || op?.kind === 'saveDraft';
+    const notTheAccount =
+      isMailError(err) && (!!err.details.smtp || err.details.stage === 'check' || (writing && err.kind === 'config'));
+    if (isMailError(err) && err.needsUser && !notTheAccount) this.fail(err);
     throw err;
   }
 
@@ -762,7 +766,7 @@ export class AccountStore implements Disposable {
         }
       }
     } catch (err) {
-      this.opFailed(err);
+      this.opFailed(err, op);
     }
   }
 

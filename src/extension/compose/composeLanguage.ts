@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { formatAddress } from '../../core/compose/addresses';
 import { AddressIndex, type AddressCandidate, runAddressBook } from '../../core/compose/completion';
 import { checkMessage } from '../../core/compose/send';
+import { plainText } from '../../core/text/untrusted-text';
 import { Disposable } from '../disposable';
 import { Command } from '../commands/ids';
 import type { MailModel } from '../model';
@@ -72,9 +73,11 @@ export class ComposeLanguage extends Disposable {
     this.diagnostics.set(
       doc.uri,
       problems.map((p) => {
+        // Messages quote the document (an address, a header name), which may come from a draft
+        // another client wrote: one line, no invisible characters, bounded.
         const d = new vscode.Diagnostic(
           new vscode.Range(p.range.line, p.range.startColumn, p.range.line, p.range.endColumn),
-          p.message,
+          plainText(p.message, 400),
           p.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning,
         );
         d.source = 'Mailroom';
@@ -111,7 +114,8 @@ export class ComposeLanguage extends Disposable {
     const range = new vscode.Range(pos.line, field.start, pos.line, pos.character);
     return found.map((c, i) => {
       const text = formatAddress(c);
-      const item = new vscode.CompletionItem(text, vscode.CompletionItemKind.User);
+      // Names come from mail: the list shows them as one plain line (what is inserted is the address as parsed).
+      const item = new vscode.CompletionItem(plainText(text, 200), vscode.CompletionItemKind.User);
       item.insertText = text;
       item.range = range;
       item.filterText = `${query} ${c.name ?? ''} ${c.address}`;
