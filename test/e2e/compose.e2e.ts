@@ -123,6 +123,23 @@ before(
       ].join('\r\n'),
       ['\\Seen'],
     );
+    await alice.append(
+      'INBOX',
+      [
+        'From: Carol <carol@example.test>',
+        'To: Alice Example <alice@example.test>',
+        'Subject: Two points',
+        'Message-ID: <two-1@example.test>',
+        `Date: ${new Date().toUTCString()}`,
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        'First point, already settled.',
+        '',
+        'Second point: who books the room?',
+        '',
+      ].join('\r\n'),
+      ['\\Seen'],
+    );
     const vsix = join(REPO_ROOT, 'mailroom.vsix');
     assert.ok(existsSync(vsix), 'run `npm run package` first (npm test does)');
     workspace = mkdtempSync(join(tmpdir(), 'mailroom-e2e-compose-'));
@@ -354,4 +371,42 @@ test(
         async () => (await page.locator('.tab', { hasText: 'New Message.mailroom' }).count()) === 0,
       );
     }),
+);
+
+test('R in the reader with text selected: the reply quotes only the selection', { timeout: 120_000 }, () =>
+  step('compose-selection', async () => {
+    const page = wb!.page;
+    if ((await row('Two points').count()) === 0) await row('Inbox').click(); // expanded by the reply test
+    await row('Two points').click();
+    const reader = wb!.webviewFrame();
+    const body = reader.locator('.mail-text').first();
+    await body.waitFor({ timeout: 20_000 });
+    await body.click();
+    await body.evaluate((el) => {
+      const walker = el.ownerDocument.createTreeWalker(el, 4 /* NodeFilter.SHOW_TEXT */);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const i = n.textContent!.indexOf('Second point');
+        if (i < 0) continue;
+        const range = el.ownerDocument.createRange();
+        range.setStart(n, i);
+        range.setEnd(n, i + 'Second point: who books the room?'.length);
+        const sel = el.ownerDocument.getSelection()!;
+        sel.removeAllRanges();
+        sel.addRange(range);
+        return;
+      }
+      throw new Error('text not found');
+    });
+    await page.keyboard.press('r');
+    await page.locator('.tab', { hasText: 'Reply.mailroom' }).waitFor({ timeout: 20_000 });
+    await eventually('the quoted selection', async () =>
+      /> Second point: who books the room\?/.test(await editorText()),
+    );
+    assert.doesNotMatch(await editorText(), /First point/);
+    await wb!.runCommand('Mail: Discard Message');
+    await eventually(
+      'the composer gone',
+      async () => (await page.locator('.tab', { hasText: 'Reply.mailroom' }).count()) === 0,
+    );
+  }),
 );
