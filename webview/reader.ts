@@ -6,13 +6,17 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-divider/index.js';
 import { Flag } from '../src/shared/flags';
+import { segmentText } from '../src/shared/quotes';
+import { REDECODE_CHARSETS } from '../src/shared/charsets';
 import type {
   HostToReader,
   ReaderAction,
   ReaderAddress,
   ReaderCommand,
   ReaderComposeAction,
+  ReaderListAction,
   ReaderMessage,
+  ReaderUnavailable,
   ReaderRelated,
   ReaderRequest,
   ReaderState,
@@ -28,6 +32,8 @@ let related: ReaderRelated[] = [];
 let gone: string | undefined;
 /** An action is under way: the toolbar waits for the host's reply (one click, one action). */
 let acting = false;
+/** The whole header block, once asked for (Show All Headers). */
+let allHeaders: { text: string; truncated: boolean } | undefined;
 
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -108,8 +114,87 @@ function toolbar(m: ReaderMessage): HTMLElement {
       act(unread ? 'markRead' : 'markUnread'),
     ),
     button('Move…', 'folder-opened', 'Move to folder (M)', () => act('move')),
+    button('View Source', 'file-code', 'Open the raw message in a read-only editor', () =>
+      host.send({ type: 'viewSource', key: m.key }),
+    ),
+    button(
+      allHeaders ? 'Hide Headers' : 'All Headers',
+      'list-unordered',
+      allHeaders ? 'Hide the full header block' : 'Show every header of the message',
+      () => {
+        if (allHeaders) {
+          allHeaders = undefined;
+          render(m);
+        } else host.send({ type: 'showHeaders', key: m.key });
+      },
+    ),
   );
 }
+
+/** The mailing list's actions, when the message came through one. */
+function listBar(m: ReaderMessage): HTMLElement | undefined {
+  const list = m.list;
+  if (!list || (!list.unsubscribe && !list.replyToList && !list.archive)) return undefined;
+  const send = (action: ReaderListAction) => host.send({ type: 'list', key: m.key, action });
+  const how = { oneClick: 'one-click request', mailto: 'mail', web: 'web page' } as const;
+  return el(
+    'nav',
+    { class: 'list-bar', 'aria-label': 'Mailing list' },
+    el('span', { class: 'codicon codicon-broadcast' }),
+    el('span', { class: 'list-name' }, list.name ? `Mailing list: ${list.name}` : 'Mailing list'),
+    ...(list.unsubscribe
+      ? [
+          button(
+            'Unsubscribe',
+            'bell-slash',
+            `Unsubscribe from this list (by ${how[list.unsubscribe]}, after you confirm)`,
+            () => send('unsubscribe'),
+          ),
+        ]
+      : []),
+    ...(list.replyToList
+      ? [button('Reply to List', 'reply', "Reply to the list's posting address", () => send('replyToList'))]
+      : []),
+    ...(list.archive
+      ? [
+          button('Open Archive', 'archive', "Open the list's archive in the browser (after you confirm)", () =>
+            send('openArchive'),
+          ),
+        ]
+      : []),
+  );
+}
+
+/** "Tue 1 Dec, 16:47 · 3 hours ago", in the user's locale. */
+function formatDate(iso: string, now = Date.now()): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const sameYear = date.getFullYear() === new Date(now).getFullYear();
+  const absolute = new Intl.DateTimeFormat(undefined, {
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    ...(sameYear ? {} : { year: 'numeric' }),
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(date);
+  const seconds = Math.round((date.getTime() - now) / 1000);
+  const units: Array<[Intl.RelativeTimeFormatUnit, number]> = [
+    ['year', 365 * 86400],
+    ['month', 30 * 86400],
+    ['week', 7 * 86400],
+    ['day', 86400],
+    ['hour', 3600],
+    ['minute', 60],
+  ];
+  const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+  const [unit, size] = units.find(([, n]) => Math.abs(seconds) >= n) ?? ['second', 1];
+  const relative = Math.abs(seconds) < 60 ? rtf.format(0, 'minute') : rtf.format(Math.round(seconds / size), unit);
+  return `${absolute} · ${relative}`;
+}
+
+/** IMAP keywords: the flags that are not system flags (\Seen…), shown as the server has them. */
+const keywordsOf = (flags: readonly string[]) => flags.filter((f) => !f.startsWith('\\'));
 
 function headerBlock(m: ReaderMessage): HTMLElement {
   const rows: Array<[string, string]> = [
@@ -117,9 +202,19 @@ function headerBlock(m: ReaderMessage): HTMLElement {
     ['To', addresses(m.to)],
   ];
   if (m.cc.length) rows.push(['Cc', addresses(m.cc)]);
-  if (m.date) rows.push(['Date', new Date(m.date).toLocaleString()]);
   const dl = el('dl', { class: 'headers' });
   for (const [k, v] of rows) dl.append(el('dt', {}, k), el('dd', {}, v));
+  if (m.date)
+    dl.append(el('dt', {}, 'Date'), el('dd', {}, el('time', { datetime: m.date, title: m.date }, formatDate(m.date))));
+  const keywords = keywordsOf(m.flags);
+  const tags = el('dd', { class: 'keywords' });
+  for (const k of keywords) tags.append(el('span', { class: 'keyword' }, k));
+  tags.append(
+    button(keywords.length ? 'Edit…' : 'Add…', 'tag', 'Add or remove keywords', () =>
+      host.send({ type: 'editKeywords', key: m.key }),
+    ),
+  );
+  dl.append(el('dt', {}, 'Keywords'), tags);
   const badges = el('span', { class: 'badges' });
   if (m.flags.includes(Flag.Flagged)) badges.append(el('vscode-badge', { variant: 'counter' }, 'Flagged'));
   if (!m.flags.includes(Flag.Seen)) badges.append(el('vscode-badge', { variant: 'counter' }, 'Unread'));
@@ -133,6 +228,13 @@ function headerBlock(m: ReaderMessage): HTMLElement {
 
 function remoteBanner(m: ReaderMessage): HTMLElement | undefined {
   if (m.remoteAllowed || m.remoteBlocked === 0) return undefined;
+  if (m.remoteRefused)
+    return el(
+      'div',
+      { class: 'banner junk', role: 'status' },
+      el('span', { class: 'codicon codicon-shield' }),
+      el('span', {}, `Remote content blocked (${m.remoteBlocked}). ${m.remoteRefused}`),
+    );
   return el(
     'div',
     { class: 'banner', role: 'status' },
@@ -165,24 +267,158 @@ function linkify(text: string): DocumentFragment {
   let last = 0;
   for (const match of text.matchAll(re)) {
     frag.append(text.slice(last, match.index));
-    frag.append(el('a', { href: match[0], 'data-external': 'true' }, match[0]));
+    frag.append(el('a', { href: match[0], title: match[0], 'data-external': 'true' }, match[0]));
     last = match.index! + match[0].length;
   }
   frag.append(text.slice(last));
   return frag;
 }
 
+/** A plain-text part: its own text, then quoted runs and the signature dimmed and foldable. */
+function textPart(text: string): HTMLElement {
+  const pre = el('div', { class: 'mail-text' });
+  const segments = segmentText(text);
+  let lastText = -1;
+  segments.forEach((seg, i) => {
+    if (seg.kind === 'text' && seg.text.trim()) lastText = i;
+  });
+  segments.forEach((seg, i) => {
+    if (seg.kind === 'text') {
+      pre.append(linkify(seg.text));
+      return;
+    }
+    // A quote at the end (what a reply carries along) starts folded; one between answers stays open.
+    const trailing = i > lastText;
+    const lines = seg.text.split('\n').length - (seg.text.endsWith('\n') ? 1 : 0);
+    const what = seg.kind === 'quote' ? `Quoted text (${lines} line${lines === 1 ? '' : 's'})` : 'Signature';
+    const details = el(
+      'details',
+      { class: seg.kind, ...(seg.kind === 'quote' && trailing && lines > 3 ? {} : { open: '' }) },
+      el('summary', {}, what),
+      el('div', { class: 'folded' }, linkify(seg.text)),
+    );
+    pre.append(details);
+  });
+  return pre;
+}
+
+/** HTML mail: top-level blockquotes become foldable (dimmed by the shadow style), every link shows its URL. */
+function polishHtml(root: ShadowRoot): void {
+  for (const a of root.querySelectorAll('a[href]')) {
+    const href = a.getAttribute('href')!;
+    const text = a.getAttribute('title');
+    a.setAttribute('title', text && text !== href ? `${href}\n${text}` : href);
+  }
+  for (const q of root.querySelectorAll('blockquote')) {
+    if (q.parentElement?.closest('blockquote')) continue;
+    const details = el('details', { class: 'quote', open: '' }, el('summary', {}, 'Quoted text'));
+    q.replaceWith(details);
+    details.append(q);
+  }
+}
+
+/**
+ * Workspace files the mail mentions (the host found them and checked they are really inside the
+ * workspace) become links where the text names them. One pattern of all labels; one pass per text node.
+ */
+function linkRelated(root: ParentNode, m: ReaderMessage): void {
+  const files = related.filter((r) => r.kind === 'file');
+  if (!files.length) return;
+  const byLabel = new Map(files.map((r) => [r.label, r]));
+  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const labels = [...byLabel.keys()].sort((a, b) => b.length - a.length).map(escape);
+  const re = new RegExp(`(?<![\\w./-])(?:${labels.join('|')})(?![\\w/-]|\\.\\w|:\\d)`, 'g');
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const nodes: Text[] = [];
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const parent = (n as Text).parentElement;
+    if (!parent?.closest('a, style, summary')) nodes.push(n as Text);
+  }
+  for (const node of nodes) {
+    const text = node.data;
+    re.lastIndex = 0;
+    if (!re.test(text)) continue;
+    re.lastIndex = 0;
+    const frag = document.createDocumentFragment();
+    let last = 0;
+    for (const match of text.matchAll(re)) {
+      const r = byLabel.get(match[0])!;
+      frag.append(text.slice(last, match.index));
+      const a = el(
+        'a',
+        { href: '#', class: 'workspace-link', 'data-related': r.id, title: `Open ${r.label} (${r.detail})` },
+        match[0],
+      );
+      a.addEventListener('click', (e) => {
+        e.preventDefault();
+        e.stopPropagation();
+        host.send({ type: 'openRelated', key: m.key, id: r.id });
+      });
+      frag.append(a);
+      last = match.index! + match[0].length;
+    }
+    frag.append(text.slice(last));
+    node.replaceWith(frag);
+  }
+}
+
+/** Show All Headers: the header block as the server has it, as text. */
+function headersBlock(): HTMLElement | undefined {
+  if (!allHeaders) return undefined;
+  return el(
+    'section',
+    { class: 'all-headers', 'aria-label': 'All headers' },
+    el('pre', { tabindex: '0' }, allHeaders.text),
+    ...(allHeaders.truncated
+      ? [el('p', { class: 'note' }, 'The header block is longer; only its first 256 KB are shown.')]
+      : []),
+  );
+}
+
+/** "Show as…": a part whose characters did not decode can be decoded again in another charset. */
+function encodingPicker(m: ReaderMessage, part: ReaderMessage['body'][number]): HTMLElement | undefined {
+  if (!part.part || (!part.undecodable && !part.decodedAs)) return undefined;
+  const select = el('select', { 'aria-label': `Text encoding of part ${part.part}` });
+  select.append(el('option', { value: '' }, part.decodedAs ? `${part.decodedAs} (chosen)` : 'as declared'));
+  for (const charset of REDECODE_CHARSETS)
+    if (charset !== part.decodedAs) select.append(el('option', { value: charset }, charset));
+  const partId = part.part;
+  select.addEventListener('change', () => {
+    const charset = REDECODE_CHARSETS.find((c) => c === select.value);
+    if (charset) host.send({ type: 'redecode', key: m.key, part: partId, charset });
+  });
+  return el(
+    'div',
+    { class: 'encoding' },
+    el('span', { class: 'codicon codicon-symbol-key' }),
+    el(
+      'label',
+      {},
+      part.decodedAs
+        ? `Shown as ${part.decodedAs}. Show as: `
+        : 'Some characters of this part could not be decoded. Show as: ',
+      select,
+    ),
+  );
+}
+
 function body(m: ReaderMessage): HTMLElement {
   const container = el('article', { class: 'body', 'aria-label': 'Message body' });
   for (const part of m.body) {
+    const picker = encodingPicker(m, part);
+    if (picker) container.append(picker);
     if (part.kind === 'html') {
       const host = el('div', { class: 'mail-html' });
       const shadow = host.attachShadow({ mode: 'open' });
       // Already sanitized by the host; innerHTML never runs scripts, and the CSP forbids them anyway.
-      shadow.innerHTML = `<style>:host{display:block} img{max-width:100%;height:auto} a{color:#0b62c4}</style><div class="mail-root">${part.html}</div>`;
+      shadow.innerHTML = `<style>:host{display:block} img{max-width:100%;height:auto} a{color:#0b62c4} details.quote>summary{cursor:pointer;color:#666;font-size:.9em} details.quote>blockquote{color:#555;opacity:.85} a:focus-visible,summary:focus-visible{outline:2px solid #0b62c4}</style><div class="mail-root">${part.html}</div>`;
+      polishHtml(shadow);
+      linkRelated(shadow, m);
       container.append(host);
     } else {
-      container.append(el('pre', { class: 'mail-text' }, linkify(part.text)));
+      const text = textPart(part.text);
+      linkRelated(text, m);
+      container.append(text);
     }
   }
   return container;
@@ -273,12 +509,15 @@ function render(m: ReaderMessage): void {
   if (m.key !== current?.key) {
     related = [];
     gone = undefined;
+    allHeaders = undefined;
   }
   current = m;
   const parts: Array<HTMLElement | undefined> = [
     toolbar(m),
     goneBanner(m),
     headerBlock(m),
+    listBar(m),
+    headersBlock(),
     remoteBanner(m),
     ...m.warnings.map((w) =>
       el('div', { class: 'warning', role: 'note' }, el('span', { class: 'codicon codicon-warning' }), w),
@@ -294,7 +533,7 @@ function render(m: ReaderMessage): void {
 // with the anchor in its composed path.
 function onLinkClick(event: Event): void {
   const anchor = event.composedPath().find((n) => n instanceof HTMLAnchorElement) as HTMLAnchorElement | undefined;
-  if (!anchor) return;
+  if (!anchor || anchor.dataset.related) return;
   event.preventDefault();
   const href = anchor.getAttribute('href');
   if (href) host.send({ type: 'openLink', href });
@@ -373,6 +612,17 @@ host.onNotification((msg) => {
         render(current);
       }
       break;
+    case 'headers':
+      if (current && current.key === msg.key) {
+        allHeaders = { text: msg.text, truncated: msg.truncated };
+        render(current);
+        app.querySelector('.all-headers pre')?.scrollIntoView({ block: 'nearest' });
+      }
+      break;
+    case 'unavailable':
+      current = undefined;
+      showUnavailable(msg.message);
+      break;
     case 'busy':
       app.replaceChildren(el('p', { class: 'placeholder' }, msg.text));
       break;
@@ -383,5 +633,28 @@ host.onNotification((msg) => {
       break;
   }
 });
+
+/** The server is down: the message's own subject and sender, why it cannot be shown, and Retry. */
+function showUnavailable(u: ReaderUnavailable): void {
+  const dl = el('dl', { class: 'headers' }, el('dt', {}, 'From'), el('dd', {}, addresses(u.from)));
+  if (u.date) dl.append(el('dt', {}, 'Date'), el('dd', {}, formatDate(u.date)));
+  const retry = button(
+    'Retry',
+    'refresh',
+    'Try to read the message again',
+    () => host.send({ type: 'retry', key: u.key }),
+    false,
+  );
+  app.replaceChildren(
+    el('header', { class: 'message-header' }, el('h1', { class: 'subject' }, u.subject.trim() || '(no subject)'), dl),
+    el(
+      'div',
+      { class: 'error unavailable', role: 'alert' },
+      el('span', { class: 'codicon codicon-debug-disconnect' }),
+      el('span', {}, u.text),
+      retry,
+    ),
+  );
+}
 
 host.ready();

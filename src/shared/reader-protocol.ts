@@ -8,6 +8,7 @@ import {
   type ViewProtocol,
   type WithRequestId,
 } from './webview-protocol';
+import { isRedecodeCharset, type RedecodeCharset } from './charsets';
 
 export interface ReaderAddress {
   name?: string;
@@ -21,8 +22,16 @@ export interface ReaderAttachment {
   size: number;
 }
 
+/** What the reader knows of a part's decoding: its number, and that characters did not decode. */
+interface PartDecoding {
+  part?: string;
+  undecodable?: true;
+  /** The charset the user chose to show it in ("Show as…"). */
+  decodedAs?: string;
+}
+
 /** One part of the body, shown in order: HTML (sanitized by the host) or plain text. */
-export type ReaderBodyPart = { kind: 'html'; html: string } | { kind: 'text'; text: string };
+export type ReaderBodyPart = ({ kind: 'html'; html: string } | { kind: 'text'; text: string }) & PartDecoding;
 
 export interface ReaderMessage {
   /** Opaque key the host uses to find the message again. */
@@ -39,6 +48,28 @@ export interface ReaderMessage {
   attachments: ReaderAttachment[];
   warnings: string[];
   truncated: boolean;
+  /** The mailing list's actions the reader offers (from its List-* headers). */
+  list?: ReaderList;
+  /** Why remote content stays blocked whatever was allowed (the message is junk): no button then. */
+  remoteRefused?: string;
+}
+
+export interface ReaderList {
+  name?: string;
+  /** How Unsubscribe works: an RFC 8058 one-click POST, a mail, or a web page. */
+  unsubscribe?: 'oneClick' | 'mailto' | 'web';
+  replyToList: boolean;
+  archive: boolean;
+}
+
+/** A message that cannot be read now (the server is down): what the account's store knows of it. */
+export interface ReaderUnavailable {
+  key: string;
+  subject: string;
+  from: ReaderAddress[];
+  date?: string;
+  /** Why it could not be read. */
+  text: string;
 }
 
 /** Things in the workspace related to the message: tasks linking to it, files and issues it mentions. */
@@ -64,6 +95,10 @@ export type HostToReader =
   | { type: 'gone'; key: string; text: string }
   | { type: 'busy'; text: string }
   | { type: 'error'; text: string }
+  /** Could not be read now; the page offers Retry, and the host tries again when the account is back. */
+  | { type: 'unavailable'; message: ReaderUnavailable }
+  /** The whole header block (Show All Headers). */
+  | { type: 'headers'; key: string; text: string; truncated: boolean }
   | Reply;
 
 /** Until the page is there again: a new message replaces everything queued; flags, only the flags queued before. */
@@ -71,6 +106,8 @@ export const READER_QUEUE: Record<Exclude<HostToReader, Reply>['type'], QueuePol
   show: 'reset',
   busy: 'reset',
   error: 'reset',
+  unavailable: 'reset',
+  headers: 'latest',
   related: 'latest',
   flags: 'latest',
   gone: 'latest',
@@ -87,7 +124,18 @@ export type ReaderCommand =
   | { type: 'saveAttachment'; key: string; part: string; open: boolean }
   | { type: 'loadRemote'; key: string; always: boolean }
   | { type: 'openRelated'; key: string; id: string }
-  | { type: 'close'; key: string };
+  | { type: 'close'; key: string }
+  | { type: 'list'; key: string; action: ReaderListAction }
+  | { type: 'viewSource'; key: string }
+  | { type: 'showHeaders'; key: string }
+  | { type: 'editKeywords'; key: string }
+  /** Read the unavailable message again. */
+  | { type: 'retry'; key: string }
+  /** Decode a text part again in another charset. */
+  | { type: 'redecode'; key: string; part: string; charset: RedecodeCharset };
+
+export type ReaderListAction = 'unsubscribe' | 'replyToList' | 'openArchive';
+const LIST_ACTIONS: readonly ReaderListAction[] = ['unsubscribe', 'replyToList', 'openArchive'];
 
 /** Answered with one reply, once the host is done with it (the toolbar waits for it). */
 export type ReaderRequest =
@@ -123,7 +171,19 @@ function parseCommand(raw: Record<string, unknown>): ReaderCommand | undefined {
         ? { type: 'loadRemote', key: raw.key, always: raw.always }
         : undefined;
     case 'close':
-      return key(raw.key) ? { type: 'close', key: raw.key } : undefined;
+    case 'viewSource':
+    case 'showHeaders':
+    case 'editKeywords':
+    case 'retry':
+      return key(raw.key) ? { type: raw.type, key: raw.key } : undefined;
+    case 'redecode':
+      return key(raw.key) && str(raw.part, 64) && PART.test(raw.part) && isRedecodeCharset(raw.charset)
+        ? { type: 'redecode', key: raw.key, part: raw.part, charset: raw.charset }
+        : undefined;
+    case 'list':
+      return key(raw.key) && LIST_ACTIONS.includes(raw.action as ReaderListAction)
+        ? { type: 'list', key: raw.key, action: raw.action as ReaderListAction }
+        : undefined;
     default:
       return undefined;
   }

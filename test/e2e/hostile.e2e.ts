@@ -25,7 +25,8 @@ import { ImapFlow } from 'imapflow';
 import { startDovecot, type TestServer } from '../harness/dovecot';
 import { base64Lines, buildMessage, PNG_1X1, rfc5322Date } from '../harness/fixtures';
 import { codeServerInstall, REPO_ROOT, startCodeServer, type CodeServer } from './harness/code-server';
-import { openWorkbench, saveFailureArtifacts, type Workbench } from './harness/workbench';
+import { eventually, failureSteps } from './harness/steps';
+import { openWorkbench, type Workbench } from './harness/workbench';
 
 const VIEW = 'Mailboxes';
 const COMMAND_LINK = '[Clean up now](command:workbench.action.terminal.sendSequence?%7B%22text%22%3A%22id%5Cn%22%7D)';
@@ -45,6 +46,7 @@ let workspace: string;
 let outside: string;
 let remote: Server;
 let remotePort = 0;
+const step = failureSteps('hostile', () => ({ server, wb }));
 const remoteHits: string[] = [];
 
 /** RFC 2047 B-encoded words (also for ASCII: this is how the hostile subjects travel). */
@@ -101,26 +103,6 @@ function attachmentsMail(): Buffer {
   return mail({ from: 'Ann <ann@example.test>', subject: ATTACHMENTS_SUBJECT, parts, boundary: b });
 }
 
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 /** Flags of the message with `messageId` in `path`, as a separate IMAP client sees them. */
 async function serverFlags(path: string, messageId: string): Promise<Set<string> | undefined> {
   const lock = await imap.getMailboxLock(path, { readOnly: true });
@@ -151,15 +133,6 @@ async function clearToasts(): Promise<void> {
 async function openMessage(label: string | RegExp, subject: string | RegExp = label): Promise<void> {
   await row(label).click();
   await wb!.webviewFrame().locator('h1.subject', { hasText: subject }).waitFor({ timeout: 20_000 });
-}
-
-async function step(name: string, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (err) {
-    const where = await saveFailureArtifacts(`hostile-${name}`, server, wb).catch(() => '');
-    throw new Error(`${(err as Error).message}\n${where}`, { cause: err });
-  }
 }
 
 before(

@@ -14,7 +14,8 @@ import { startDovecot, type TestServer } from '../harness/dovecot';
 import { buildMessage } from '../harness/fixtures';
 import { type ImapProxy, startProxy } from '../harness/proxy';
 import { codeServerInstall, REPO_ROOT, startCodeServer, type CodeServer } from './harness/code-server';
-import { openWorkbench, saveFailureArtifacts, type Workbench } from './harness/workbench';
+import { answerPasswordPrompts, eventually, failureSteps } from './harness/steps';
+import { openWorkbench, type Workbench } from './harness/workbench';
 
 const VIEW = 'Mailboxes';
 let dovecot: TestServer;
@@ -22,41 +23,11 @@ let proxy: ImapProxy;
 let server: CodeServer | undefined;
 let wb: Workbench | undefined;
 let workspace: string;
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const step = failureSteps('live', () => ({ server, wb }));
 
 const row = (label: string | RegExp) => wb!.treeRow(VIEW, label);
 const description = async (label: string | RegExp) =>
   (await row(label).locator('.label-description').first().textContent())?.trim() ?? '';
-
-async function answerPassword(pass: string): Promise<void> {
-  const box = wb!.quickInput();
-  await box.locator('.quick-input-box input[type="password"]').waitFor({ state: 'visible', timeout: 60_000 });
-  assert.match((await box.innerText()).toLowerCase(), /password for alice on/);
-  await wb!.fillQuickInput(pass);
-  await box
-    .locator('.quick-input-box input[type="password"]')
-    .waitFor({ state: 'hidden', timeout: 10_000 })
-    .catch(() => undefined);
-}
 
 /** Appends as another device would (straight to Dovecot, not through the proxy). */
 async function deliver(subject: string): Promise<void> {
@@ -119,15 +90,6 @@ after(async () => {
   if (workspace) rmSync(workspace, { recursive: true, force: true });
 });
 
-async function step(name: string, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (err) {
-    const where = await saveFailureArtifacts(`live-${name}`, server, wb).catch(() => '');
-    throw new Error(`${(err as Error).message}\n${where}`, { cause: err });
-  }
-}
-
 test(
   'a Refresh while live updates are still connecting leaves one IDLE connection, and new mail shows once',
   { timeout: 180_000 },
@@ -136,7 +98,7 @@ test(
       // Every login takes 2 s: the Refresh below lands while the INBOX watcher is still logging in.
       proxy.setConnectDelay(2000);
       await wb!.openViewContainer('Mailroom');
-      await answerPassword(dovecot.users.alice.pass);
+      await answerPasswordPrompts(wb!, { alice: dovecot.users.alice.pass });
       await row('Inbox').waitFor({ timeout: 30_000 });
       await wb!.runCommand('Mail: Refresh');
       await new Promise((r) => setTimeout(r, 5000));
@@ -191,7 +153,7 @@ test(
         60_000,
       );
       await row('Alice').click();
-      await answerPassword('changed-elsewhere');
+      await answerPasswordPrompts(wb!, { alice: 'changed-elsewhere' });
       await eventually(
         'the account line without the error',
         async () => !/Wrong password|live updates/.test(await description('Alice')),

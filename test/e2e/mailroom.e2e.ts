@@ -14,7 +14,8 @@ import { ImapFlow } from 'imapflow';
 import { startDovecot, type TestServer } from '../harness/dovecot';
 import { buildMessage, fixture, uidOf } from '../harness/fixtures';
 import { codeServerInstall, REPO_ROOT, startCodeServer, type CodeServer } from './harness/code-server';
-import { openWorkbench, saveFailureArtifacts, type Workbench } from './harness/workbench';
+import { answerPasswordPrompts, eventually, failureSteps } from './harness/steps';
+import { openWorkbench, type Workbench } from './harness/workbench';
 
 const VIEW = 'Mailboxes';
 let dovecot: TestServer;
@@ -24,26 +25,7 @@ let imap: ImapFlow;
 let remote: Server;
 let remoteHits = 0;
 let workspace: string;
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const step = failureSteps('mailroom', () => ({ server, wb }));
 
 /** Flags of the message with `subject` in `path`, as a separate IMAP client sees them. */
 async function serverFlags(path: string, subject: string): Promise<Set<string> | undefined> {
@@ -58,22 +40,6 @@ async function serverFlags(path: string, subject: string): Promise<Set<string> |
     return undefined;
   } finally {
     lock.release();
-  }
-}
-
-async function answerPasswordPrompts(answers: Record<string, string>): Promise<void> {
-  for (let i = 0; i < Object.keys(answers).length; i++) {
-    const box = wb!.quickInput();
-    await box.locator('.quick-input-box input[type="password"]').waitFor({ state: 'visible', timeout: 60_000 });
-    const prompt = (await box.innerText()).toLowerCase();
-    assert.match(prompt, /password/, `the prompt asks for a password: ${prompt}`);
-    const user = Object.keys(answers).find((u) => prompt.includes(`for ${u} on`));
-    assert.ok(user, `prompt names a known user: ${prompt}`);
-    await wb!.fillQuickInput(answers[user]!);
-    await box
-      .locator('.quick-input-box input[type="password"]')
-      .waitFor({ state: 'hidden', timeout: 10_000 })
-      .catch(() => undefined);
   }
 }
 
@@ -160,15 +126,6 @@ after(async () => {
   if (workspace) rmSync(workspace, { recursive: true, force: true });
 });
 
-async function step(name: string, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (err) {
-    const where = await saveFailureArtifacts(name, server, wb).catch(() => '');
-    throw new Error(`${(err as Error).message}\n${where}`, { cause: err });
-  }
-}
-
 test(
   'accounts from settings ask once for their password; folders appear with counts; a wrong password shows on the account',
   { timeout: 180_000 },
@@ -178,7 +135,7 @@ test(
       const lap = (what: string) => t.diagnostic(`${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       await wb!.openViewContainer('Mailroom');
       lap('view open');
-      await answerPasswordPrompts({ alice: dovecot.users.alice.pass, bob: 'definitely-wrong' });
+      await answerPasswordPrompts(wb!, { alice: dovecot.users.alice.pass, bob: 'definitely-wrong' });
       lap('passwords answered');
       await row('Inbox').waitFor({ timeout: 30_000 });
       lap('Inbox shown');

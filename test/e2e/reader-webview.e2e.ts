@@ -167,3 +167,166 @@ test('thousands of attachments: the first 100 are listed at once, the others one
   );
   await page.close();
 });
+
+const sent = async (page: Page, type: string) => (await posted(page)).filter((m) => m.type === type);
+
+test("a list mail's bar offers Unsubscribe, Reply to List and Open Archive; each click sends one command naming only the action", async () => {
+  const page = await show({
+    ...message([{ kind: 'text', text: 'Digest' }]),
+    list: { name: 'Developers', unsubscribe: 'oneClick', replyToList: true, archive: true },
+  });
+  const bar = page.locator('nav.list-bar');
+  assert.match(await bar.innerText(), /Mailing list: Developers/);
+  for (const [label, action] of [
+    ['Unsubscribe', 'unsubscribe'],
+    ['Reply to List', 'replyToList'],
+    ['Open Archive', 'openArchive'],
+  ] as const) {
+    await bar.locator('vscode-button', { hasText: label }).click();
+    assert.deepEqual((await sent(page, 'list')).at(-1), { type: 'list', key: 'm1', action });
+  }
+  assert.equal((await sent(page, 'list')).length, 3);
+  await page.close();
+  const plain = await show(message([{ kind: 'text', text: 'Not from a list' }]));
+  assert.equal(await plain.locator('nav.list-bar').count(), 0);
+  await plain.close();
+});
+
+test('quoted text and the signature are dimmed and foldable; a trailing long quote starts folded', async () => {
+  const text = ['Yes, Thursday.', '', 'On Mon, Ann wrote:', '> a', '> b', '> c', '> d', '-- ', 'Bob'].join('\n');
+  const page = await show(message([{ kind: 'text', text }]));
+  const quote = page.locator('.mail-text details.quote');
+  assert.equal(await quote.count(), 1);
+  assert.equal(await quote.getAttribute('open'), null, 'folded');
+  assert.match(await quote.locator('summary').innerText(), /Quoted text \(4 lines\)/);
+  assert.equal(await quote.locator('.folded').isVisible(), false);
+  await quote.locator('summary').click();
+  assert.equal(await quote.locator('.folded').isVisible(), true);
+  const signature = page.locator('.mail-text details.signature');
+  assert.equal(await signature.locator('.folded').innerText(), '-- \nBob');
+  const opacity = (selector: string) =>
+    page.evaluate(
+      `Number(getComputedStyle(document.querySelector(${JSON.stringify(selector)})).opacity)`,
+    ) as Promise<number>;
+  assert.equal(await opacity('.mail-text'), 1);
+  assert.ok((await opacity('details.quote .folded')) < 1, 'the quote is dimmed');
+  assert.ok((await opacity('details.signature .folded')) < 1, 'the signature is dimmed');
+  await page.close();
+});
+
+test('every link shows its real URL on hover before the click, in HTML and in plain text; blockquotes fold', async () => {
+  const page = await show(
+    message([
+      {
+        kind: 'html',
+        html: sanitizeHtml(
+          '<p><a href="https://evil.example/login" title="Your bank">https://bank.example</a></p><blockquote>old <blockquote>older</blockquote></blockquote>',
+          { allowRemote: false },
+        ).html,
+      },
+      { kind: 'text', text: 'See https://example.com/y' },
+    ]),
+  );
+  const titles = await page
+    .locator('.mail-html')
+    .evaluate((h) => [...h.shadowRoot!.querySelectorAll('a')].map((a) => a.getAttribute('title')));
+  assert.deepEqual(titles, ['https://evil.example/login\nYour bank']);
+  assert.equal(await page.locator('.mail-text a').getAttribute('title'), 'https://example.com/y');
+  const quotes = await page
+    .locator('.mail-html')
+    .evaluate((h) => h.shadowRoot!.querySelectorAll('details.quote > blockquote').length);
+  assert.equal(quotes, 1, 'only the outer blockquote is wrapped');
+  await page.close();
+});
+
+test("keywords show as text, hostile ones included; Edit sends editKeywords; the date reads like a person's", async () => {
+  const page = await show({
+    ...message([{ kind: 'text', text: 'x' }]),
+    flags: ['\\Seen', '$Important', '<img src=x onerror=alert(1)>'],
+    date: new Date(Date.now() - 3 * 3600_000).toISOString(),
+  });
+  const keywords = page.locator('dd.keywords .keyword');
+  assert.deepEqual(await keywords.allInnerTexts(), ['$Important', '<img src=x onerror=alert(1)>']);
+  assert.equal(await page.locator('dd.keywords img').count(), 0);
+  await page.locator('dd.keywords vscode-button').click();
+  assert.deepEqual(await sent(page, 'editKeywords'), [{ type: 'editKeywords', key: 'm1' }]);
+  const date = await page.locator('dl.headers time').innerText();
+  assert.match(date, /^\S+ .+ · 3 hours ago$/, date);
+  await page.close();
+});
+
+test('junk: the banner says why remote content stays blocked and offers no way to load it', async () => {
+  const page = await show({
+    ...message([{ kind: 'text', text: 'x' }]),
+    remoteBlocked: 2,
+    remoteRefused: 'Remote content is never loaded for mail in the Junk folder.',
+  });
+  const banner = page.locator('.banner.junk');
+  assert.match(await banner.innerText(), /never loaded for mail in the Junk folder/);
+  assert.equal(await banner.locator('vscode-button').count(), 0);
+  await page.close();
+});
+
+test('Tab reaches every button, fold and link of the reader, each with a visible focus ring', async () => {
+  const text = ['Hi https://example.com/a', '> q1', '> q2', '-- ', 'sig'].join('\n');
+  const page = await show({
+    ...message([{ kind: 'text', text }], [{ part: '2', filename: 'a.pdf', type: 'application/pdf', size: 10 }]),
+    list: { unsubscribe: 'web', replyToList: false, archive: true },
+  });
+  const reached: string[] = [];
+  for (let i = 0; i < 30; i++) {
+    await page.keyboard.press('Tab');
+    // What has the focus, and whether it draws an outline (the ring) now.
+    const focus = (await page.evaluate(`(() => {
+      const a = document.activeElement;
+      if (!a || a === document.body) return undefined;
+      const style = getComputedStyle(a);
+      const ring = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+      return a.tagName.toLowerCase() + ':' + (a.textContent || '').trim().slice(0, 40) + ':' + ring;
+    })()`)) as string | undefined;
+    if (focus) reached.push(focus);
+  }
+  for (const want of ['Archive', 'View Source', 'All Headers', 'Unsubscribe', 'Open Archive', 'Add…', 'Save…', 'Open'])
+    assert.ok(reached.includes(`vscode-button:${want}:true`), `${want} reached: ${reached.join(' | ')}`);
+  assert.ok(reached.includes('a:https://example.com/a:true'), reached.join(' | '));
+  assert.ok(reached.includes('summary:Quoted text (2 lines):true'), reached.join(' | '));
+  await page.close();
+});
+
+test('a message the server cannot give now shows its own subject and sender, and Retry asks for it again', async () => {
+  const page = await browser.newPage();
+  await page.goto(pathToFileURL(join(dir, 'reader.html')).href);
+  await page.evaluate(() =>
+    (globalThis as unknown as { postMessage(m: unknown, origin: string): void }).postMessage(
+      {
+        type: 'unavailable',
+        message: {
+          key: 'm7',
+          subject: 'Quarterly report',
+          from: [{ name: 'Ann Lee', address: 'ann@example.test' }],
+          text: 'Alice cannot be reached right now.',
+        },
+      },
+      '*',
+    ),
+  );
+  await page.locator('h1.subject', { hasText: 'Quarterly report' }).waitFor();
+  assert.match(await page.locator('dl.headers').innerText(), /Ann Lee <ann@example.test>/);
+  await page.locator('.unavailable vscode-button', { hasText: 'Retry' }).click();
+  assert.deepEqual(await sent(page, 'retry'), [{ type: 'retry', key: 'm7' }]);
+  await page.close();
+});
+
+test('a part whose characters did not decode offers "Show as…"; picking a charset sends one redecode for that part', async () => {
+  const page = await show(
+    message([
+      { kind: 'text', text: 'caf\ufffd', part: '1', undecodable: true },
+      { kind: 'text', text: 'fine', part: '2' },
+    ]),
+  );
+  const pickers = page.locator('.encoding select');
+  assert.equal(await pickers.count(), 1, 'only the part that did not decode');
+  await pickers.selectOption('windows-1252');
+  assert.deepEqual(await sent(page, 'redecode'), [{ type: 'redecode', key: 'm1', part: '1', charset: 'windows-1252' }]);
+  await page.close();
+});

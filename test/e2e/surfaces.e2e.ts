@@ -17,7 +17,8 @@ import { startDovecot, type TestServer } from '../harness/dovecot';
 import { buildMessage } from '../harness/fixtures';
 import { type ImapProxy, startProxy } from '../harness/proxy';
 import { codeServerInstall, REPO_ROOT, startCodeServer, type CodeServer } from './harness/code-server';
-import { openWorkbench, saveFailureArtifacts, type Workbench } from './harness/workbench';
+import { answerPasswordPrompts, eventually, failureSteps } from './harness/steps';
+import { openWorkbench, type Workbench } from './harness/workbench';
 
 const VIEW = 'Mailboxes';
 let dovecot: TestServer;
@@ -25,26 +26,7 @@ let proxy: ImapProxy;
 let server: CodeServer | undefined;
 let wb: Workbench | undefined;
 let workspace: string;
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const step = failureSteps('surfaces', () => ({ server, wb }));
 
 /** Another device: a client straight to Dovecot (not through the proxy). */
 async function elsewhere<T>(work: (client: ImapFlow) => Promise<T>): Promise<T> {
@@ -102,16 +84,6 @@ async function openMessage(subject: string): Promise<void> {
   await reader().locator('h1.subject', { hasText: subject }).waitFor({ timeout: 20_000 });
 }
 
-async function answerPassword(): Promise<void> {
-  const box = wb!.quickInput();
-  await box.locator('.quick-input-box input[type="password"]').waitFor({ state: 'visible', timeout: 60_000 });
-  await wb!.fillQuickInput(dovecot.users.alice.pass);
-  await box
-    .locator('.quick-input-box input[type="password"]')
-    .waitFor({ state: 'hidden', timeout: 10_000 })
-    .catch(() => undefined);
-}
-
 before(
   async () => {
     await codeServerInstall();
@@ -141,7 +113,7 @@ before(
     });
     wb = await openWorkbench(server);
     await wb.openViewContainer('Mailroom');
-    await answerPassword();
+    await answerPasswordPrompts(wb!, { alice: dovecot.users.alice.pass });
     await row('Inbox').waitFor({ timeout: 30_000 });
     await row('Inbox').click();
     await row('Plain fixture').waitFor({ timeout: 30_000 });
@@ -156,19 +128,6 @@ after(async () => {
   await dovecot?.dispose();
   if (workspace) rmSync(workspace, { recursive: true, force: true });
 });
-
-async function step(name: string, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (err) {
-    const where = await saveFailureArtifacts(`surfaces-${name}`, server, wb).catch(() => '');
-    writeFileSync(
-      join(REPO_ROOT, '.test-artifacts', 'e2e', `surfaces-${name}-mailroom.log`),
-      server?.outputChannel('Mailroom') ?? '',
-    );
-    throw new Error(`${(err as Error).message}\n${where}`, { cause: err });
-  }
-}
 
 test(
   "a flag changed by another client while the message is open updates the reader's buttons",
@@ -274,7 +233,7 @@ test('the reader shows the same message after its tab was hidden and after a win
         .quickInput()
         .locator('.quick-input-box input[type="password"]')
         .waitFor({ state: 'visible', timeout: 60_000 })
-        .then(() => answerPassword()),
+        .then(() => answerPasswordPrompts(wb!, { alice: dovecot.users.alice.pass })),
     ]);
     await restored.waitFor({ timeout: 60_000 });
     await wb!.screenshot('surfaces-reader-restored');

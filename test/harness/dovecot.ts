@@ -321,7 +321,8 @@ interface Certs {
   fingerprint256: string;
 }
 
-async function makeCerts(dir: string): Promise<Certs> {
+/** A test CA and a leaf for 127.0.0.1, 127.0.0.3 and localhost (also for HTTPS test servers). */
+export async function makeCerts(dir: string): Promise<Certs> {
   fs.mkdirSync(dir, { recursive: true });
   const caKey = path.join(dir, 'ca.key');
   const caFile = path.join(dir, 'ca.pem');

@@ -93,6 +93,41 @@ test('pages: the first page costs the same in a big folder as in a small one; Lo
   assert.equal(next.messages[0]!.uid, first.messages.at(-1)!.uid - 6);
 });
 
+test('Load more asks the server for the page only, and finds its place again after expunges below it', async () => {
+  await fill('Marks', 40);
+  const proxy = await startProxy(await ctx.ready);
+  try {
+    const account = ctx.mailAccount('alice', { port: proxy.port });
+    const first = await account.listMessages('Marks', { pageSize: 10 });
+    const from = proxy.commands.length;
+    const second = await account.listMessages('Marks', { pageSize: 10, before: first.messages.at(-1)!.uid });
+    assert.deepEqual(
+      second.messages.map((m) => m.subject),
+      Array.from({ length: 10 }, (_, i) => `Message ${30 - i}`),
+    );
+    const asked = proxy.commands.slice(from).map((c) => c.command.split(' ').slice(0, 2).join(' '));
+    assert.ok(!asked.some((c) => /SEARCH/i.test(c)), `no SEARCH to find the place: ${asked.join(', ')}`);
+
+    // Another client expunges messages below the page: the numbers shift, the place is found by UID.
+    const other = await ctx.otherClient('alice');
+    await other.mailboxOpen('Marks');
+    assert.ok(await other.messageDelete('1:5', { uid: true }));
+    const third = await account.listMessages('Marks', { pageSize: 10, before: second.messages.at(-1)!.uid });
+    assert.deepEqual(
+      third.messages.map((m) => m.subject),
+      Array.from({ length: 10 }, (_, i) => `Message ${20 - i}`),
+    );
+    const fourth = await account.listMessages('Marks', { pageSize: 10, before: third.messages.at(-1)!.uid });
+    assert.deepEqual(
+      fourth.messages.map((m) => m.subject),
+      Array.from({ length: 5 }, (_, i) => `Message ${10 - i}`),
+    );
+    assert.equal(fourth.hasMore, false);
+  } finally {
+    await proxy.close();
+  }
+});
+
 test('a UIDVALIDITY change invalidates what was known', async () => {
   await fill('Rebuilt', 3);
   const account = ctx.mailAccount();

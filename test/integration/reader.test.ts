@@ -400,3 +400,15 @@ test('HTML nested deeper than the reader renders is shown as plain text, with a 
   assert.match(textOf(view), /Deeply nested words/);
   assert.match(view.warnings.join(' '), /nested more than 256 levels deep; it is shown as plain text/);
 });
+
+test('a part that did not decode is marked so, and "Show as…" reads its bytes again in the chosen charset', async () => {
+  const { view } = await open('invalid-utf8');
+  const part = view.body[0]!;
+  assert.equal(part.undecodable, true);
+  assert.equal(part.part, '1');
+  const fine = (await open('plain')).view.body[0]!;
+  assert.equal(fine.undecodable, undefined, 'a part that decoded offers nothing');
+  const again = await account!.readPartAs(await ref('invalid-utf8'), '1', 'windows-1252');
+  assert.equal(again.text, 'Invalid UTF-8: café ÿþ end.\r\n');
+  assert.equal(again.truncated, false);
+});

@@ -277,17 +277,19 @@ test('a cache write that fails changes nothing shown, is logged once, and the ca
   const { store, logger } = storeFor(ctx, 'alice', { store: { cacheDir: dir } });
   await store.loadFolders();
   const snap = await store.open('Cached');
+  // INBOX is loaded by the store on its own; its write-back would make the folder again
+  await store.open('INBOX');
   await store.flushCache();
   const [root] = await readdir(dir);
   const mailboxes = join(dir, root!, 'mailboxes');
-  // (INBOX, loaded by the store on its own, may still be being written)
-  await until('the cache folder to go', () =>
-    rm(mailboxes, { recursive: true, force: true }).then(
-      () => true,
-      () => false,
-    ),
+  await until('the cache folder to be a file', () =>
+    rm(mailboxes, { recursive: true, force: true })
+      .then(() => writeFile(mailboxes, 'not a directory', { flag: 'wx' }))
+      .then(
+        () => true,
+        () => false,
+      ),
   );
-  await writeFile(mailboxes, 'not a directory');
 
   const ref = refsIn('Cached', snap.uidValidity!, [uids[0]!]);
   await store.apply({ kind: 'setFlags', refs: ref, add: [Flag.Flagged] });

@@ -45,6 +45,32 @@ test("well-formed messages from the reader pass the envelope and the reader's pa
   }
 });
 
+test("the reader's list, source, headers, keywords and retry commands are parsed; other list actions are dropped", () => {
+  assert.deepEqual(parse({ type: 'list', key: 'm3', action: 'unsubscribe' }), {
+    kind: 'command',
+    command: { type: 'list', key: 'm3', action: 'unsubscribe' },
+  });
+  for (const type of ['viewSource', 'showHeaders', 'editKeywords', 'retry'])
+    assert.deepEqual(parse({ type, key: 'm3', extra: 1 }), { kind: 'command', command: { type, key: 'm3' } });
+  assert.deepEqual(parse({ type: 'redecode', key: 'm3', part: '1.2', charset: 'windows-1252' }), {
+    kind: 'command',
+    command: { type: 'redecode', key: 'm3', part: '1.2', charset: 'windows-1252' },
+  });
+  assert.equal(parse({ type: 'redecode', key: 'm3', part: '1', charset: 'utf-7; rm -rf' }), undefined);
+  assert.equal(parse({ type: 'redecode', key: 'm3', part: 'TEXT', charset: 'utf-8' }), undefined);
+  for (const bad of [
+    { type: 'list', key: 'm3', action: 'subscribe' },
+    { type: 'list', key: 'm3', action: 'unsubscribe', url: 'https://evil.example/' },
+    { type: 'list', key: 'm3' },
+    { type: 'viewSource' },
+    { type: 'retry', key: '../x y' },
+  ]) {
+    const parsed = parse(bad);
+    assert.ok(parsed === undefined || (parsed.kind === 'command' && !('url' in parsed.command)), JSON.stringify(bad));
+    if (bad.action !== 'unsubscribe') assert.equal(parsed, undefined, JSON.stringify(bad));
+  }
+});
+
 test('the state a page saved is checked before a restored panel uses it', () => {
   const ref = { mailbox: 'INBOX', uidValidity: '1700000000', uid: 42 };
   assert.deepEqual(parse({ type: 'ready', state: { account: 'Work', ref, scrollY: 120 } }), {

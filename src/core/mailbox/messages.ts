@@ -5,6 +5,7 @@ import type { ImapConnection } from '../session/connection';
 import { MailError } from '../errors';
 import { hasAttachments } from '../reading/structure';
 import type { StructureMemo } from '../reading/structure-memo';
+import type { PageMark } from './page-marks';
 import { Flag } from '../../shared/flags';
 
 export interface Address {
@@ -207,11 +208,35 @@ export async function newestPage(
   end: number,
   pageSize: number,
   structures?: StructureMemo,
-): Promise<{ messages: MessageSummary[]; hasMore: boolean }> {
+): Promise<{ messages: MessageSummary[]; hasMore: boolean; oldestSeq?: number }> {
   if (end <= 0) return { messages: [], hasMore: false };
   const start = Math.max(1, end - pageSize + 1);
   const messages = await collectSummaries(client.fetch(`${start}:${end}`, SUMMARY_QUERY), mailbox, structures);
-  return { messages, hasMore: start > 1 };
+  // Every number of the range answered: the oldest message is the one at `start`.
+  const complete = messages.length === end - start + 1;
+  return { messages, hasMore: start > 1, ...(complete ? { oldestSeq: start } : {}) };
+}
+
+/**
+ * The page below UID `before` found from where the previous page ended, or undefined when the
+ * mark does not fit (another page, a rebuilt folder, expunges that shifted the numbers). One FETCH
+ * that also takes the marked message: only if it still has that UID do the numbers below it name
+ * exactly the older messages (sequence numbers follow UID order).
+ */
+async function pageBelowMark(
+  client: ImapFlow,
+  mailbox: MailboxObject,
+  mark: PageMark | undefined,
+  before: number,
+  pageSize: number,
+  structures?: StructureMemo,
+): Promise<{ messages: MessageSummary[]; hasMore: boolean; oldestSeq?: number } | undefined> {
+  if (!mark || mark.uid !== before || mark.uidValidity !== uidValidityOf(mailbox) || mark.seq > mailbox.exists)
+    return undefined;
+  const page = await newestPage(client, mailbox, mark.seq, pageSize + 1, structures);
+  const [marked, ...older] = page.messages;
+  if (marked?.uid !== before) return undefined;
+  return { ...page, messages: older };
 }
 
 export async function listPage(
@@ -224,13 +249,24 @@ export async function listPage(
     path,
     { readOnly: opts.readOnly ?? false, idempotent: true, sync: true },
     async (client, mailbox) => {
-      const end = opts.before === undefined ? mailbox.exists : await seqBelow(client, opts.before);
-      const page = await newestPage(client, mailbox, end, pageSize, conn.structures);
+      const { before } = opts;
+      const page =
+        before === undefined
+          ? await newestPage(client, mailbox, mailbox.exists, pageSize, conn.structures)
+          : ((await pageBelowMark(client, mailbox, conn.pageMarks.get(path), before, pageSize, conn.structures)) ??
+            (await newestPage(client, mailbox, await seqBelow(client, before), pageSize, conn.structures)));
+      const uidValidity = uidValidityOf(mailbox);
+      const oldest = page.messages.at(-1);
+      conn.pageMarks.set(
+        path,
+        oldest && page.oldestSeq !== undefined ? { uidValidity, uid: oldest.uid, seq: page.oldestSeq } : undefined,
+      );
       return {
         mailbox: path,
-        uidValidity: uidValidityOf(mailbox),
+        uidValidity,
         exists: mailbox.exists,
-        ...page,
+        messages: page.messages,
+        hasMore: page.hasMore,
         uidNext: mailbox.uidNext,
         ...modseqOf(client, mailbox),
       };

@@ -16,6 +16,7 @@ import { htmlToText } from './html-text';
 import { type Address, assertUidValidity, type MessageRef, uidValidityOf } from '../mailbox/messages';
 import { HtmlTooComplex, MAX_STYLESHEET_CHARS, referencedCids, sanitizeHtml } from './sanitize';
 import { authenticationResultsOf } from './sender-auth';
+import { type MailingList, parseListHeaders } from '../lists/list-headers';
 import { type MessagePlan, type PartInfo, planMessage } from './structure';
 
 export interface AttachmentInfo {
@@ -57,12 +58,14 @@ export interface MessageContent {
   warnings: string[];
   /** Authentication-Results header values, topmost (the receiving server's) first. */
   authenticationResults?: string[];
+  /** The mailing list it came through (List-* headers), when it did. */
+  list?: MailingList;
 }
 
 export type RenderedBody =
-  | { kind: 'text'; text: string }
+  | { kind: 'text'; text: string; part?: string; undecodable?: true }
   /** Sanitized HTML, safe to display. */
-  | { kind: 'html'; html: string };
+  | { kind: 'html'; html: string; part?: string; undecodable?: true };
 
 export interface RenderedMessage extends Omit<MessageContent, 'body' | 'cid'> {
   body: RenderedBody[];
@@ -94,6 +97,12 @@ const SHOWN_HEADERS = [
   'in-reply-to',
   'references',
   'authentication-results',
+  'list-id',
+  'list-unsubscribe',
+  'list-unsubscribe-post',
+  'list-post',
+  'list-archive',
+  'list-help',
 ];
 const HEAD_QUERY = { uid: true, flags: true, size: true, internalDate: true, headers: SHOWN_HEADERS } as const;
 
@@ -394,6 +403,8 @@ export async function readMessage(
       if (headers?.messageId) content.messageId = headers.messageId;
       if (headers?.inReplyTo) content.inReplyTo = headers.inReplyTo;
       content.authenticationResults = authenticationResultsOf(headers?.headerLines);
+      const list = parseListHeaders(headers?.headerLines);
+      if (list) content.list = list;
       return content;
     },
   );
@@ -442,7 +453,12 @@ export function renderContent(content: MessageContent, opts: { allowRemote: bool
   const warnings = [...rest.warnings];
   let remoteBlocked = 0;
   const rendered: RenderedBody[] = body.map((b) => {
-    if (b.kind === 'text') return { kind: 'text', text: b.text };
+    // Characters that did not decode (U+FFFD): the reader offers to decode the part in another charset.
+    const about = {
+      ...(/^\d+(\.\d+)*$/.test(b.part) ? { part: b.part } : {}),
+      ...((b.kind === 'text' ? b.text : b.unsafeHtml).includes('\ufffd') ? { undecodable: true as const } : {}),
+    };
+    if (b.kind === 'text') return { kind: 'text', text: b.text, ...about };
     try {
       const {
         html,
@@ -454,11 +470,11 @@ export function renderContent(content: MessageContent, opts: { allowRemote: bool
         warnings.push(
           `A style sheet larger than ${MAX_STYLESHEET_CHARS / 1024} KB was ignored; the message may look plainer than intended.`,
         );
-      return { kind: 'html', html };
+      return { kind: 'html', html, ...about };
     } catch (err) {
       if (!(err instanceof HtmlTooComplex)) throw err;
       warnings.push(`Part ${b.part} is HTML nested more than ${err.depth} levels deep; it is shown as plain text.`);
-      return { kind: 'text', text: htmlToText(b.unsafeHtml) };
+      return { kind: 'text', text: htmlToText(b.unsafeHtml), ...about };
     }
   });
   return { ...rest, warnings, body: rendered, remoteBlocked };

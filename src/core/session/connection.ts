@@ -18,6 +18,7 @@ import { MailError } from '../errors';
 import { Emitter, type Event } from '../events';
 import { formatImapLogEntry, type Logger, type LogLevel, RedactingLogger, SecretRedactor } from '../log';
 import { StructureMemo } from '../reading/structure-memo';
+import { PageMarks } from '../mailbox/page-marks';
 
 export type ConnectionState =
   | { status: 'disconnected' }
@@ -127,6 +128,8 @@ export class ImapConnection {
   private readonly logger: RedactingLogger;
   readonly redactor: SecretRedactor;
   readonly structures: StructureMemo;
+  /** Where this connection's last page of each folder ended, for the next "Load more". */
+  readonly pageMarks = new PageMarks();
   readonly deadlines: Deadlines;
 
   /** Fires on every state change. */

@@ -45,6 +45,8 @@ import type { CachedMailbox } from '../sync/cache';
 import { resyncMailbox, type ResyncOptions, type ResyncResult } from '../sync/resync';
 import { type SearchQuery, type SearchResult, searchMailbox } from '../mailbox/search';
 import { StructureMemo } from '../reading/structure-memo';
+import { type MessageSource, readHeaderBlock, readSource } from '../reading/source';
+import { readPartAs } from '../reading/redecode';
 import { threadParents } from '../mailbox/thread-query';
 import { MailboxWatcher } from '../sync/watcher';
 
@@ -211,6 +213,21 @@ export class MailAccount implements Disposable {
 
   readMessage(ref: MessageRef, opts: ReadOptions = {}): Promise<MessageContent> {
     return readMessage(this.ops, ref, opts);
+  }
+
+  /** The raw message, up to `maxBytes` (View Source). */
+  readSource(ref: MessageRef, maxBytes?: number): Promise<MessageSource> {
+    return readSource(this.ops, ref, maxBytes);
+  }
+
+  /** A text part decoded in `charset` instead of the one it declares ("Show as…"). */
+  readPartAs(ref: MessageRef, part: string, charset: string): Promise<{ text: string; truncated: boolean }> {
+    return readPartAs(this.ops, ref, part, charset);
+  }
+
+  /** The whole header block, capped (Show All Headers). */
+  readHeaderBlock(ref: MessageRef): Promise<{ text: string; truncated: boolean }> {
+    return readHeaderBlock(this.ops, ref);
   }
 
   saveAttachment(

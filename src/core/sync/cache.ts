@@ -10,7 +10,7 @@ import type { MailboxInfo } from '../mailbox/mailboxes';
 import { type MessageRef, type MessageSummary, sameRef } from '../mailbox/messages';
 import type { MessageContent } from '../reading/reader';
 
-export const CACHE_VERSION = 2; // 2: message bodies hold an ordered list of parts
+export const CACHE_VERSION = 3; // 2: message bodies hold an ordered list of parts; 3: and their mailing list
 
 export interface CachedMailbox {
   path: string;

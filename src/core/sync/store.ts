@@ -26,6 +26,7 @@ import {
   type FolderSnapshot,
   freezeFolders,
   freezeSummary,
+  inverse,
   type ListChange,
   type ListEdit,
   NO_CHANGE,
@@ -89,7 +90,10 @@ export interface AccountStoreOptions {
 }
 
 /** What surfaces may ask the server directly: reads that change no local state. */
-export type MailReads = Pick<MailAccount, 'search' | 'resolveLink' | 'saveAttachment'>;
+export type MailReads = Pick<
+  MailAccount,
+  'search' | 'resolveLink' | 'saveAttachment' | 'readSource' | 'readHeaderBlock' | 'readPartAs'
+>;
 
 interface FolderEntry {
   snap: FolderSnapshot;
@@ -774,8 +778,17 @@ export class AccountStore implements Disposable {
     const change = { add: [...(op.add ?? [])], remove: [...(op.remove ?? [])] };
     if (!op.refs.length || (!change.add.length && !change.remove.length)) return { op, done: true, undoable: false };
     const start = this.seq;
-    await this.account.setFlags([...op.refs], change);
+    // Shown at once: a key press must not wait for a round trip. The server still decides: a
+    // refusal takes back exactly this change (not a later one on the same message), and what the
+    // live connection reports meanwhile is the server's word and stays.
+    const undo = op.refs.map((ref) => ({ ref, ...inverseOf(this.flags(ref), change) }));
     this.flagLocally(op.refs, change, start, 'operation');
+    try {
+      await this.account.setFlags([...op.refs], change);
+    } catch (err) {
+      for (const { ref, add, remove } of undo) this.flagLocally([ref], { add, remove }, start, 'revert');
+      throw err;
+    }
     if ([...change.add, ...change.remove].includes(Flag.Seen)) void this.refreshCounts(op.refs.map((r) => r.mailbox));
     return { op, done: true, undoable: false };
   }
@@ -805,7 +818,15 @@ export class AccountStore implements Disposable {
     const from = sourceFolder(op.refs, what === 'delete' ? 'Delete' : 'Move');
     const start = this.seq;
     const messageIds = op.refs.map((r) => this.message(r)?.messageId).filter((id): id is string => !!id);
-    const result = await this.account.move([...op.refs], to);
+    const putBack = this.leaveLocally(from, op.refs);
+    let result: MoveResult;
+    try {
+      result = await this.account.move([...op.refs], to);
+    } catch (err) {
+      putBack('revert');
+      throw err;
+    }
+    if (result.pendingExpunge) putBack('operation'); // still there, marked \Deleted (below)
     const confirm = this.afterRemoval(op.refs, result.pendingExpunge, start);
     // The Message-IDs go with the undo too: a fallback to find the copies, and what link hovers follow.
     const moved: MoveResult = result.messageIds.length ? result : { ...result, messageIds };
@@ -814,6 +835,19 @@ export class AccountStore implements Disposable {
     this.followServer(to);
     void this.refreshCounts([from, to]);
     return { op, done: true, undoable: true, ...(confirm ? { confirm } : {}) };
+  }
+
+  /**
+   * Takes messages out of a folder's list before the server answered, so the next message shows
+   * without a round trip; what it returns puts them back where they were.
+   */
+  private leaveLocally(path: string, refs: readonly MessageRef[]): (origin: ChangeOrigin) => void {
+    const tracked = refs.flatMap((r) => this.tracked.get(refKey(r)) ?? []);
+    const removal = this.edit(path, { remove: refs }, 'operation');
+    return (origin) => {
+      for (const t of tracked) this.tracked.set(refKey(t.ref), t);
+      this.edit(path, inverse(removal), origin);
+    };
   }
 
   /**
@@ -1188,4 +1222,13 @@ function groupBy(refs: readonly MessageRef[]): Map<string, MessageRef[]> {
   const map = new Map<string, MessageRef[]>();
   for (const r of refs) (map.get(r.mailbox) ?? map.set(r.mailbox, []).get(r.mailbox)!).push(r);
   return map;
+}
+
+/** The flag change that takes `change` back on a message that had `current` before it. */
+function inverseOf(
+  current: readonly string[] | undefined,
+  change: { add: readonly string[]; remove: readonly string[] },
+): { add: string[]; remove: string[] } {
+  const had = new Set(current ?? []);
+  return { add: change.remove.filter((f) => had.has(f)), remove: change.add.filter((f) => !had.has(f)) };
 }

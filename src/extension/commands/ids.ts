@@ -49,3 +49,12 @@ export const WorkbenchCommand = {
 
 /** The reader's webview panel type (its `activeWebviewPanelId` in `when` clauses). */
 export const READER_VIEW_TYPE = 'mailroom.reader';
+
+/**
+ * Commands other parts of Mailroom register (the composer, the tree), which the reader's buttons
+ * call with the message on screen as a MessageTarget ({ account, ref }).
+ */
+export const PeerCommand = {
+  replyToList: 'mailroom.replyToList',
+  editKeywords: 'mailroom.editKeywords',
+} as const;

@@ -7,6 +7,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { isMailError, type MailError } from '../../core/errors';
 import { type MessageContent, renderContent } from '../../core/reading/reader';
 import { refOf, sameRef } from '../../core/mailbox/messages';
 import { verifySender } from '../../core/reading/sender-auth';
@@ -24,7 +25,7 @@ import {
   safeExternalLink,
 } from '../../shared/reader-protocol';
 import type { Reply } from '../../shared/webview-protocol';
-import { Command, READER_VIEW_TYPE } from '../commands/ids';
+import { Command, PeerCommand, READER_VIEW_TYPE } from '../commands/ids';
 import { Disposable } from '../disposable';
 import { type MailActions, type MessageTarget, reportError } from '../mailActions';
 import type { Account, MailModel } from '../model';
@@ -32,6 +33,8 @@ import { settings } from '../settings';
 import { label, message, notificationProgress, notify, plain, quietProgress } from '../ui';
 import { WebviewHost } from '../webview/host';
 import { AttachmentViews } from './attachmentViews';
+import { ListActions, listButtons } from './listActions';
+import { MessageSourceProvider } from './messageSource';
 
 type Notification = Exclude<HostToReader, Reply>;
 
@@ -43,6 +46,15 @@ type Notification = Exclude<HostToReader, Reply>;
  */
 const REMOTE_SENDERS_KEY = 'mailroom.remoteContentSenders.v2';
 const OLD_REMOTE_SENDERS_KEY = 'mailroom.remoteContentSenders';
+/** The folder the last attachment was saved to: "Save…" starts there next time. */
+const LAST_SAVE_FOLDER_KEY = 'mailroom.lastAttachmentFolder';
+
+/** A message that could not be read (the server is down): shown from what the store knows, read again on Retry or reconnect. */
+interface Unavailable {
+  key: string;
+  target: MessageTarget;
+  opts: { fromOutside?: boolean; restored?: boolean };
+}
 
 interface Shown {
   key: string;
@@ -57,6 +69,8 @@ interface Shown {
   relatedItems: ReaderRelated[];
   /** Why the message is not where it was any more, once it is not. */
   gone?: string;
+  /** Parts shown in a charset the user chose instead of the declared one. */
+  decodedAs: Map<string, string>;
 }
 
 /** Workspace things related to a message, each with how to open it. */
@@ -70,8 +84,11 @@ const senderKey = (target: MessageTarget, address: string) => `${target.account.
 export class ReaderPanel extends Disposable {
   private readonly host: WebviewHost<Notification, ReaderCommand, ReaderRequest, ReaderState>;
   private shown: Shown | undefined;
+  private unavailable: Unavailable | undefined;
   private counter = 0;
   private readonly attachments: AttachmentViews;
+  private readonly lists = new ListActions();
+  private readonly source: MessageSourceProvider;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -81,6 +98,7 @@ export class ReaderPanel extends Disposable {
   ) {
     super();
     this.attachments = this._register(new AttachmentViews(path.join(context.globalStorageUri.fsPath, 'attachments')));
+    this.source = this._register(new MessageSourceProvider(model));
     if (context.globalState.get(OLD_REMOTE_SENDERS_KEY) !== undefined)
       void context.globalState.update(OLD_REMOTE_SENDERS_KEY, undefined);
     this.host = this._register(
@@ -101,12 +119,16 @@ export class ReaderPanel extends Disposable {
       onRestore: (state) => this.restore(state),
       onDidDispose: () => {
         this.shown = undefined;
+        this.unavailable = undefined;
         this.attachments.clear();
       },
     });
     this._register(
       model.onDidChange((e) => {
-        if (e.kind === 'store') this.onStore(e.account, e.event);
+        if (e.kind === 'store') {
+          this.onStore(e.account, e.event);
+          this.onConnection(e.account, e.event);
+        }
       }),
     );
   }
@@ -124,13 +146,18 @@ export class ReaderPanel extends Disposable {
    */
   async show(target: MessageTarget, opts: { fromOutside?: boolean; restored?: boolean } = {}): Promise<void> {
     this.host.reveal();
+    this.unavailable = undefined;
+    const known = target.account.store?.message(target.ref);
+    // Never the previous message's title over this one, also while it loads or if it cannot.
+    this.host.title = plain`${known?.subject.trim() || 'Mail'}`;
     this.host.post({ type: 'busy', text: 'Loading message…' });
     try {
       const store = target.account.requireStore();
       const content = await quietProgress({ viewId: 'mailroom.mailboxes' }, label`Opening message`, () =>
         store.readMessage(target.ref, opts.fromOutside ? { readOnly: true } : {}),
       );
-      const remote = opts.fromOutside || opts.restored ? { allow: false } : this.alwaysAllowed(target, content);
+      const junk = this.junkReason(target, content.flags);
+      const remote = opts.fromOutside || opts.restored || junk ? { allow: false } : this.alwaysAllowed(target, content);
       const notes = opts.fromOutside
         ? ['Opened from a link outside VS Code: Mailroom did not mark it read and did not load remote content.']
         : [];
@@ -142,6 +169,7 @@ export class ReaderPanel extends Disposable {
         notes,
         related: new Map(),
         relatedItems: [],
+        decodedAs: new Map(),
       };
       if (remote.note) shown.remoteNote = remote.note;
       this.shown = shown;
@@ -152,9 +180,58 @@ export class ReaderPanel extends Disposable {
         await this.actions.setRead([shown.target], true);
       }
     } catch (err) {
+      if (isMailError(err) && err.transient) {
+        this.showUnavailable(target, opts, err);
+        return;
+      }
       this.host.post({ type: 'error', text: (err as Error).message });
       reportError('Open Message', err);
     }
+  }
+
+  /**
+   * The server cannot be reached: the message's own subject and sender (the store has them from
+   * its folder) with a Retry button; it is read by itself once the account is connected again.
+   */
+  private showUnavailable(target: MessageTarget, opts: Unavailable['opts'], err: MailError): void {
+    this.shown = undefined;
+    const key = `m${++this.counter}`;
+    this.unavailable = { key, target: { account: target.account, ref: refOf(target.ref) }, opts };
+    const known = target.account.store?.message(target.ref);
+    this.host.title = plain`${known?.subject.trim() || 'Mail'}`;
+    this.host.post({
+      type: 'unavailable',
+      message: {
+        key,
+        subject: known?.subject ?? '',
+        from: (known?.from ?? []).map((a) => ({ ...a })),
+        ...(known?.date ? { date: known.date } : {}),
+        text: `${target.account.name} cannot be reached right now (${err.message}). The message will show as soon as the account is connected again.`,
+      },
+    });
+  }
+
+  /** An account that is back shows the message that could not be read while it was away. */
+  private onConnection(account: Account, e: StoreEvent): void {
+    const u = this.unavailable;
+    if (!u || u.target.account !== account) return;
+    // Back: the command connection logged in again, or a watched folder's connection (which keeps
+    // retrying by itself while the server is away) is live again.
+    const back =
+      (e.kind === 'connection' && e.state.status === 'connected') ||
+      (e.kind === 'status' && e.status.kind === 'connected') ||
+      (e.kind === 'live' && e.state.status === 'live');
+    if (back) void this.show(u.target, u.opts);
+  }
+
+  /** Why remote content must stay blocked for this message, whatever the user allowed: it is junk. */
+  private junkReason(target: MessageTarget, flags: readonly string[]): string | undefined {
+    const folder = target.account.store?.folder(target.ref.mailbox);
+    if (folder?.specialUse === 'junk')
+      return 'Remote content is never loaded for mail in the Junk folder, even from a sender you allowed: it would tell the sender this address reads its mail.';
+    if (flags.some((f) => f.toLowerCase() === '$junk'))
+      return 'Remote content is never loaded for a message marked as junk, even from a sender you allowed: it would tell the sender this address reads its mail.';
+    return undefined;
   }
 
   /** The flags of the message on screen, as its store knows them now. */
@@ -176,8 +253,14 @@ export class ReaderPanel extends Disposable {
       this.host.post({ type: 'gone', key: s.key, text: s.gone });
       return;
     }
-    if (e.changed.some((r) => sameRef(r, s.target.ref)))
+    if (e.changed.some((r) => sameRef(r, s.target.ref))) {
+      if (s.allowRemote && this.junkReason(s.target, this.flags(s))) {
+        s.allowRemote = false; // marked as junk while its remote content was shown
+        this.display();
+        return;
+      }
       this.host.post({ type: 'flags', key: s.key, flags: this.flags(s) });
+    }
   }
 
   /** A window reload: the panel is back with what its page saved; show that message again. */
@@ -204,6 +287,8 @@ export class ReaderPanel extends Disposable {
     if (!s) return;
     this.host.allowRemote(s.allowRemote); // the CSP must change too
     const view = renderContent(s.content, { allowRemote: s.allowRemote });
+    const list = listButtons(s.content.list);
+    const junk = this.junkReason(s.target, this.flags(s));
     const message: ReaderMessage = {
       key: s.key,
       subject: view.subject,
@@ -216,8 +301,13 @@ export class ReaderPanel extends Disposable {
       attachments: view.attachments.map((a) => ({ part: a.part, filename: a.filename, type: a.type, size: a.size })),
       warnings: [...view.warnings, ...s.notes, ...(s.remoteNote && view.remoteBlocked > 0 ? [s.remoteNote] : [])],
       truncated: view.truncated,
-      body: view.body,
+      body: view.body.map((b) => {
+        const chosen = b.part !== undefined ? s.decodedAs.get(b.part) : undefined;
+        return chosen ? { ...b, decodedAs: chosen } : b;
+      }),
       ...(view.date ? { date: view.date } : {}),
+      ...(list ? { list } : {}),
+      ...(junk ? { remoteRefused: junk } : {}),
     };
     const { account, ref } = s.target;
     this.host.post({
@@ -290,6 +380,11 @@ export class ReaderPanel extends Disposable {
 
   private async onCommand(command: ReaderCommand): Promise<void> {
     if (command.type === 'openLink') return this.openLink(command.href);
+    if (command.type === 'retry') {
+      const u = this.unavailable;
+      if (u && u.key === command.key) await this.show(u.target, u.opts);
+      return;
+    }
     const s = this.shown;
     if (!s || command.key !== s.key) return; // a stale page cannot act on another message
     try {
@@ -298,6 +393,7 @@ export class ReaderPanel extends Disposable {
           this.host.close();
           return;
         case 'loadRemote': {
+          if (this.junkReason(s.target, this.flags(s))) return; // the page offers no button; a forged request gets nothing
           if (command.always) {
             const verdict = this.verdict(s.content);
             if (verdict.verified) {
@@ -321,10 +417,48 @@ export class ReaderPanel extends Disposable {
         case 'openRelated':
           await s.related.get(command.id)?.();
           return;
+        case 'list':
+          if (s.content.list) await this.lists.run(s.target, s.content.list, command.action);
+          return;
+        case 'redecode': {
+          const { part, charset } = command;
+          if (!s.content.body.some((b) => b.part === part)) return;
+          const again = await s.target.account.requireStore().mail.readPartAs(s.target.ref, part, charset);
+          if (this.shown !== s) return;
+          s.content = {
+            ...s.content,
+            body: s.content.body.map((b) =>
+              b.part !== part ? b : b.kind === 'text' ? { ...b, text: again.text } : { ...b, unsafeHtml: again.text },
+            ),
+          };
+          s.decodedAs.set(part, charset);
+          this.display();
+          return;
+        }
+        case 'viewSource':
+          await this.source.open(s.target);
+          return;
+        case 'showHeaders': {
+          const headers = await s.target.account.requireStore().mail.readHeaderBlock(s.target.ref);
+          this.host.post({ type: 'headers', key: s.key, ...headers });
+          return;
+        }
+        case 'editKeywords':
+          await this.peerCommand(PeerCommand.editKeywords, 'Editing keywords', s.target);
+          return;
       }
     } catch (err) {
       reportError('Mailroom', err);
     }
+  }
+
+  /** A command another part of Mailroom registers; said plainly when this build does not have it. */
+  private async peerCommand(id: string, what: string, target: MessageTarget): Promise<void> {
+    if (!(await vscode.commands.getCommands(true)).includes(id)) {
+      void notify.warn(message`${what} is not available in this version of Mailroom.`);
+      return;
+    }
+    await vscode.commands.executeCommand(id, target);
   }
 
   private verdict(content: MessageContent) {
@@ -373,15 +507,26 @@ export class ReaderPanel extends Disposable {
       );
       return;
     }
-    const downloads = path.join(os.homedir(), 'Downloads');
+    // Where the last one went, else the (first local) workspace folder, else Downloads.
+    const workspace = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath;
+    const folder =
+      this.context.globalState.get<string>(LAST_SAVE_FOLDER_KEY) ?? workspace ?? path.join(os.homedir(), 'Downloads');
     const uri = await vscode.window.showSaveDialog({
-      defaultUri: vscode.Uri.file(path.join(downloads, attachment.filename)),
+      defaultUri: vscode.Uri.file(path.join(folder, attachment.filename)),
       title: 'Save Attachment',
     });
     if (!uri) return;
     const saved = await notificationProgress(message`Saving ${attachment.filename}…`, () =>
       mail.saveAttachment(s.target.ref, { part, filename: path.basename(uri.fsPath) }, path.dirname(uri.fsPath)),
     );
-    void notify.info(message`Saved ${path.basename(saved.path)} to ${path.dirname(saved.path)}.`);
+    await this.context.globalState.update(LAST_SAVE_FOLDER_KEY, path.dirname(saved.path));
+    const savedUri = vscode.Uri.file(saved.path);
+    const choice = await notify.info(
+      message`Saved ${path.basename(saved.path)} to ${path.dirname(saved.path)}.`,
+      'Open',
+      'Reveal',
+    );
+    if (choice === 'Open') await vscode.commands.executeCommand('vscode.open', savedUri);
+    else if (choice === 'Reveal') await vscode.commands.executeCommand('revealFileInOS', savedUri);
   }
 }

@@ -1,0 +1,74 @@
+// What every e2e file does between its clicks: wait for something to become true, answer the
+// password prompts Mailroom shows, and keep the evidence when a step fails.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CodeServer } from './code-server';
+import { DEFAULT_ARTIFACTS_DIR, saveFailureArtifacts, type Workbench } from './workbench';
+
+/** Polls `probe` until it returns something truthy; a timeout names what was awaited and the last error. */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * Answers one password prompt per entry of `answers` (user → password), in whatever order
+ * Mailroom asks; each prompt must name one of the users.
+ */
+export async function answerPasswordPrompts(wb: Workbench, answers: Record<string, string>): Promise<void> {
+  for (let i = 0; i < Object.keys(answers).length; i++) {
+    const box = wb.quickInput();
+    await box.locator('.quick-input-box input[type="password"]').waitFor({ state: 'visible', timeout: 60_000 });
+    const prompt = (await box.innerText()).toLowerCase();
+    assert.match(prompt, /password/, `the prompt asks for a password: ${prompt}`);
+    const user = Object.keys(answers).find((u) => prompt.includes(`password for ${u} on`));
+    assert.ok(user, `prompt names a known user: ${prompt}`);
+    await wb.fillQuickInput(answers[user]!);
+    await box
+      .locator('.quick-input-box input[type="password"]')
+      .waitFor({ state: 'hidden', timeout: 10_000 })
+      .catch(() => undefined);
+  }
+}
+
+/**
+ * A `step(name, body)` for one e2e file: a failing body leaves a screenshot, the console, the
+ * extension host's and code-server's logs and Mailroom's output channel under `<prefix>-<name>`.
+ */
+export function failureSteps(
+  prefix: string,
+  current: () => { server: CodeServer | undefined; wb: Workbench | undefined },
+): (name: string, body: () => Promise<void>) => Promise<void> {
+  return async (name, body) => {
+    try {
+      await body();
+    } catch (err) {
+      const { server, wb } = current();
+      const label = `${prefix}-${name}`;
+      const where = await saveFailureArtifacts(label, server, wb).catch(() => '');
+      try {
+        if (server)
+          fs.writeFileSync(path.join(DEFAULT_ARTIFACTS_DIR, `${label}-mailroom.log`), server.outputChannel('Mailroom'));
+      } catch {
+        // the evidence is a bonus; the failure itself is what must reach the runner
+      }
+      throw new Error(`${(err as Error).message}\n${where}`, { cause: err });
+    }
+  };
+}
