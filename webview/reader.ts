@@ -13,6 +13,7 @@ import type {
   ReaderAction,
   ReaderAddress,
   ReaderCommand,
+  ReaderComposeAction,
   ReaderListAction,
   ReaderMessage,
   ReaderUnavailable,
@@ -71,6 +72,24 @@ function act(action: ReaderAction): void {
     });
 }
 
+/** The text selected in the message (mail HTML lives in shadow roots, which Chromium selects separately). */
+function selectedText(): string {
+  const shadowed = [...app.querySelectorAll('.mail-html')]
+    .map((h) => (h.shadowRoot as (ShadowRoot & { getSelection?: () => Selection | null }) | null)?.getSelection?.())
+    .map((sel) => sel?.toString() ?? '')
+    .find((t) => t.trim());
+  return shadowed ?? document.getSelection()?.toString() ?? '';
+}
+
+/** Reply, reply all, forward (quoting the selection when there is one), or a new message. */
+function compose(action: ReaderComposeAction): void {
+  if (!current) return;
+  const selection = action === 'newMessage' ? '' : selectedText();
+  host
+    .request({ type: 'compose', key: current.key, action, ...(selection.trim() ? { selection } : {}) })
+    .catch(() => undefined);
+}
+
 function formatSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
@@ -83,6 +102,9 @@ function toolbar(m: ReaderMessage): HTMLElement {
   return el(
     'nav',
     { class: 'toolbar', 'aria-label': 'Message actions' },
+    button('Reply', 'reply', 'Reply (R); quotes the selection if there is one', () => compose('reply')),
+    button('Reply All', 'reply-all', 'Reply all (Shift+R)', () => compose('replyAll')),
+    button('Forward', 'forward', 'Forward (F)', () => compose('forward')),
     button('Archive', 'archive', 'Archive (A)', () => act('archive')),
     button('Delete', 'trash', 'Delete (Del or #)', () => act('delete')),
     button(flagged ? 'Unflag' : 'Flag', flagged ? 'star-full' : 'star-empty', 'Toggle flag (S)', () =>
@@ -528,8 +550,10 @@ document.addEventListener('keydown', (e) => {
     s: 'toggleFlag',
     m: 'move',
   };
+  const writing: Record<string, ReaderComposeAction> = { r: 'reply', R: 'replyAll', f: 'forward', n: 'newMessage' };
   if (e.key === 'u') act(current.flags.includes(Flag.Seen) ? 'markUnread' : 'markRead');
   else if (keys[e.key]) act(keys[e.key]!);
+  else if (writing[e.key]) compose(writing[e.key]!);
   else return;
   e.preventDefault();
 });

@@ -4,6 +4,9 @@ import * as vscode from 'vscode';
 import { bareMessageId } from '../core/links/links';
 import { messageText, type MessageContent } from '../core/reading/reader';
 import { registerAccountCommands } from './commands/accountCommands';
+import { registerComposeCommands } from './compose/composeCommands';
+import { ComposeLanguage } from './compose/composeLanguage';
+import { Composers } from './compose/composers';
 import type { CommandContext } from './commands/context';
 import { Command } from './commands/ids';
 import { offerUndo, registerMessageCommands } from './commands/messageCommands';
@@ -58,6 +61,7 @@ export function activate(context: vscode.ExtensionContext): void {
   ctx = { extension: context, model, actions, tree, rows: provider, reader, passwords, signIns };
   links = new MessageLinks(ctx);
   const commandCtx = ctx;
+  const composers = new Composers(context, model);
   context.subscriptions.push(
     channel,
     model,
@@ -75,12 +79,18 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerTriage(ctx),
     ...registerSearch(ctx),
     ...links.register(),
+    composers,
+    new ComposeLanguage(model, composers),
+    ...registerComposeCommands(ctx, composers),
     vscode.commands.registerCommand(Command.clearCache, async () => {
       await model.clearCache();
       void notify.info(message`Mailroom: the local cache was cleared; folders reload from the server.`);
     }),
   );
   logger.info(`Mailroom activated with ${model.accounts.length} account(s)`);
+  // Composers a reloaded window brings back are reopened by VS Code itself; the others are offered.
+  const recovery = setTimeout(() => void composers.offerRecovery(), 3000);
+  context.subscriptions.push({ dispose: () => clearTimeout(recovery) });
 }
 
 /** What the reader lists under "In this workspace": tasks linking to the message, files and issues it names. */

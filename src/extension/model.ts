@@ -138,7 +138,8 @@ export class MailModel extends Disposable {
       ...(redactor ? { connection: { redactor } } : {}),
       logger: this.logger,
       settings: storeSettings,
-      password: () => this.passwords.getOrAsk(config),
+      // The account itself, or its SMTP entry "<name> (SMTP)" when the SMTP user differs.
+      password: (asked) => this.passwords.getOrAsk(asked),
       forgetPassword: (a) => this.passwords.delete(a),
       ...(this.cacheDir ? { cacheDir: this.cacheDir } : {}),
       undo: this.undo,

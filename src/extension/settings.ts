@@ -53,4 +53,12 @@ export const settings = {
   pollIntervalSeconds: () => Math.max(15, section().get<number>('pollIntervalSeconds', 120)),
   confirmDelete: () => userSetting('confirmPermanentDelete', true),
   cacheSizeMB: () => Math.max(0, userSetting('cacheSizeMB', 100)),
+  composeFormat: (): 'markdown' | 'plain' =>
+    section().get<string>('compose.format') === 'plain' ? 'plain' : 'markdown',
+  forwardAs: (): 'inline' | 'attachment' =>
+    section().get<string>('compose.forwardAs') === 'attachment' ? 'attachment' : 'inline',
+  undoSendSeconds: () => Math.max(0, Math.min(60, section().get<number>('compose.undoSendSeconds', 5))),
+  saveSentCopy: () => section().get<boolean>('saveSentCopy', true),
+  /** A command Mailroom runs: never from a workspace. */
+  addressBookCommand: () => userSetting<string>('addressBookCommand', '').trim(),
 };

@@ -593,14 +593,17 @@ export function messageItem(node: Extract<TreeNode, { kind: 'message' }>, m: Rea
     node.via !== undefined && `${node.account.name} / ${m.mailbox === 'INBOX' ? 'Inbox' : m.mailbox}`,
   ].filter(Boolean);
   item.description = plain`${parts.join(' · ')}`;
-  // One icon per row, by what matters most for triage: marked deleted, flagged, unread, has attachments, read.
+  const answered = m.flags.includes(Flag.Answered);
+  // One icon per row, by what matters most for triage: marked deleted, flagged, unread, answered, has attachments, read.
   item.iconPath = deleted
     ? new vscode.ThemeIcon('trash', new vscode.ThemeColor('disabledForeground'))
     : flagged
       ? new vscode.ThemeIcon('star-full', new vscode.ThemeColor('charts.yellow'))
       : unread
         ? new vscode.ThemeIcon('mail', new vscode.ThemeColor('mailroom.unreadForeground'))
-        : new vscode.ThemeIcon(m.hasAttachments ? 'attach' : 'mail-read');
+        : answered
+          ? new vscode.ThemeIcon('reply')
+          : new vscode.ThemeIcon(m.hasAttachments ? 'attach' : 'mail-read');
   // Unread and deleted show the native way: a decoration colours the label (and badges unread).
   if (deleted) item.resourceUri = rowUri('deleted', item.id);
   else if (unread) item.resourceUri = rowUri('unread', item.id);
@@ -614,7 +617,11 @@ export function messageItem(node: Extract<TreeNode, { kind: 'message' }>, m: Rea
   ]
     .filter(Boolean)
     .join(' ');
-  item.command = { command: Command.openMessage, title: 'Open Message', arguments: [node] };
+  // A message in Drafts (ours or another client's) continues in the composer.
+  const draft = node.account.store?.folder(m.mailbox)?.specialUse === 'drafts' || m.flags.includes(Flag.Draft);
+  item.command = draft
+    ? { command: Command.openDraft, title: 'Open Draft', arguments: [node] }
+    : { command: Command.openMessage, title: 'Open Message', arguments: [node] };
   return item;
 }
 
@@ -623,6 +630,7 @@ export function messageTooltip(m: ReadonlySummary): vscode.MarkdownString {
   const state = [
     !m.flags.includes(Flag.Seen) && 'unread',
     m.flags.includes(Flag.Flagged) && 'flagged',
+    m.flags.includes(Flag.Answered) && 'answered',
     m.hasAttachments && 'attachments',
     m.flags.includes(Flag.Deleted) && 'marked deleted by another mail program (not yet removed)',
   ].filter(Boolean);

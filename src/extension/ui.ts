@@ -39,14 +39,20 @@ export function notificationProgress<R>(title: MessageText, task: () => Thenable
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, task);
 }
 
-/** Progress as a notification with a Cancel button; `signal` aborts when it is pressed. */
-export function cancellableProgress<R>(title: MessageText, task: (signal: AbortSignal) => Promise<R>): Thenable<R> {
+/**
+ * Progress as a notification with a Cancel button: `signal` aborts when it is pressed; the
+ * progress messages are notification text too.
+ */
+export function cancellableProgress<R>(
+  title: MessageText,
+  task: (signal: AbortSignal, progress: vscode.Progress<{ message?: MessageText }>) => Thenable<R>,
+): Thenable<R> {
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title, cancellable: true },
-    (_progress, token) => {
+    (progress, token) => {
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
-      return task(abort.signal);
+      return task(abort.signal, progress);
     },
   );
 }

@@ -115,6 +115,9 @@ export const READER_QUEUE: Record<Exclude<HostToReader, Reply>['type'], QueuePol
 
 export type ReaderAction = 'markRead' | 'markUnread' | 'toggleFlag' | 'archive' | 'delete' | 'move';
 
+/** Writing: reply, reply all and forward quote the selection when there is one; `newMessage` starts a blank one. */
+export type ReaderComposeAction = 'reply' | 'replyAll' | 'forward' | 'newMessage';
+
 /** Fire and forget. */
 export type ReaderCommand =
   | { type: 'openLink'; href: string }
@@ -135,11 +138,16 @@ export type ReaderListAction = 'unsubscribe' | 'replyToList' | 'openArchive';
 const LIST_ACTIONS: readonly ReaderListAction[] = ['unsubscribe', 'replyToList', 'openArchive'];
 
 /** Answered with one reply, once the host is done with it (the toolbar waits for it). */
-export type ReaderRequest = { type: 'action'; key: string; action: ReaderAction };
+export type ReaderRequest =
+  | { type: 'action'; key: string; action: ReaderAction }
+  | { type: 'compose'; key: string; action: ReaderComposeAction; selection?: string };
 
 export type ReaderToHost = ReadyMessage<ReaderState> | ReaderCommand | WithRequestId<ReaderRequest>;
 
 const ACTIONS: readonly ReaderAction[] = ['markRead', 'markUnread', 'toggleFlag', 'archive', 'delete', 'move'];
+const COMPOSE_ACTIONS: readonly ReaderComposeAction[] = ['reply', 'replyAll', 'forward', 'newMessage'];
+/** A selection to quote: at most this much text. */
+export const MAX_SELECTION = 1024 * 1024;
 const KEY = /^[\w.:@%+=/-]{1,512}$/;
 const PART = /^\d+(\.\d+)*$/;
 
@@ -182,6 +190,10 @@ function parseCommand(raw: Record<string, unknown>): ReaderCommand | undefined {
 }
 
 function parseRequest(raw: Record<string, unknown>): ReaderRequest | undefined {
+  if (raw.type === 'compose' && key(raw.key) && COMPOSE_ACTIONS.includes(raw.action as ReaderComposeAction)) {
+    const selection = str(raw.selection, MAX_SELECTION) && raw.selection.trim() ? { selection: raw.selection } : {};
+    return { type: 'compose', key: raw.key, action: raw.action as ReaderComposeAction, ...selection };
+  }
   return raw.type === 'action' && key(raw.key) && ACTIONS.includes(raw.action as ReaderAction)
     ? { type: 'action', key: raw.key, action: raw.action as ReaderAction }
     : undefined;

@@ -95,7 +95,7 @@ after(async () => {
 });
 
 test(
-  '`npm run demo` serves VS Code with Mailroom and the sample mailbox, and Ctrl+C stops everything it started',
+  '`npm run demo` serves VS Code with Mailroom, the sample mailbox and a submission server, and Ctrl+C stops everything it started',
   { timeout: 15 * 60_000 },
   async (t) => {
     // The user's shell: no test-runner variables.
@@ -134,6 +134,10 @@ test(
         started_.some((p) => /code-server/.test(p.cmdline)),
         'a code-server runs under the demo',
       );
+      assert.ok(
+        started_.some((p) => p.comm === 'master'),
+        `a Postfix (submission) runs under the demo: ${started_.map((p) => p.comm).join(', ')}`,
+      );
 
       profileDir = mkdtempSync(join(tmpdir(), 'mailroom-demo-browser-'));
       wb = await openWorkbench({ url, runDir: profileDir });
@@ -148,8 +152,9 @@ test(
       await row('Demo (alice)').waitFor({ timeout: 30_000 });
       await row('Inbox').waitFor({ timeout: 30_000 });
       await row('Inbox').click();
-      for (const subject of ['Welcome to Mailroom', 'v2.3.0 is out', 'Re: patch review'])
+      for (const subject of ['Welcome to Mailroom', 'v2.3.0 is out', 'Re: patch review', 'Quarterly report'])
         await row(subject).waitFor({ timeout: 30_000 });
+      await row('Sent').waitFor({ timeout: 30_000 });
 
       await wb.close();
       wb = undefined;

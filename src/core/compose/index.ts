@@ -68,3 +68,4 @@ export {
   type SmtpProbe,
   type SubmitReceipt,
 } from './smtp';
+export { listPostAddress, parseMailto, type MailtoFields } from './mailto';

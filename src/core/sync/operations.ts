@@ -4,7 +4,9 @@
 // data, with the operation to apply once they agree: nothing inside the flow asks anybody.
 import type { MoveResult } from '../actions/actions';
 import { MailError } from '../errors';
-import type { ComposeRequest } from '../compose/send';
+import type { ComposeContext } from '../compose/context';
+import type { DraftSaved } from '../compose/mailstore';
+import type { ComposeRequest, DraftRemoval, SendOutcome } from '../compose/send';
 import type { SpecialUse } from '../mailbox/mailboxes';
 import type { MessageRef } from '../mailbox/messages';
 
@@ -78,7 +80,13 @@ export type Operation =
       readonly messageId: string;
     }
   /** Submits a composed message over SMTP (then Sent, the original's flag, the draft). */
-  | { readonly kind: 'send'; readonly request: ComposeRequest };
+  | { readonly kind: 'send'; readonly request: ComposeRequest }
+  /** Stores the composer as a draft in Drafts, replacing the version in `request.context.draft`. */
+  | { readonly kind: 'saveDraft'; readonly request: ComposeRequest }
+  /** Removes the draft a composer continued (exactly that message), when it is discarded. */
+  | { readonly kind: 'discardDraft'; readonly context: ComposeContext }
+  /** After a send whose Sent copy failed: stores the same bytes again (never resubmits). */
+  | { readonly kind: 'retrySentCopy'; readonly raw: Uint8Array; readonly messageId: string };
 
 export type MoveKind = 'move' | 'archive' | 'delete' | 'junk' | 'notJunk';
 
@@ -127,6 +135,14 @@ export interface Outcome {
   readonly folder?: string;
   /** How many messages the operation changed (`markAllRead`, `emptyFolder`). */
   readonly count?: number;
+  /** What a `send` did after the submission: Sent copy, the original's flag, the draft (a `retrySentCopy`: the copy). */
+  readonly sent?: SendOutcome;
+  /** A `retrySentCopy`'s result. */
+  readonly sentCopy?: SendOutcome['sentCopy'];
+  /** A `saveDraft`'s result: the context to continue with (its `draft` is the new version). */
+  readonly draft?: { readonly context: ComposeContext; readonly saved: DraftSaved };
+  /** A `discardDraft`'s result (undefined: there was no draft on the server). */
+  readonly removed?: DraftRemoval;
 }
 
 /** The one folder the messages of a move or delete come from (one folder per operation). */

@@ -43,6 +43,20 @@ import { UndoLog } from './undo';
 import type { ResyncReason, WatchState } from './watcher';
 import { CacheWriteBack } from './write-back';
 import type { MoveResult, PendingExpunge } from '../actions/actions';
+import {
+  type ComposeAccount,
+  discardDraft,
+  type DraftRemoval,
+  retrySentCopy,
+  saveDraft,
+  sendMessage,
+  type SendOutcome,
+} from '../compose/send';
+import type { SentCopy } from '../compose/mailstore';
+import { smtpCredentialsFrom, smtpUserOf } from '../compose/smtp';
+import { openDraft, type OpenedDraft } from '../compose/draft-read';
+import { identityOf } from '../compose/identity';
+import { assertUidValidity } from '../mailbox/messages';
 
 /** Read again at each use: a changed setting applies without building the store again. */
 export interface StoreSettings {
@@ -238,8 +252,13 @@ export class AccountStore implements Disposable {
   }
 
   /** An operation failed: a problem of the account itself (credentials, certificate) shows on it too. */
-  private opFailed(err: unknown): never {
-    if (isMailError(err) && err.needsUser) this.fail(err);
+  private opFailed(err: unknown, op?: Operation): never {
+    // What the SMTP server said, the composer's own check or a missing sending setting (no
+    // "smtp", no From) is not a problem of the IMAP account.
+    const writing = op?.kind === 'send' || op?.kind === 'saveDraft';
+    const notTheAccount =
+      isMailError(err) && (!!err.details.smtp || err.details.stage === 'check' || (writing && err.kind === 'config'));
+    if (isMailError(err) && err.needsUser && !notTheAccount) this.fail(err);
     throw err;
   }
 
@@ -758,13 +777,26 @@ export class AccountStore implements Disposable {
         case 'emptyFolder':
           return await this.emptyFolder(op);
         case 'send':
-          // Issue 12: compose/send.ts sendMessage() with this account's connection and SMTP
-          // credentials, then the local effects of its outcome: the Sent copy and the draft
-          // (refreshFrom), the original's \Answered/$Forwarded (flagLocally).
-          throw new MailError('unsupported', 'Sending mail is not available in this version of Mailroom.');
+          return await this.send(op);
+        case 'saveDraft':
+          return await this.saveDraft(op);
+        case 'discardDraft': {
+          const start = this.seq;
+          const removed = await discardDraft(this.composeAccount(), op.context);
+          if (removed && op.context.draft) this.draftRemoved(op.context.draft, removed, start);
+          return { op, done: true, undoable: false, ...(removed ? { removed } : {}) };
+        }
+        case 'retrySentCopy': {
+          const sentCopy = await retrySentCopy(this.composeAccount(), {
+            raw: Buffer.from(op.raw),
+            messageId: op.messageId,
+          });
+          await this.sentCopyStored(sentCopy);
+          return { op, done: true, undoable: false, sentCopy };
+        }
       }
     } catch (err) {
-      this.opFailed(err);
+      this.opFailed(err, op);
     }
   }
 
@@ -1125,6 +1157,129 @@ export class AccountStore implements Disposable {
     return { op, done: true, undoable: false, count: refs.length, ...(confirm ? { confirm } : {}) };
   }
 
+  // ── Writing mail ────────────────────────────────────────────────────────────────────────────
+
+  /** The account as the writing operations need it: the command connection, SMTP credentials. */
+  private composeAccount(): ComposeAccount {
+    return {
+      account: this.config,
+      imap: this.account.ops,
+      smtpCredentials: smtpCredentialsFrom(this.config, this.options.password, this.options.tokens),
+      logger: this.options.logger,
+      ...(this.options.traceProtocol ? { traceProtocol: true } : {}),
+    };
+  }
+
+  /** A draft on the server (ours or another client's) as composer text and context. */
+  async openDraft(ref: MessageRef): Promise<OpenedDraft> {
+    try {
+      return await openDraft(this.account.ops, ref, identityOf(this.config).from);
+    } catch (err) {
+      this.opFailed(err);
+    }
+  }
+
+  /** One header of a message, unfolded (List-Post for Reply to List); undefined when absent. */
+  async header(ref: MessageRef, name: string): Promise<string | undefined> {
+    const wanted = name.toLowerCase();
+    try {
+      return await this.account.ops.withMailbox(
+        ref.mailbox,
+        { readOnly: true, idempotent: true },
+        async (client, mailbox) => {
+          assertUidValidity(mailbox, ref);
+          const msg = await client.fetchOne(String(ref.uid), { uid: true, headers: [wanted] }, { uid: true });
+          const text = msg && msg.headers ? msg.headers.toString('utf8') : '';
+          const m = new RegExp(`^${wanted.replace(/[-]/g, '\\-')}:[ \\t]*(.*(?:\\r?\\n[ \\t].*)*)`, 'im').exec(text);
+          return m ? m[1]!.replace(/\r?\n[ \t]+/g, ' ').trim() : undefined;
+        },
+      );
+    } catch (err) {
+      this.opFailed(err);
+    }
+  }
+
+  private async send(op: Extract<Operation, { kind: 'send' }>): Promise<Outcome> {
+    const start = this.seq;
+    let sent: SendOutcome;
+    try {
+      sent = await sendMessage(this.composeAccount(), op.request);
+    } catch (err) {
+      this.smtpFailed(err);
+      throw err;
+    }
+    await this.sentCopyStored(sent.sentCopy);
+    const original = op.request.context.original;
+    if (original && sent.original?.status === 'flagged') {
+      this.flagLocally([original], { add: [sent.original.flag] }, start, 'operation');
+    }
+    if (op.request.context.draft && sent.draft) this.draftRemoved(op.request.context.draft, sent.draft, start);
+    return { op, done: true, undoable: false, sent };
+  }
+
+  /**
+   * The submission server refused the SMTP password (535): only the entry it was checked against
+   * is forgotten — the IMAP password only when SMTP logs in with the same entry (same user).
+   */
+  private smtpFailed(err: unknown): void {
+    if (!isMailError(err, 'auth') || !err.details.smtp || err.details.oauth || err.details.missing) return;
+    if (this.config.auth === 'oauth2' || this.config.oauth2TokenCommand) return;
+    const forget = this.options.forgetPassword;
+    if (!forget) return;
+    const user = smtpUserOf(this.config);
+    const entry =
+      user === this.config.user ? this.config : { ...this.config, name: `${this.config.name} (SMTP)`, user };
+    Promise.resolve()
+      .then(() => forget(entry))
+      .catch((e: Error) => this.options.logger.warn(`[${this.name}] could not forget the SMTP password: ${e.message}`));
+  }
+
+  private async saveDraft(op: Extract<Operation, { kind: 'saveDraft' }>): Promise<Outcome> {
+    const start = this.seq;
+    const previous = op.request.context.draft;
+    const draft = await saveDraft(this.composeAccount(), op.request);
+    await this.noteStored(draft.saved.draft);
+    if (previous && refKey(previous) !== refKey(draft.saved.draft)) {
+      this.draftRemoved(
+        previous,
+        draft.saved.previousPending
+          ? { status: 'pending', pending: draft.saved.previousPending }
+          : { status: 'removed' },
+        start,
+      );
+    }
+    return { op, done: true, undoable: false, draft };
+  }
+
+  /** The local side of a draft removed on the server (or marked \Deleted, when it could not be expunged alone). */
+  private draftRemoved(ref: MessageRef, removal: DraftRemoval, start: number): void {
+    if (removal.status === 'removed') this.edit(ref.mailbox, { remove: [ref] }, 'operation');
+    else if (removal.status === 'pending') this.flagLocally([ref], { add: [Flag.Deleted] }, start, 'operation');
+    void this.refreshCounts([ref.mailbox]);
+  }
+
+  private async sentCopyStored(copy: SentCopy): Promise<void> {
+    if (copy.status === 'saved') await this.noteStored(copy.ref);
+  }
+
+  /** A message this store put on the server: a loaded folder that is not live shows it now. */
+  private async noteStored(stored: MessageRef): Promise<void> {
+    const path = stored.mailbox;
+    const entry = this.entries.get(path);
+    if (entry && !this.isLive(path) && entry.snap.uidValidity === stored.uidValidity) {
+      try {
+        const summaries = await this.account.summaries(path, [stored.uid]);
+        this.edit(path, { add: summaries }, 'operation');
+      } catch (err) {
+        // It is on the server; the folder's next refresh shows it.
+        this.options.logger.warn(
+          `[${this.name}] ${path}: could not list the stored message: ${(err as Error).message}`,
+        );
+      }
+    }
+    void this.refreshCounts([path]);
+  }
+
   private async append(op: Extract<Operation, { kind: 'append' }>): Promise<Outcome> {
     let path: string;
     if (typeof op.mailbox === 'string') {
@@ -1140,12 +1295,7 @@ export class AccountStore implements Disposable {
       path = found.path;
     }
     const stored = await this.account.append(path, Buffer.from(op.raw), [...op.flags], op.messageId);
-    const entry = this.entries.get(path);
-    if (entry && !this.isLive(path) && entry.snap.uidValidity === stored.uidValidity) {
-      const summaries = await this.account.summaries(path, [stored.uid]);
-      this.edit(path, { add: summaries }, 'operation');
-    }
-    void this.refreshCounts([path]);
+    await this.noteStored(stored);
     return { op, done: true, undoable: false, stored };
   }
 

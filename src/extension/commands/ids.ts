@@ -47,6 +47,17 @@ export const Command = {
   showSingleMessages: 'mailroom.showSingleMessages',
   openReadme: 'mailroom.openReadme',
   openAccountsSetting: 'mailroom.openAccountsSetting',
+  newMessage: 'mailroom.newMessage',
+  reply: 'mailroom.reply',
+  replyAll: 'mailroom.replyAll',
+  forward: 'mailroom.forward',
+  replyToList: 'mailroom.replyToList',
+  send: 'mailroom.send',
+  saveDraft: 'mailroom.saveDraft',
+  discardDraft: 'mailroom.discardDraft',
+  attachFile: 'mailroom.attachFile',
+  sendAsAttachment: 'mailroom.sendAsAttachment',
+  openDraft: 'mailroom.openDraft',
 } as const;
 
 export type CommandId = (typeof Command)[keyof typeof Command];
@@ -63,11 +74,3 @@ export const FROM_TREE_KEYS = 'mailroom.mailboxes:keyboard';
 
 /** The reader's webview panel type (its `activeWebviewPanelId` in `when` clauses). */
 export const READER_VIEW_TYPE = 'mailroom.reader';
-
-/**
- * Commands other parts of Mailroom register (the composer, the tree), which the reader's buttons
- * call with the message on screen as a MessageTarget ({ account, ref }).
- */
-export const PeerCommand = {
-  replyToList: 'mailroom.replyToList',
-} as const;

@@ -9,7 +9,7 @@ import { newContext } from '../../core/compose/context';
 import type { MailingList } from '../../core/lists/list-headers';
 import { oneClickUnsubscribe } from '../../core/lists/one-click';
 import type { ReaderList, ReaderListAction } from '../../shared/reader-protocol';
-import { PeerCommand } from '../commands/ids';
+import { Command } from '../commands/ids';
 import type { MessageTarget } from '../mailActions';
 import { ask, message, notificationProgress, notify } from '../ui';
 
@@ -112,13 +112,7 @@ export class ListActions {
 
   private async replyToList(target: MessageTarget, list: MailingList): Promise<void> {
     if (!list.post) return;
-    // The composer registers it (issue 12); until it does, say so instead of failing silently.
-    const commands = await vscode.commands.getCommands(true);
-    if (!commands.includes(PeerCommand.replyToList)) {
-      void notify.warn(message`Reply to List needs the composer, which this version of Mailroom does not have yet.`);
-      return;
-    }
-    await vscode.commands.executeCommand(PeerCommand.replyToList, target);
+    await vscode.commands.executeCommand(Command.replyToList, target);
   }
 
   private async openWeb(url: string, question: ReturnType<typeof message>): Promise<void> {

@@ -337,6 +337,22 @@ export class ReaderPanel extends Disposable {
     const s = this.shown;
     if (!s || request.key !== s.key) return; // a stale page cannot act on another message
     const target = [s.target];
+    if (request.type === 'compose') {
+      // The composer's commands, with the message on screen and what is selected in it.
+      const id = {
+        reply: Command.reply,
+        replyAll: Command.replyAll,
+        forward: Command.forward,
+        newMessage: Command.newMessage,
+      }[request.action];
+      const ref = { account: s.target.account.name, ref: s.target.ref };
+      await vscode.commands.executeCommand(
+        id,
+        request.action === 'newMessage' ? { account: ref.account } : ref,
+        request.selection !== undefined ? { selection: request.selection } : {},
+      );
+      return;
+    }
     try {
       switch (request.action) {
         case 'markRead':
@@ -428,21 +444,12 @@ export class ReaderPanel extends Disposable {
           return;
         }
         case 'editKeywords':
-          await this.peerCommand(Command.editKeywords, 'Editing keywords', s.target);
+          await vscode.commands.executeCommand(Command.editKeywords, s.target);
           return;
       }
     } catch (err) {
       reportError('Mailroom', err);
     }
-  }
-
-  /** A command another part of Mailroom registers; said plainly when this build does not have it. */
-  private async peerCommand(id: string, what: string, target: MessageTarget): Promise<void> {
-    if (!(await vscode.commands.getCommands(true)).includes(id)) {
-      void notify.warn(message`${what} is not available in this version of Mailroom.`);
-      return;
-    }
-    await vscode.commands.executeCommand(id, target);
   }
 
   private verdict(content: MessageContent) {
@@ -468,6 +475,12 @@ export class ReaderPanel extends Disposable {
     const safe = safeExternalLink(href);
     if (!safe) {
       void notify.warn(message`Mailroom did not open a link it does not trust: ${href.slice(0, 200)}`);
+      return;
+    }
+    if (safe.startsWith('mailto:')) {
+      // Written here, from the account the message came to; the composer shows every field first.
+      const account = this.shown?.target.account.name;
+      await vscode.commands.executeCommand(Command.newMessage, { mailto: safe, ...(account ? { account } : {}) });
       return;
     }
     await vscode.env.openExternal(vscode.Uri.parse(safe, true));
