@@ -49,6 +49,29 @@ test('flags and keywords are set and cleared by UID, as another client sees', as
   await assert.rejects(account.setFlags([a!], { add: ['bad flag)'] }), /not a valid IMAP flag/);
 });
 
+test('mail the command connection has not heard of yet (announced to the live one) is flagged and moved all the same', async () => {
+  const account = ctx.mailAccount();
+  const [known] = await seed(account, 'INBOX', ['known before']); // INBOX is open on the command connection now
+  // Another device delivers two messages; our command connection is not told until it asks.
+  const other = await ctx.otherClient();
+  const uids: number[] = [];
+  for (const subject of ['just arrived', 'arrived too']) {
+    const r = await other.append(
+      'INBOX',
+      buildMessage({ from: 'Ann <ann@example.test>', to: 'alice@example.test', subject, text: subject }),
+    );
+    assert.ok(r && r.uid);
+    uids.push(r.uid);
+  }
+  const ref = (uid: number): MessageRef => ({ mailbox: 'INBOX', uidValidity: known!.uidValidity, uid });
+  await account.setFlags([ref(uids[0]!)], { add: ['$Junk'] });
+  const view = await serverView(await ctx.otherClient(), 'INBOX');
+  assert.ok(view.get(uids[0]!)?.flags.has('$Junk'), 'the keyword is on the server');
+  await account.move([ref(uids[1]!)], 'Archive');
+  assert.ok((await subjectsIn('Archive')).includes('arrived too'), 'moved to Archive');
+  assert.ok(!(await subjectsIn('INBOX')).includes('arrived too'), 'and gone from INBOX');
+});
+
 test('move (UID MOVE), archive, and undo of a move', async () => {
   const account = ctx.mailAccount();
   const [m1, m2, m3] = await seed(account, 'INBOX', ['move-1', 'move-2', 'archive-me']);

@@ -49,14 +49,27 @@ function groupByMailbox(refs: MessageRef[]): Map<string, MessageRef[]> {
   return groups;
 }
 
-function checkRefs(mailbox: MailboxObject, refs: MessageRef[], write: boolean): number[] {
+/**
+ * The UIDs to act on, checked against the open mailbox. A session learns of new mail only when
+ * the server reports it, and Dovecot passes over a UID the session was not told of yet: a STORE
+ * or MOVE of a message our live connection just announced answers OK and does nothing. Asking
+ * first (NOOP) brings such a message into this session's view.
+ */
+async function targetUids(
+  client: ImapFlow,
+  mailbox: MailboxObject,
+  refs: MessageRef[],
+  write: boolean,
+): Promise<number[]> {
   if (write && mailbox.readOnly) {
     throw new MailError('readOnly', `"${mailbox.path}" is open read-only; changes are not allowed.`, {
       path: mailbox.path,
     });
   }
   for (const r of refs) assertUidValidity(mailbox, r);
-  return [...new Set(refs.map((r) => r.uid))].sort((a, b) => a - b);
+  const uids = [...new Set(refs.map((r) => r.uid))].sort((a, b) => a - b);
+  if (uids.at(-1)! >= Number(mailbox.uidNext ?? 0)) await client.noop();
+  return uids;
 }
 
 function refused(conn: ImapConnection, what: string): MailError {
@@ -72,7 +85,7 @@ export async function changeFlags(conn: ImapConnection, refs: MessageRef[], chan
   }
   for (const [path, group] of groupByMailbox(refs)) {
     await conn.withMailbox(path, { idempotent: true }, async (client, mailbox) => {
-      const uids = checkRefs(mailbox, group, true);
+      const uids = await targetUids(client, mailbox, group, true);
       if (change.add?.length && !(await client.messageFlagsAdd(uids, change.add, { uid: true }))) {
         throw refused(conn, `set ${change.add.join(' ')} in "${path}"`);
       }
@@ -139,7 +152,7 @@ export async function moveMessages(conn: ImapConnection, refs: MessageRef[], des
   if (from === destination) throw new MailError('unsupported', `The messages are already in "${destination}".`);
   const uncertain = `the move to "${destination}" may or may not have happened — check "${from}" and "${destination}"`;
   return conn.withMailbox(from, { uncertain }, async (client, mailbox) => {
-    const uids = checkRefs(mailbox, group, true);
+    const uids = await targetUids(client, mailbox, group, true);
     const result: MoveResult = { from, to: destination, uidValidity: uidValidityOf(mailbox), uids, messageIds: [] };
     const record = (r: { uidMap?: Map<number, number>; uidValidity?: bigint }) => {
       if (r.uidMap?.size) result.uidMap = [...r.uidMap];
@@ -190,7 +203,7 @@ export async function destroyMessages(conn: ImapConnection, refs: MessageRef[]):
   const [path, group] = [...groups][0]!;
   const uncertain = `the deletion may or may not have happened — check "${path}"`;
   return conn.withMailbox(path, { uncertain }, async (client, mailbox) => {
-    const uids = checkRefs(mailbox, group, true);
+    const uids = await targetUids(client, mailbox, group, true);
     if (!(await client.messageFlagsAdd(uids, [Flag.Deleted], { uid: true })))
       throw refused(conn, `mark messages deleted in "${path}"`);
     const pending = await expungeExactly(conn, client, path, uids);
