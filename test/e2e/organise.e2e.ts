@@ -70,6 +70,21 @@ const serverFlags = (path: string, subject: string) =>
 
 const row = (label: string | RegExp) => wb!.treeRow(VIEW, label);
 
+/**
+ * A message just delivered to Inbox: at the top of the list once the tree has it. Looked for at the
+ * top each time (a search down the list ends at the bottom, and the redraws the new mail causes
+ * move the list while it runs).
+ */
+const newRow = (label: string) =>
+  eventually(`"${label}" at the top of Inbox`, async () => {
+    const list = wb!.page.locator('.pane:has(.pane-header[aria-label^="Mailboxes"]) .monaco-list').first();
+    await list.hover();
+    await wb!.page.mouse.wheel(0, -1e6);
+    await wb!.page.waitForTimeout(300);
+    const r = row(label);
+    return (await r.count()) === 1 && r;
+  });
+
 async function contextMenu(rowLabel: string, item: string): Promise<void> {
   const r = await wb!.revealTreeRow(VIEW, rowLabel);
   await r.click({ button: 'right' });
@@ -154,8 +169,11 @@ test(
             (el) =>
               (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(el).color,
           );
-      const [u, r] = [await colour(unread), await colour(row('Already read minutes'))];
-      assert.notEqual(u, r, `an unread row looks different from a read one (${u} vs ${r})`);
+      // The decoration arrives a moment after the row.
+      await eventually('an unread row to look different from a read one', async () => {
+        const [u, r] = [await colour(unread), await colour(row('Already read minutes'))];
+        return u !== r;
+      });
       assert.match(
         (await unread.getAttribute('aria-label')) ?? '',
         /^Unread: Quarterly report from Ann Lee, /,
@@ -198,7 +216,7 @@ test(
   () =>
     step('junk', async () => {
       await deliver('Cheap watches');
-      await row('Cheap watches').waitFor({ timeout: 30_000 });
+      await newRow('Cheap watches');
       await contextMenu('Cheap watches', 'Mark as Junk');
       const flags = await eventually('the message in Junk on the server', () => serverFlags('Junk', 'Cheap watches'));
       assert.ok(flags.has(Keyword.Junk));
@@ -211,7 +229,7 @@ test(
       const back = await eventually('the message back in INBOX', () => serverFlags('INBOX', 'Cheap watches'));
       assert.ok(!back.has(Keyword.Junk), 'without $Junk');
       assert.equal(await serverFlags('Junk', 'Cheap watches'), undefined);
-      await eventually('the row back in Inbox', async () => (await row('Cheap watches').count()) === 1);
+      await newRow('Cheap watches'); // back, with a new UID
     }),
 );
 
@@ -240,8 +258,7 @@ test(
 test('dragging a message onto a folder moves it there on the server', { timeout: 120_000 }, () =>
   step('drag', async () => {
     await deliver('Drag me to projects');
-    const source = await wb!.revealTreeRow(VIEW, 'Drag me to projects');
-    await source.waitFor({ timeout: 30_000 });
+    const source = await newRow('Drag me to projects');
     await source.dragTo(await wb!.revealTreeRow(VIEW, 'Projects'));
     await eventually('the message in Projects on the server', () => serverFlags('Projects', 'Drag me to projects'));
     assert.equal(await serverFlags('INBOX', 'Drag me to projects'), undefined);
@@ -250,9 +267,7 @@ test('dragging a message onto a folder moves it there on the server', { timeout:
 
 test('Edit Keywords adds a keyword on the server, and the row shows it', { timeout: 120_000 }, () =>
   step('keywords', async () => {
-    // A folder made over IMAP. (In this e2e run a keyword added to a message of the watched,
-    // pre-seeded INBOX showed on the row but not to the other client; the integration test of
-    // the same operation on INBOX passes. Not understood yet: see the branch's report.)
+    // A folder another client makes: it shows after Refresh.
     await elsewhere(async (c) => {
       await c.mailboxCreate('Tagged');
       await c.mailboxSubscribe('Tagged');
@@ -264,7 +279,10 @@ test('Edit Keywords adds a keyword on the server, and the row shows it', { timeo
       return (await r.count()) === 1 && r;
     });
     await tagged.click();
-    await row('Tag me please').waitFor({ timeout: 30_000 });
+    await eventually(
+      'the message in the new folder',
+      async () => (await (await wb!.revealTreeRow(VIEW, 'Tag me please')).count()) === 1,
+    );
     await contextMenu('Tag me please', 'Edit Keywords…');
     await wb!.fillQuickInput('invoice', false);
     await wb!.quickInput().locator('.monaco-list-row', { hasText: 'new keyword' }).waitFor({ timeout: 10_000 });
