@@ -809,10 +809,14 @@ export class AccountStore implements Disposable {
     // live connection reports meanwhile is the server's word and stays.
     const undo = op.refs.map((ref) => ({ ref, ...inverseOf(this.flags(ref), change) }));
     this.flagLocally(op.refs, change, start, 'operation');
+    // Newer than anything a round that began before it read (a resync's flags): that round must not
+    // put the old flags back.
+    this.markChanged(op.refs);
+    const mine = this.seq;
     try {
       await this.account.setFlags([...op.refs], change);
     } catch (err) {
-      for (const { ref, add, remove } of undo) this.flagLocally([ref], { add, remove }, start, 'revert');
+      for (const { ref, add, remove } of undo) this.flagLocally([ref], { add, remove }, mine, 'revert');
       throw err;
     }
     if ([...change.add, ...change.remove].includes(Flag.Seen)) void this.refreshCounts(op.refs.map((r) => r.mailbox));
@@ -1325,7 +1329,16 @@ export class AccountStore implements Disposable {
     return { uidValidity: snap.uidValidity, uidNext: Math.max(snap.sync.uidNext, (snap.messages[0]?.uid ?? 0) + 1) };
   }
 
-  /** Whether the live connection reported the flags of `uid` after `start`. */
+  /** Records that the flags of these messages changed now (what `reportedSince` compares with). */
+  private markChanged(refs: readonly MessageRef[]): void {
+    for (const r of refs) {
+      let marks = this.liveMarks.get(r.mailbox);
+      if (!marks) this.liveMarks.set(r.mailbox, (marks = new Map()));
+      marks.set(r.uid, ++this.seq);
+    }
+  }
+
+  /** Whether the flags of `uid` changed after `start` (reported by the live connection, or set here). */
   private reportedSince(path: string, uid: number, start: number): boolean {
     return (this.liveMarks.get(path)?.get(uid) ?? 0) > start;
   }
