@@ -9,12 +9,11 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ImapFlow } from 'imapflow';
 import { startDovecot, type TestServer } from '../harness/dovecot';
 import { buildMessage } from '../harness/fixtures';
 import { type ImapProxy, startProxy } from '../harness/proxy';
 import { codeServerInstall, REPO_ROOT, startCodeServer, type CodeServer } from './harness/code-server';
-import { answerPasswordPrompts, eventually, failureSteps } from './harness/steps';
+import { answerPasswordPrompts, asAnotherDevice, eventually, failureSteps } from './harness/steps';
 import { openWorkbench, type Workbench } from './harness/workbench';
 
 const VIEW = 'Mailboxes';
@@ -31,25 +30,13 @@ const description = async (label: string | RegExp) =>
 
 /** Appends as another device would (straight to Dovecot, not through the proxy). */
 async function deliver(subject: string): Promise<void> {
-  const client = new ImapFlow({
-    host: dovecot.host,
-    port: dovecot.imapsPort,
-    secure: true,
-    tls: { ca: [dovecot.ca] },
-    auth: dovecot.users.alice,
-    logger: false,
-    disableCompression: true,
-  });
-  await client.connect();
-  try {
-    await client.append(
+  await asAnotherDevice(dovecot, 'alice', (client) =>
+    client.append(
       'INBOX',
       buildMessage({ from: 'Live <live@example.test>', to: 'alice@example.test', subject, text: subject }),
       [],
-    );
-  } finally {
-    await client.logout().catch(() => client.close());
-  }
+    ),
+  );
 }
 
 before(

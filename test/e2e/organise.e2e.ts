@@ -17,7 +17,7 @@ import { startDovecot, type TestServer } from '../harness/dovecot';
 import { buildMessage } from '../harness/fixtures';
 import { codeServerInstall, REPO_ROOT, startCodeServer, type CodeServer } from './harness/code-server';
 import { openWorkbench, type Workbench } from './harness/workbench';
-import { eventually, failureSteps } from './harness/steps';
+import { asAnotherDevice, eventually, failureSteps } from './harness/steps';
 
 const VIEW = 'Mailboxes';
 let dovecot: TestServer;
@@ -27,23 +27,7 @@ let workspace: string;
 const step = failureSteps('organise', () => ({ server, wb }));
 
 /** Another device: a client straight to Dovecot. */
-async function elsewhere<T>(work: (client: ImapFlow) => Promise<T>): Promise<T> {
-  const client = new ImapFlow({
-    host: dovecot.host,
-    port: dovecot.imapsPort,
-    secure: true,
-    tls: { ca: [dovecot.ca] },
-    auth: dovecot.users.alice,
-    logger: false,
-    disableCompression: true,
-  });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.logout().catch(() => client.close());
-  }
-}
+const elsewhere = <T>(work: (client: ImapFlow) => Promise<T>) => asAnotherDevice(dovecot, 'alice', work);
 
 const deliver = (subject: string, path = 'INBOX', flags: string[] = []) =>
   elsewhere(async (c) => {

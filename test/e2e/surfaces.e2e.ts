@@ -17,7 +17,7 @@ import { startDovecot, type TestServer } from '../harness/dovecot';
 import { buildMessage } from '../harness/fixtures';
 import { type ImapProxy, startProxy } from '../harness/proxy';
 import { codeServerInstall, REPO_ROOT, startCodeServer, type CodeServer } from './harness/code-server';
-import { answerPasswordPrompts, eventually, failureSteps } from './harness/steps';
+import { answerPasswordPrompts, asAnotherDevice, eventually, failureSteps } from './harness/steps';
 import { openWorkbench, type Workbench } from './harness/workbench';
 
 const VIEW = 'Mailboxes';
@@ -29,23 +29,7 @@ let workspace: string;
 const step = failureSteps('surfaces', () => ({ server, wb }));
 
 /** Another device: a client straight to Dovecot (not through the proxy). */
-async function elsewhere<T>(work: (client: ImapFlow) => Promise<T>): Promise<T> {
-  const client = new ImapFlow({
-    host: dovecot.host,
-    port: dovecot.imapsPort,
-    secure: true,
-    tls: { ca: [dovecot.ca] },
-    auth: dovecot.users.alice,
-    logger: false,
-    disableCompression: true,
-  });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.logout().catch(() => client.close());
-  }
-}
+const elsewhere = <T>(work: (client: ImapFlow) => Promise<T>) => asAnotherDevice(dovecot, 'alice', work);
 
 const deliver = (subject: string, flags: string[] = []) =>
   elsewhere(async (c) => {

@@ -1,8 +1,11 @@
 // What every e2e file does between its clicks: wait for something to become true, answer the
-// password prompts Mailroom shows, and keep the evidence when a step fails.
+// password prompts Mailroom shows, act as another device on the server, and keep the evidence
+// when a step fails.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ImapFlow } from 'imapflow';
+import type { TestServer } from '../../harness/dovecot';
 import type { CodeServer } from './code-server';
 import { DEFAULT_ARTIFACTS_DIR, saveFailureArtifacts, type Workbench } from './workbench';
 
@@ -71,4 +74,27 @@ export function failureSteps(
       throw new Error(`${(err as Error).message}\n${where}`, { cause: err });
     }
   };
+}
+
+/** Another device: an IMAP client straight to Dovecot (not through any proxy) for one piece of work. */
+export async function asAnotherDevice<T>(
+  dovecot: TestServer,
+  user: 'alice' | 'bob',
+  work: (client: ImapFlow) => Promise<T>,
+): Promise<T> {
+  const client = new ImapFlow({
+    host: dovecot.host,
+    port: dovecot.imapsPort,
+    secure: true,
+    tls: { ca: [dovecot.ca] },
+    auth: dovecot.users[user],
+    logger: false,
+    disableCompression: true,
+  });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.logout().catch(() => client.close());
+  }
 }
