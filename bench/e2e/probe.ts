@@ -74,8 +74,11 @@ const INSTALL = `(() => {
   P.rowState = (row) => {
     if (!row) return '';
     const icon = row.querySelector('.custom-view-tree-node-item-icon');
-    return P.label(row) + '|' + (icon ? icon.className : '') + '|' + (row.querySelector('.label-name .highlight') ? 'bold' : '');
+    return P.label(row) + '|' + (icon ? icon.className : '') + '|' + (P.unread(row) ? 'unread' : '');
   };
+  // The row's accessible label starts with its state ("Unread, flagged: …", "Read: …"): the tree
+  // shows unread with an icon and a decoration colour, which the label says in words.
+  P.unread = (row) => /^Unread\b/.test(row.getAttribute('aria-label') || '');
   P.readerDoc = () => {
     for (const outer of document.querySelectorAll('iframe.webview')) {
       try {

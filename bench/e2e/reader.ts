@@ -19,7 +19,7 @@ export interface MessageRow {
   index: number;
   subject: string;
   uid: number;
-  /** shown unread (bold) */
+  /** shown unread */
   unread: boolean;
 }
 
@@ -31,7 +31,7 @@ export async function inboxMessageRows(w: Window, raw: RawImap): Promise<Message
     const inbox = rows.findIndex((r) => P.label(r) === 'Inbox');
     const out = [];
     for (let i = inbox + 1; i < rows.length && P.isMessage(rows[i]); i++) {
-      out.push({ index: Number(rows[i].getAttribute('data-index')), subject: P.label(rows[i]), unread: !!rows[i].querySelector('.label-name .highlight') });
+      out.push({ index: Number(rows[i].getAttribute('data-index')), subject: P.label(rows[i]), unread: P.unread(rows[i]) });
     }
     return out;
   })()`) as Array<{ index: number; subject: string; unread: boolean }>;

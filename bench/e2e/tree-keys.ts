@@ -39,7 +39,7 @@ async function pickRows(w: Window, raw: RawImap, n: number): Promise<{ flag: Mes
     // The extension learns it through its IDLE connection, as from any other client.
     await w.wb.page.waitForFunction(`${indexes}.every((i) => {
       const r = window.__mrProbe.rows(${JSON.stringify(VIEW)}).find((x) => Number(x.getAttribute('data-index')) === i);
-      return r && !r.querySelector('.label-name .highlight');
+      return r && !window.__mrProbe.unread(r);
     })`, undefined, { timeout: 60_000 });
     unread.push(...missing.map((m) => ({ ...m, unread: false })));
   }

@@ -100,10 +100,6 @@ before(
       workspace,
       userSettings: {
         'workbench.colorTheme': 'Default Dark Modern',
-        // The sticky copy of the open folder's row, and a row's hover, would cover the rows the
-        // pointer goes to.
-        'workbench.tree.enableStickyScroll': false,
-        'workbench.hover.delay': 600_000,
         'mailroom.accounts': [
           {
             name: 'Alice',

@@ -73,6 +73,10 @@ export const DEFAULT_USER_SETTINGS: Readonly<Record<string, unknown>> = {
   'files.hotExit': 'off',
   'editor.minimap.enabled': false,
   'window.confirmBeforeClose': 'never',
+  // A row's hover and the sticky copy of an open folder's row lie over the rows the pointer goes
+  // to next: a click then lands on the tooltip (surfaces' reader-flags test timed out that way).
+  'workbench.hover.delay': 600_000,
+  'workbench.tree.enableStickyScroll': false,
 };
 
 const STARTUP_TIMEOUT_MS = 60_000;

@@ -202,9 +202,18 @@ export async function openWorkbench(
           })
           .first();
         await item.waitFor({ timeout });
-        // Clicking the item of the container already shown would close the sidebar.
-        if (!(await item.evaluate((el) => el.classList.contains('checked'))))
+        // Clicking the item of the container already shown would close the side bar, and right
+        // after a window reload the item can say 'checked' while the side bar is still hidden: so
+        // look at both, and click again until the side bar shows this container.
+        const sideBar = page.locator('.part.sidebar');
+        const shown = async () =>
+          (await item.evaluate((el) => el.classList.contains('checked'))) && (await sideBar.isVisible());
+        const deadline = Date.now() + timeout;
+        while (!(await shown())) {
+          if (Date.now() > deadline) throw new Error(`the view container "${title}" did not open`);
           await item.locator('a.action-label').click();
+          await page.waitForTimeout(300);
+        }
       },
 
       treeRows(viewTitle: string) {
