@@ -3,8 +3,10 @@
 // cache (read first, written back), the body cache, live updates and count polling. Surfaces read
 // frozen snapshots, change mail only through apply(op) and hear precisely what changed.
 //
-// Every operation goes to the server first; only what the server did is applied here, then
-// announced in one event per folder. Live updates (IDLE) arrive on other connections while an
+// Flag changes and moves (archive, delete to Trash) are shown at once, because a triage key must
+// move on before the server answers, and are put back exactly as they were if the server refuses;
+// every other operation changes local state only after the server did it. Each is announced in
+// one event per folder. Live updates (IDLE) arrive on other connections while an
 // operation or a resync is under way, and they are the newer truth: a message the live
 // connection reported on after the operation started keeps what it reported, and the live stream
 // also carries the echo of the operation's own change, so both end where the server is.
@@ -737,7 +739,7 @@ export class AccountStore implements Disposable {
 
   // ── Operations ──────────────────────────────────────────────────────────────────────────────
 
-  /** The one way to change mail: server first, then local state, then one event per folder. */
+  /** The one way to change mail: local state and the server as the header says, then one event per folder. */
   async apply(op: Operation): Promise<Outcome> {
     try {
       switch (op.kind) {
