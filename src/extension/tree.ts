@@ -103,10 +103,15 @@ const folderKey = (account: Account, path: string) => `${account.name}\u0000${pa
 /** Everything, or these nodes. */
 type Refresh = 'all' | Set<TreeNode>;
 
+/** IDLE reports and count updates that arrive this close together become one redraw. */
+const BURST_MS = 30;
+
 export class MailTreeProvider extends Disposable implements vscode.TreeDataProvider<TreeNode> {
   private readonly emitter = this._register(new vscode.EventEmitter<TreeNode | TreeNode[] | undefined>());
   readonly onDidChangeTreeData = this.emitter.event;
   private pending: NodeJS.Timeout | undefined;
+  /** The pending redraw is for someone's own action: it goes out on the next turn, not after the burst delay. */
+  private pendingSoon = false;
   private queued: Refresh | undefined;
   /** Folders whose first page a getChildren call is waiting for. */
   private readonly answering = new Set<string>();
@@ -163,6 +168,8 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
         if (!this.answering.has(folderKey(account, e.path))) this.refresh(folder(e.path));
         return;
       case 'messages': {
+        // A key the person pressed (S, U, Archive) or the revert of its refusal: drawn at once.
+        if (e.origin === 'operation' || e.origin === 'revert') this.soon();
         // Result rows of saved searches show the same messages under other ids.
         const results = [...e.changed, ...e.removed]
           .flatMap((r) => [...this.savedNodes.keys()].map((name) => messageNodeId(account.name, r, name)))
@@ -203,14 +210,27 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
       this.queued = set;
     }
     if (this.pending) return;
-    this.pending = setTimeout(() => {
-      this.pending = undefined;
-      const queued = this.queued;
-      this.queued = undefined;
-      if (queued === 'all') this.emitter.fire(undefined);
-      else if (queued?.size) this.emitter.fire([...queued]);
-      for (const resolve of this.afterFlush.splice(0)) resolve();
-    }, 30);
+    this.pending = setTimeout(() => this.flush(), this.pendingSoon ? 0 : BURST_MS);
+  }
+
+  /** The next redraw (of what the current event queues) goes out on the next turn. */
+  private soon(): void {
+    if (this.pendingSoon) return;
+    this.pendingSoon = true;
+    if (this.pending) {
+      clearTimeout(this.pending);
+      this.pending = setTimeout(() => this.flush(), 0);
+    }
+  }
+
+  private flush(): void {
+    this.pending = undefined;
+    this.pendingSoon = false;
+    const queued = this.queued;
+    this.queued = undefined;
+    if (queued === 'all') this.emitter.fire(undefined);
+    else if (queued?.size) this.emitter.fire([...queued]);
+    for (const resolve of this.afterFlush.splice(0)) resolve();
   }
 
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {

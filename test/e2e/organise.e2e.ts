@@ -237,9 +237,20 @@ test(
 
 test('dragging a message onto a folder moves it there on the server', { timeout: 120_000 }, () =>
   step('drag', async () => {
-    await deliver('Drag me to projects');
-    const source = await newRow('Drag me to projects');
-    await source.dragTo(await wb!.revealTreeRow(VIEW, 'Projects'));
+    // A window tall enough for the new row at the top of Inbox and the Projects folder below it to be
+    // on screen together: a drag that has to scroll the list on its way lost its source row (the
+    // rows are virtualised) and dropped nothing.
+    const size = wb!.page.viewportSize();
+    await wb!.page.setViewportSize({ width: size?.width ?? 1400, height: 2000 });
+    try {
+      await deliver('Drag me to projects');
+      const source = await newRow('Drag me to projects');
+      const target = row('Projects');
+      await eventually('Inbox and Projects on screen together', async () => (await target.count()) === 1);
+      await source.dragTo(target);
+    } finally {
+      if (size) await wb!.page.setViewportSize(size);
+    }
     await eventually('the message in Projects on the server', () => serverFlags('Projects', 'Drag me to projects'));
     assert.equal(await serverFlags('INBOX', 'Drag me to projects'), undefined);
   }),
