@@ -74,11 +74,13 @@ const INSTALL = `(() => {
   P.rowState = (row) => {
     if (!row) return '';
     const icon = row.querySelector('.custom-view-tree-node-item-icon');
-    return P.label(row) + '|' + (icon ? icon.className : '') + '|' + (P.unread(row) ? 'unread' : '');
+    // Unread shows as an icon and a decoration (colour and badge classes on the label).
+    const label = row.querySelector('.monaco-icon-label');
+    return P.label(row) + '|' + (icon ? icon.className : '') + '|' + (label ? label.className : '') + '|' + (P.unread(row) ? 'unread' : '');
   };
-  // The row's accessible label starts with its state ("Unread, flagged: …", "Read: …"): the tree
-  // shows unread with an icon and a decoration colour, which the label says in words.
-  P.unread = (row) => /^Unread\b/.test(row.getAttribute('aria-label') || '');
+  // The row's accessible label starts with its state ("Unread, flagged: …", "Read: …"). No \b in
+  // this script: it is a template literal, where \b is a backspace.
+  P.unread = (row) => /^Unread[:,]/.test(row.getAttribute('aria-label') || '');
   P.readerDoc = () => {
     for (const outer of document.querySelectorAll('iframe.webview')) {
       try {

@@ -69,6 +69,14 @@ export async function startBenchServer(perSize: number): Promise<BenchServer> {
       }
     }
     await server.start();
+    // Subscribed, as a person's own folders are: the harness's special folders are, so the tree
+    // shows only subscribed folders and would hide these.
+    const raw = await RawImap.login({ host: server.host, port: server.imapsPort, ca: server.ca, user: 'alice', pass: server.users.alice.pass });
+    try {
+      for (const name of [...folders['10k'], ...folders['100k']]) await raw.ok(`SUBSCRIBE "${name}"`);
+    } finally {
+      await raw.logout();
+    }
     const states = new Map<string, ServerState>();
     const base = { server, pass: server.users.alice.pass, settleMs: 0, lastWriteAt: 0, unsettled: [] as string[], log };
     for (const size of ['10k', '100k'] as const) states.set(size, { ...base, count: seeds[size].meta.count, meta: seeds[size].meta });
