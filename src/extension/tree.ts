@@ -110,8 +110,6 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
   private readonly emitter = this._register(new vscode.EventEmitter<TreeNode | TreeNode[] | undefined>());
   readonly onDidChangeTreeData = this.emitter.event;
   private pending: NodeJS.Timeout | undefined;
-  /** The pending redraw is for someone's own action: it goes out on the next turn, not after the burst delay. */
-  private pendingSoon = false;
   private queued: Refresh | undefined;
   /** Folders whose first page a getChildren call is waiting for. */
   private readonly answering = new Set<string>();
@@ -167,18 +165,11 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
         // The answer to a pending getChildren is on its way: a redraw now would only ask again.
         if (!this.answering.has(folderKey(account, e.path))) this.refresh(folder(e.path));
         return;
-      case 'messages': {
+      case 'messages':
+        this.onMessages(account, e);
         // A key the person pressed (S, U, Archive) or the revert of its refusal: drawn at once.
-        if (e.origin === 'operation' || e.origin === 'revert') this.soon();
-        // Result rows of saved searches show the same messages under other ids.
-        const results = [...e.changed, ...e.removed]
-          .flatMap((r) => [...this.savedNodes.keys()].map((name) => messageNodeId(account.name, r, name)))
-          .map((id) => this.messageNodes.get(id));
-        if (results.some(Boolean)) this.refresh(...results);
-        if (this.answering.has(folderKey(account, e.path))) return;
-        if (e.added.length || e.removed.length || this.threading()) return this.refresh(folder(e.path));
-        return this.refresh(...e.changed.map((r) => this.messageNodes.get(messageNodeId(account.name, r))));
-      }
+        if (e.origin === 'operation' || e.origin === 'revert') this.flushSoon();
+        return;
       case 'live':
         return this.refresh(e.path === 'INBOX' ? accountNode : folder(e.path));
       case 'connection':
@@ -186,6 +177,18 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
       default:
         return;
     }
+  }
+
+  private onMessages(account: Account, e: Extract<StoreEvent, { kind: 'messages' }>): void {
+    const folder = this.folderNodes.get(folderKey(account, e.path));
+    // Result rows of saved searches show the same messages under other ids.
+    const results = [...e.changed, ...e.removed]
+      .flatMap((r) => [...this.savedNodes.keys()].map((name) => messageNodeId(account.name, r, name)))
+      .map((id) => this.messageNodes.get(id));
+    if (results.some(Boolean)) this.refresh(...results);
+    if (this.answering.has(folderKey(account, e.path))) return;
+    if (e.added.length || e.removed.length || this.threading()) return this.refresh(folder);
+    return this.refresh(...e.changed.map((r) => this.messageNodes.get(messageNodeId(account.name, r))));
   }
 
   private threading(): boolean {
@@ -210,22 +213,18 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
       this.queued = set;
     }
     if (this.pending) return;
-    this.pending = setTimeout(() => this.flush(), this.pendingSoon ? 0 : BURST_MS);
+    this.pending = setTimeout(() => this.flush(), BURST_MS);
   }
 
-  /** The next redraw (of what the current event queues) goes out on the next turn. */
-  private soon(): void {
-    if (this.pendingSoon) return;
-    this.pendingSoon = true;
-    if (this.pending) {
-      clearTimeout(this.pending);
-      this.pending = setTimeout(() => this.flush(), 0);
-    }
+  /** What is queued goes out on the next turn instead of after the burst delay. */
+  private flushSoon(): void {
+    if (!this.pending) return;
+    clearTimeout(this.pending);
+    this.pending = setTimeout(() => this.flush(), 0);
   }
 
   private flush(): void {
     this.pending = undefined;
-    this.pendingSoon = false;
     const queued = this.queued;
     this.queued = undefined;
     if (queued === 'all') this.emitter.fire(undefined);
