@@ -387,6 +387,8 @@ test(
         ),
       );
       assert.match(await quickTitle(), /\(4\/11\)/);
+      // Escape reaches the pick only where the keyboard is: after the dialog it may be elsewhere.
+      await wb!.quickInput().locator('.quick-input-box input').focus();
       await wb!.page.keyboard.press('Escape');
       await wb!.quickInput().waitFor({ state: 'hidden', timeout: 10_000 });
       const names = (userSettings()['mailroom.accounts'] as Array<{ name: string }>).map((a) => a.name);

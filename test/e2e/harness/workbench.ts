@@ -211,7 +211,9 @@ export async function openWorkbench(
         const deadline = Date.now() + timeout;
         while (!(await shown())) {
           if (Date.now() > deadline) throw new Error(`the view container "${title}" did not open`);
-          await item.locator('a.action-label').click();
+          // The item, not its label: while a view in the container shows progress, a progress badge
+          // lies over the label and takes the pointer.
+          await item.click();
           await page.waitForTimeout(300);
         }
       },
