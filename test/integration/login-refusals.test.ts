@@ -3,7 +3,8 @@
 // limit or a server that cannot log anyone in right now is a transient refusal.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { classifyError } from '../../src/core/session/classify';
+import { AuthenticationFailure } from 'imapflow';
+import { classifyError, isAuthenticationFailure } from '../../src/core/session/classify';
 import { MailError } from '../../src/core/errors';
 import { nextEvent } from '../../src/core/events';
 import { LiveUpdates } from '../../src/core/sync/live';
@@ -147,4 +148,18 @@ test('every response code of a refused login is read as RFC 5530 means it', asyn
   );
   assert.equal(rejected.kind, 'auth');
   assert.equal(rejected.details.oauth, true);
+});
+
+test('a session that ended before its login (imapflow: "Already logged out") is a lost connection, never a wrong password', async () => {
+  // What imapflow throws when a BYE (a server shutting down) ended the session between the
+  // greeting and LOGIN: its own AuthenticationFailure, without any answer from the server.
+  const err = await classifyError(new AuthenticationFailure('Already logged out'), ctx.accountConfig('alice'), {
+    probe: false,
+  });
+  assert.equal(err.kind, 'connectionLost', err.message);
+  assert.equal(err.needsUser, false, 'a connection that keeps itself alive tries again');
+  assert.equal(isAuthenticationFailure(new AuthenticationFailure('Already logged out')), false, 'no token refresh');
+  // The same class with the server's NO is a refusal.
+  const refused = Object.assign(new AuthenticationFailure('Authentication failed'), { responseStatus: 'NO' });
+  assert.equal((await classifyError(refused, ctx.accountConfig('alice'), { probe: false })).kind, 'auth');
 });

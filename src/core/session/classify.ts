@@ -142,9 +142,17 @@ function certText(info: CertificateInfo | undefined): string {
   return ` Certificate: subject "${info.subject}", issued by "${info.issuer}"${info.selfSigned ? ' (self-signed)' : ''}, valid until ${info.validTo}, SHA-256 fingerprint ${info.fingerprint256}.`;
 }
 
+// imapflow throws its own AuthenticationFailure, with no answer from the server, when the session
+// had already ended (a BYE, say from a server shutting down) before it could log in: the
+// credentials were never tried, and a saved password must survive it.
+function endedBeforeLogin(errors: AnyError[]): boolean {
+  return errors.some((e) => e.authenticationFailed && !e.responseStatus && /^already logged out$/i.test(e.message));
+}
+
 /** The server refused the credentials (a tagged NO to LOGIN/AUTHENTICATE, [AUTHENTICATIONFAILED]). */
 export function isAuthenticationFailure(err: unknown): boolean {
   const errors = chain(err);
+  if (endedBeforeLogin(errors)) return false;
   return (
     errors.some((e) => e.authenticationFailed) ||
     errors.some((e) => e.serverResponseCode?.toUpperCase() === 'AUTHENTICATIONFAILED')
@@ -183,8 +191,9 @@ export async function classifyError(
     );
   }
   const loginRefused =
-    errors.some((e) => e.authenticationFailed || (e as { oauthError?: unknown }).oauthError) ||
-    responseCode === 'AUTHENTICATIONFAILED';
+    !endedBeforeLogin(errors) &&
+    (errors.some((e) => e.authenticationFailed || (e as { oauthError?: unknown }).oauthError) ||
+      responseCode === 'AUTHENTICATIONFAILED');
   if (loginRefused) return loginError(err, errors, responseCode, account);
   if (codes.has('ERR_TLS_CERT_ALTNAME_INVALID')) {
     const e = errors.find((x) => x.code === 'ERR_TLS_CERT_ALTNAME_INVALID');
@@ -244,7 +253,11 @@ export async function classifyError(
   if (has(TIMEOUTS)) {
     return new MailError('timeout', `${where} did not answer in time.`, {}, { cause: err });
   }
-  if (has(LOST) || /connection (closed|not available)|socket (closed|hang up)/i.test(texts)) {
+  if (
+    has(LOST) ||
+    endedBeforeLogin(errors) ||
+    /connection (closed|not available)|socket (closed|hang up)/i.test(texts)
+  ) {
     return new MailError('connectionLost', `The connection to ${account.host} was lost.`, {}, { cause: err });
   }
   if (/MAX_IMAP_NESTING|ParserError/.test([...codes].join(' '))) {
