@@ -262,7 +262,8 @@ test(
         async () => !/live updates/.test(await line('Mailroom')),
         90_000,
       );
-      await eventually('the account line without it', async () => !/reconnecting/.test(await line('Alice')), 90_000);
+      // Back to its everyday line (the unread count), not merely no longer "reconnecting".
+      await eventually('the account line as before', async () => /^(\d+ unread)?$/.test(await line('Alice')), 90_000);
       await eventually(
         'the new mail in the tree',
         async () => (await (await wb!.revealTreeRow(VIEW, 'After the restart')).count()) === 1,

@@ -55,8 +55,8 @@ export interface Workbench {
   treeRows(viewTitle: string): Locator;
   /** the row whose label is exactly `label` (string) or matches it (RegExp) */
   treeRow(viewTitle: string, label: string | RegExp): Locator;
-  /** treeRow, after scrolling the view until the row is rendered (rows are virtualised) */
-  revealTreeRow(viewTitle: string, label: string | RegExp): Promise<Locator>;
+  /** treeRow, after scrolling the view until the row is rendered (rows are virtualised); throws when none appears in time */
+  revealTreeRow(viewTitle: string, label: string | RegExp, timeoutMs?: number): Promise<Locator>;
   /** the content frame of the visible webview (the last visible one when several are) */
   webviewFrame(): FrameLocator;
   /** toast messages (.notification-list-item-message); allTextContents() for their texts */
@@ -232,18 +232,31 @@ export async function openWorkbench(
           .first();
       },
 
-      async revealTreeRow(viewTitle: string, label: string | RegExp) {
+      async revealTreeRow(viewTitle: string, label: string | RegExp, timeoutMs = 30_000) {
         const row = wb.treeRow(viewTitle, label);
-        if (!(await row.count())) {
-          const list = page.locator(`.pane:has(.pane-header[aria-label^="${esc(viewTitle)}"]) .monaco-list`).first();
+        // Rows are virtualised: each look scans from the top down to the bottom. Waiting for the
+        // row while scrolled to the bottom would miss one that appears at the top, as new mail does.
+        const list = page.locator(`.pane:has(.pane-header[aria-label^="${esc(viewTitle)}"]) .monaco-list`).first();
+        const shown = () =>
+          wb
+            .treeRows(viewTitle)
+            .allTextContents()
+            .then((t) => t.join('\n'));
+        const deadline = Date.now() + timeoutMs;
+        while (!(await row.count())) {
+          if (Date.now() > deadline) throw new Error(`no row ${String(label)} in the ${viewTitle} view`);
           await list.hover();
           await page.mouse.wheel(0, -1e6);
-          for (let i = 0; i < 100 && !(await row.count()); i++) {
+          await page.waitForTimeout(30);
+          for (let i = 0; i < 200 && !(await row.count()); i++) {
+            const before = await shown();
             await page.mouse.wheel(0, 300);
             await page.waitForTimeout(30);
+            if (!(await row.count()) && (await shown()) === before) break; // the bottom
           }
+          if (!(await row.count())) await page.waitForTimeout(250);
         }
-        await row.scrollIntoViewIfNeeded();
+        await row.scrollIntoViewIfNeeded({ timeout: 10_000 });
         return row;
       },
 
