@@ -301,6 +301,8 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
           '--disable-workspace-trust',
           '--disable-getting-started-override',
           '--ignore-last-opened',
+          // e.g. MAILROOM_E2E_LOG=debug when a failure needs the watchers' and the store's side of the story
+          ...(process.env.MAILROOM_E2E_LOG ? ['--log', process.env.MAILROOM_E2E_LOG] : []),
           workspace,
         ],
         { env, detached: true, stdio: ['ignore', logFd, logFd] },

@@ -50,6 +50,8 @@ export async function answerPasswordPrompts(wb: Workbench, answers: Record<strin
   }
 }
 
+const MAILROOM_LOG_LINES = 40;
+
 /**
  * A `step(name, body)` for one e2e file: a failing body leaves a screenshot, the console, the
  * extension host's and code-server's logs and Mailroom's output channel under `<prefix>-<name>`.
@@ -65,13 +67,19 @@ export function failureSteps(
       const { server, wb } = current();
       const label = `${prefix}-${name}`;
       const where = await saveFailureArtifacts(label, server, wb).catch(() => '');
+      let tail = '';
       try {
-        if (server)
-          fs.writeFileSync(path.join(DEFAULT_ARTIFACTS_DIR, `${label}-mailroom.log`), server.outputChannel('Mailroom'));
+        const log = server?.outputChannel('Mailroom') ?? '';
+        if (server) fs.writeFileSync(path.join(DEFAULT_ARTIFACTS_DIR, `${label}-mailroom.log`), log);
+        // The files stay on the machine that ran the test; a CI report only carries this message.
+        const lines = log.trimEnd().split('\n').slice(-MAILROOM_LOG_LINES);
+        if (log) tail = `\nMailroom's log, last ${lines.length} lines:\n${lines.join('\n')}`;
       } catch {
         // the evidence is a bonus; the failure itself is what must reach the runner
       }
-      throw new Error(`${(err as Error).message}\n${where}`, { cause: err });
+      // A menu or quick input left open by the failure would sit over the next test's rows.
+      for (let i = 0; i < 3; i++) await wb?.page.keyboard.press('Escape').catch(() => undefined);
+      throw new Error(`${(err as Error).message}\n${where}${tail}`, { cause: err });
     }
   };
 }
