@@ -79,12 +79,11 @@ async function contextMenu(rowLabel: string, item: string): Promise<void> {
   // the next test then found the menu over its rows). The highlighted entry has the keyboard, so
   // Enter runs exactly it; an open menu means the click ran nothing, so nothing runs twice.
   const menu = wb!.page.locator('.context-view .monaco-menu');
-  if (
-    await menu.waitFor({ state: 'hidden', timeout: 2_000 }).then(
-      () => false,
-      () => true,
-    )
-  ) {
+  const stayedOpen = await menu.waitFor({ state: 'hidden', timeout: 2_000 }).then(
+    () => false,
+    () => true,
+  );
+  if (stayedOpen) {
     await entry.hover();
     await wb!.page.keyboard.press('Enter');
     await menu.waitFor({ state: 'hidden', timeout: 5_000 });

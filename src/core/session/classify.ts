@@ -169,6 +169,7 @@ export async function classifyError(
   const codes = new Set(errors.map((e) => e.code).filter((c): c is string => !!c));
   const texts = errors.map((e) => `${e.message} ${e.responseText ?? ''} ${e.reason ?? ''}`).join(' ');
   const where = describeAccount(account);
+  const lost = () => new MailError('connectionLost', `The connection to ${account.host} was lost.`, {}, { cause: err });
   const has = (set: Set<string>) => [...codes].some((c) => set.has(c));
   const probe = () =>
     opts.probe === false
@@ -190,10 +191,10 @@ export async function classifyError(
       { cause: err },
     );
   }
+  if (endedBeforeLogin(errors)) return lost();
   const loginRefused =
-    !endedBeforeLogin(errors) &&
-    (errors.some((e) => e.authenticationFailed || (e as { oauthError?: unknown }).oauthError) ||
-      responseCode === 'AUTHENTICATIONFAILED');
+    errors.some((e) => e.authenticationFailed || (e as { oauthError?: unknown }).oauthError) ||
+    responseCode === 'AUTHENTICATIONFAILED';
   if (loginRefused) return loginError(err, errors, responseCode, account);
   if (codes.has('ERR_TLS_CERT_ALTNAME_INVALID')) {
     const e = errors.find((x) => x.code === 'ERR_TLS_CERT_ALTNAME_INVALID');
@@ -253,12 +254,8 @@ export async function classifyError(
   if (has(TIMEOUTS)) {
     return new MailError('timeout', `${where} did not answer in time.`, {}, { cause: err });
   }
-  if (
-    has(LOST) ||
-    endedBeforeLogin(errors) ||
-    /connection (closed|not available)|socket (closed|hang up)/i.test(texts)
-  ) {
-    return new MailError('connectionLost', `The connection to ${account.host} was lost.`, {}, { cause: err });
+  if (has(LOST) || /connection (closed|not available)|socket (closed|hang up)/i.test(texts)) {
+    return lost();
   }
   if (/MAX_IMAP_NESTING|ParserError/.test([...codes].join(' '))) {
     return new MailError(

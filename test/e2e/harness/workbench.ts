@@ -243,18 +243,22 @@ export async function openWorkbench(
             .allTextContents()
             .then((t) => t.join('\n'));
         const deadline = Date.now() + timeoutMs;
-        while (!(await row.count())) {
-          if (Date.now() > deadline) throw new Error(`no row ${String(label)} in the ${viewTitle} view`);
+        for (let look = 0; !(await row.count()); look++) {
+          if (look > 0) {
+            if (Date.now() > deadline) throw new Error(`no row ${String(label)} in the ${viewTitle} view`);
+            await page.waitForTimeout(250);
+          }
           await list.hover();
           await page.mouse.wheel(0, -1e6);
           await page.waitForTimeout(30);
+          let last = await shown();
           for (let i = 0; i < 200 && !(await row.count()); i++) {
-            const before = await shown();
             await page.mouse.wheel(0, 300);
             await page.waitForTimeout(30);
-            if (!(await row.count()) && (await shown()) === before) break; // the bottom
+            const now = await shown();
+            if (now === last) break; // the bottom
+            last = now;
           }
-          if (!(await row.count())) await page.waitForTimeout(250);
         }
         await row.scrollIntoViewIfNeeded({ timeout: 10_000 });
         return row;
