@@ -34,7 +34,7 @@ async function collapse(w: Window, folder: string): Promise<void> {
   await w.wb.page.waitForFunction(`(() => {
     const rows = window.__mrProbe.rows(${JSON.stringify(VIEW)});
     const i = rows.findIndex((r) => window.__mrProbe.label(r) === ${JSON.stringify(folder)});
-    return i >= 0 && !(rows[i + 1] && window.__mrProbe.isMessage(rows[i + 1]));
+    return i >= 0 && !(rows[i + 1] && window.__mrProbe.isMessage(rows[i + 1], rows[i]));
   })()`, undefined, { timeout: 10_000 });
 }
 

@@ -70,7 +70,11 @@ const INSTALL = `(() => {
     return pane ? [...pane.querySelectorAll('.monaco-list-rows > .monaco-list-row')] : [];
   };
   P.label = (row) => ((row.querySelector('.label-name') || {}).textContent || '').trim();
-  P.isMessage = (row) => ((row.querySelector('.label-description') || {}).textContent || '').includes(' · ');
+  // A message row under \`parent\`: one level below it, its description "sender · date". The level
+  // matters: a saved search's row ("all messages · Inbox · all accounts") reads like a message
+  // too, and it comes right after the last folder.
+  P.isMessage = (row, parent) => Number(row.getAttribute('aria-level')) === Number(parent.getAttribute('aria-level')) + 1 &&
+    ((row.querySelector('.label-description') || {}).textContent || '').includes(' · ');
   P.rowState = (row) => {
     if (!row) return '';
     const icon = row.querySelector('.custom-view-tree-node-item-icon');
@@ -113,7 +117,7 @@ function conditionSource(c: Condition): { setup: string; test: string } {
         test: `(() => { const rows = P.rows(${j(c.view)}); const i = rows.findIndex((r) => P.label(r) === ${j(c.folder)});
           if (i < 0) return false; const folderIndex = Number(rows[i].getAttribute('data-index'));
           const next = rows.find((r) => Number(r.getAttribute('data-index')) === folderIndex + 1);
-          return !!next && P.isMessage(next); })()`,
+          return !!next && P.isMessage(next, rows[i]); })()`,
       };
     case 'rowWithLabel':
       return { setup: '', test: `P.rows(${j(c.view)}).some((r) => P.label(r) === ${j(c.label)})` };

@@ -30,7 +30,7 @@ export async function inboxMessageRows(w: Window, raw: RawImap): Promise<Message
     const rows = P.rows(${JSON.stringify(VIEW)}).sort((a, b) => Number(a.getAttribute('data-index')) - Number(b.getAttribute('data-index')));
     const inbox = rows.findIndex((r) => P.label(r) === 'Inbox');
     const out = [];
-    for (let i = inbox + 1; i < rows.length && P.isMessage(rows[i]); i++) {
+    for (let i = inbox + 1; i < rows.length && P.isMessage(rows[i], rows[inbox]); i++) {
       out.push({ index: Number(rows[i].getAttribute('data-index')), subject: P.label(rows[i]), unread: P.unread(rows[i]) });
     }
     return out;
@@ -61,7 +61,7 @@ export async function expandInbox(w: Window): Promise<void> {
   await w.wb.page.waitForFunction(`(() => {
     const P = window.__mrProbe; const rows = P.rows(${JSON.stringify(VIEW)});
     const i = rows.findIndex((r) => P.label(r) === 'Inbox');
-    return i >= 0 && !!rows[i + 1] && P.isMessage(rows[i + 1]);
+    return i >= 0 && !!rows[i + 1] && P.isMessage(rows[i + 1], rows[i]);
   })()`, undefined, { timeout: 60_000 });
 }
 
