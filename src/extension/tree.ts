@@ -160,7 +160,7 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
         return this.refresh(accountNode);
       case 'counts':
         // The account line shows INBOX's unread count.
-        return this.refresh(...e.paths.map(folder), e.paths.includes('INBOX') ? accountNode : undefined);
+        return this.refreshIfChanged(...e.paths.map(folder), e.paths.includes('INBOX') ? accountNode : undefined);
       case 'folder':
         // The answer to a pending getChildren is on its way: a redraw now would only ask again.
         if (!this.answering.has(folderKey(account, e.path))) this.refresh(folder(e.path));
@@ -171,7 +171,7 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
         if (e.origin === 'operation' || e.origin === 'revert') this.flushSoon();
         return;
       case 'live':
-        return this.refresh(e.path === 'INBOX' ? accountNode : folder(e.path));
+        return this.refreshIfChanged(e.path === 'INBOX' ? accountNode : folder(e.path));
       case 'connection':
         return this.refresh(accountNode);
       default:
@@ -202,6 +202,25 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
   }
 
   private afterFlush: Array<() => void> = [];
+
+  /**
+   * Redraws the account and folder rows among `nodes` that would now look different. VS Code
+   * answers a redraw of a row by asking again for everything under it that is expanded: a count
+   * or a connection state that changed nothing on screen (a watcher going live right after its
+   * folder's first page) would otherwise send that folder's whole page of messages again.
+   */
+  private refreshIfChanged(...nodes: Array<TreeNode | undefined>): void {
+    this.refresh(...nodes.filter((n) => n && this.looks.get(n) !== this.look(n)));
+  }
+
+  /** What a row showed when VS Code last asked for it (accounts and folders). */
+  private readonly looks = new WeakMap<TreeNode, string>();
+
+  private look(node: TreeNode): string | undefined {
+    if (node.kind === 'account') return lookOf(this.accountItem(node.account));
+    if (node.kind === 'folder') return lookOf(this.folderItem(node.account, node.folder));
+    return undefined;
+  }
 
   /** Bursts of IDLE events and count updates become one redraw of what they touched. */
   private refresh(...nodes: Array<TreeNode | 'all' | undefined>): void {
@@ -474,9 +493,12 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
   getTreeItem(node: TreeNode): vscode.TreeItem {
     switch (node.kind) {
       case 'account':
-        return this.accountItem(node.account);
-      case 'folder':
-        return this.folderItem(node.account, node.folder);
+      case 'folder': {
+        const item =
+          node.kind === 'account' ? this.accountItem(node.account) : this.folderItem(node.account, node.folder);
+        this.looks.set(node, lookOf(item));
+        return item;
+      }
       case 'message': {
         const item = messageItem(node, this.current(node));
         if (node.replies?.length) {
@@ -584,6 +606,21 @@ function liveProblem(state: WatchState | undefined): { short: string; detail: st
     };
   }
   return undefined;
+}
+
+/** A row's visible parts, to tell whether a redraw would change anything. */
+function lookOf(item: vscode.TreeItem): string {
+  const icon = item.iconPath instanceof vscode.ThemeIcon ? [item.iconPath.id, item.iconPath.color?.id] : [];
+  return JSON.stringify([
+    item.label,
+    item.description,
+    item.tooltip,
+    item.resourceUri?.toString(),
+    icon,
+    item.accessibilityInformation?.label,
+    item.contextValue,
+    item.command?.command,
+  ]);
 }
 
 function delay(ms: number): Promise<undefined> {
