@@ -33,6 +33,15 @@ function formatter(style: 'time' | 'weekday' | 'dayMonth' | 'dayMonthYear'): Int
   return f;
 }
 
+/**
+ * Makes the formatters before the first page of messages needs them: the process's first
+ * Intl.DateTimeFormat loads the locale data (20–30 ms here), time a person would otherwise wait
+ * on their first click of a folder.
+ */
+export function prepareDateFormats(): void {
+  for (const style of ['time', 'weekday', 'dayMonth', 'dayMonthYear'] as const) formatter(style);
+}
+
 export function shortDate(iso: string, now = new Date()): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '';

@@ -11,7 +11,7 @@ import type { WatchState } from '../core/sync/watcher';
 import { Flag, Keyword } from '../shared/flags';
 import { Command } from './commands/ids';
 import { Disposable } from './disposable';
-import { formatAddresses, formatSize, senderName, shortDate, subjectOf } from './format';
+import { formatAddresses, formatSize, prepareDateFormats, senderName, shortDate, subjectOf } from './format';
 import { type Account, accountLine, type MailModel } from './model';
 import { rowUri } from './rowDecorations';
 import { type SavedSearch, SavedSearches } from './savedSearches';
@@ -125,6 +125,7 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     { showUnsubscribed: boolean; byPath: Map<string, MailboxNode> }
   >();
   private showUnsubscribed = false;
+  private datesPrepared = false;
   readonly saved: SavedSearches;
 
   constructor(private readonly model: MailModel) {
@@ -253,6 +254,11 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
 
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
     if (!node) {
+      // Once the accounts are drawn, while the person reads them rather than on their first click.
+      if (!this.datesPrepared) {
+        this.datesPrepared = true;
+        setTimeout(prepareDateFormats, 500).unref?.();
+      }
       this.accountNodes.clear();
       this.savedNodes.clear();
       const accounts = this.model.accounts.map((account) => {
