@@ -57,7 +57,13 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
   });
   let links: MessageLinks | undefined;
-  const reader = new ReaderPanel(context, model, actions, (target, content) => related(target, content, links));
+  const reader = new ReaderPanel(
+    context,
+    model,
+    actions,
+    (target, content) => related(target, content, links),
+    (target) => provider.messageBelow(target.account, target.ref),
+  );
   ctx = { extension: context, model, actions, tree, rows: provider, reader, passwords, signIns };
   links = new MessageLinks(ctx);
   const commandCtx = ctx;

@@ -4,7 +4,7 @@
 // account whose status or live state did.
 import * as vscode from 'vscode';
 import { buildTree, type MailboxInfo, type MailboxNode, type SpecialUse } from '../core/mailbox/mailboxes';
-import { type MessageRef, type ReadonlySummary, refKey } from '../core/mailbox/messages';
+import { type MessageRef, type ReadonlySummary, refKey, refOf, sameRef } from '../core/mailbox/messages';
 import { buildThreads, type ThreadNode } from '../core/mailbox/threads';
 import type { StoreEvent } from '../core/sync/store-events';
 import type { WatchState } from '../core/sync/watcher';
@@ -348,6 +348,14 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     if (known) return known;
     const m = store.message(ref);
     return m ? this.messageNode(account, m) : undefined;
+  }
+
+  /** The message shown right below `ref` in its folder's list, if the list shows both. */
+  messageBelow(account: Account, ref: MessageRef): MessageRef | undefined {
+    const rows = this.shown.get(folderKey(account, ref.mailbox)) ?? [];
+    const i = rows.findIndex((n) => n.kind === 'message' && sameRef(n.message, ref));
+    const next = i >= 0 ? rows[i + 1] : undefined;
+    return next?.kind === 'message' ? refOf(next.message) : undefined;
   }
 
   /** The row to select after `nodes` leave their folder: the next one down, else the one above. */

@@ -325,3 +325,30 @@ test('a wrong password is forgotten; a server that is down or full leaves it alo
     proxy.setAccepting(true);
   }
 });
+
+test('a message read ahead stays unread on the server, and opening it then reads nothing more over the wire', async () => {
+  const uids = await seed(ctx, 'Ahead', ['ahead 1', 'ahead 2', 'ahead 3']);
+  const dir = await tempDir();
+  const { store } = storeFor(ctx, 'alice', { config: { port: proxy.port }, store: { cacheDir: dir } });
+  await store.loadFolders();
+  const snap = await store.open('Ahead');
+  const ref = (uid: number): MessageRef => ({ mailbox: 'Ahead', uidValidity: snap.uidValidity!, uid });
+  const bodyFetches = (from: number) =>
+    proxy.commands.slice(from).filter((c) => /^UID FETCH .*BODY\.PEEK/i.test(c.command)).length;
+
+  let from = proxy.commands.length;
+  store.readAhead(ref(uids[1]!));
+  store.readAhead(ref(uids[1]!)); // asked again while under way: one read
+  const opened = await store.readMessage(ref(uids[1]!)); // a click during the read waits for it
+  assert.equal(bodyFetches(from), 1, 'one read, shared by the read-ahead and the click');
+  assert.match(opened.body[0]?.kind === 'text' ? opened.body[0].text : '', /ahead 2/);
+
+  store.readAhead(ref(uids[0]!));
+  const cache = new MailCache(dir, cacheKeyOf(store.config));
+  await until('the body read ahead in the cache', async () => (await cache.loadBody(ref(uids[0]!))) !== undefined);
+  from = proxy.commands.length;
+  const later = await store.readMessage(ref(uids[0]!));
+  assert.equal(bodyFetches(from), 0, 'the click found the body in the cache');
+  assert.match(later.body[0]?.kind === 'text' ? later.body[0].text : '', /ahead 1/);
+  for (const uid of uids) assert.deepEqual([...(await serverFlags('Ahead', uid))!], [], `UID ${uid} is still unread`);
+});

@@ -718,9 +718,40 @@ export class AccountStore implements Disposable {
     }
   }
 
+  /** Bodies being read ahead of a click, by refKey (a click meanwhile waits for that read instead of making its own). */
+  private readonly readingAhead = new Map<string, Promise<MessageContent | undefined>>();
+
+  /**
+   * Reads a message's headers and shown parts into the body cache before anyone opens it: the
+   * message below the one on screen, where a person reading down the list or archiving goes
+   * next. Like every read it never marks the message read (BODY.PEEK). A failure is nobody's
+   * business: the click, if it comes, reads again and reports. Without a cache there is nowhere
+   * to keep it, and nothing is read.
+   */
+  readAhead(ref: MessageRef): void {
+    const key = refKey(ref);
+    if (!this.cache || this.readingAhead.has(key)) return;
+    const cache = this.cache;
+    const read = (async () => {
+      if (await cache.loadBody(ref).catch(() => undefined)) return undefined;
+      const content = await this.account.readMessage(ref);
+      if (!content.truncated) await this.writeBack?.body(content);
+      return content;
+    })()
+      .catch((err: unknown) => {
+        this.options.logger.debug(
+          `[${this.name}] reading ahead ${ref.mailbox} UID ${ref.uid}: ${(err as Error).message}`,
+        );
+        return undefined;
+      })
+      .finally(() => this.readingAhead.delete(key));
+    this.readingAhead.set(key, read);
+  }
+
   /** A message's content: from the body cache when it was read before (bodies never change). */
   async readMessage(ref: MessageRef, opts: ReadOptions = {}): Promise<MessageContent> {
-    const cached = await this.cache?.loadBody(ref).catch(() => undefined);
+    const ahead = await this.readingAhead.get(refKey(ref));
+    const cached = ahead ?? (await this.cache?.loadBody(ref).catch(() => undefined));
     let content: MessageContent;
     if (cached) {
       const flags = this.flags(ref);

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isMailError, type MailError } from '../../core/errors';
 import { type MessageContent, renderContent } from '../../core/reading/reader';
-import { refOf, sameRef } from '../../core/mailbox/messages';
+import { type MessageRef, refOf, sameRef } from '../../core/mailbox/messages';
 import { verifySender } from '../../core/reading/sender-auth';
 import type { StoreEvent } from '../../core/sync/store-events';
 import { Flag } from '../../shared/flags';
@@ -95,6 +95,8 @@ export class ReaderPanel extends Disposable {
     private readonly model: MailModel,
     private readonly actions: MailActions,
     private readonly related?: RelatedProvider,
+    /** The message listed below a message, which is read ahead while this one is read. */
+    private readonly below?: (target: MessageTarget) => MessageRef | undefined,
   ) {
     super();
     this.attachments = this._register(new AttachmentViews(path.join(context.globalStorageUri.fsPath, 'attachments')));
@@ -176,6 +178,10 @@ export class ReaderPanel extends Disposable {
       this.host.title = plain`${content.subject.trim() || '(no subject)'}`;
       this.display();
       void this.showRelated(shown);
+      if (!opts.fromOutside) {
+        const next = this.below?.(shown.target);
+        if (next) store.readAhead(next);
+      }
       if (!opts.fromOutside && !opts.restored && settings.markReadOnOpen() && !content.flags.includes(Flag.Seen)) {
         await this.actions.setRead([shown.target], true);
       }
