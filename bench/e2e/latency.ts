@@ -63,6 +63,7 @@ const LABELS: Record<string, string> = {
   bodyListed: 'click message → body visible (listed, not cached)',
   bodyCached: 'click message → body visible (cached)',
   bodyFirstOpen: '  first open of the window (creates the webview)',
+  bodyReadAhead: '  the message below the last one opened (read ahead)',
   triageNext: 'triage key → next message shown',
   treeKey: 'tree key S / U → row changes',
   newMail: 'new mail by another client → row visible',
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
 }
 
 function report(figures: Record<string, Figure>, opts: Options, run: { loadStart: number[]; totalMs: number; unsettled: string[] }): void {
-  const order = ['firstRow10k', 'firstRow100k', 'inboxPrefetched', 'reExpand', 'bodyListed', 'bodyCached', 'bodyFirstOpen', 'triageNext', 'treeKey', 'newMail', 'warmStart', 'warmStartServerFrozen', 'viewVisible'];
+  const order = ['firstRow10k', 'firstRow100k', 'inboxPrefetched', 'reExpand', 'bodyListed', 'bodyCached', 'bodyReadAhead', 'bodyFirstOpen', 'triageNext', 'treeKey', 'newMail', 'warmStart', 'warmStartServerFrozen', 'viewVisible'];
   const rows: string[][] = [['interaction', 'p50', 'p95', 'n', 'raw p50', 'budget p95', '', 'load', 'note']];
   const fmt = (v: number | null): string => (v === null ? '—' : `${v} ms`);
   const details: Record<string, unknown> = {};

@@ -3,6 +3,10 @@
 // in the extension's cache). Each sample is a different message. The very first open of a window
 // also creates the reader's webview: reported on its own, not mixed into the samples.
 //
+// Opening a message reads ahead the one listed below it. So the listed messages are opened from
+// the bottom up (the one below each was opened already), and the read-ahead figure is taken on
+// further rows opened top down, each counted only when the row right above it was opened before.
+//
 // Raw figure: one FETCH of the headers and the text (what a client that already has the list's
 // BODYSTRUCTURE needs) on a session that has INBOX selected, for the same messages.
 import type { RawImap } from '../raw-imap';
@@ -13,6 +17,7 @@ export interface ReaderResults {
   bodyListed: Figure;
   bodyCached: Figure;
   bodyFirstOpen: Figure;
+  bodyReadAhead: Figure;
 }
 
 export interface MessageRow {
@@ -77,30 +82,46 @@ export async function measureReader(b: BenchServer, w: Window, n: number): Promi
     bodyListed: { samples: [], raw: [], rawNote: 'UID FETCH (FLAGS BODY.PEEK[HEADER] BODY.PEEK[TEXT]), INBOX selected' },
     bodyCached: { samples: [], note: 'the same messages again: their bodies come from the extension cache' },
     bodyFirstOpen: { samples: [], note: 'the first open of the window (creates the reader webview)' },
+    bodyReadAhead: { samples: [], note: 'the message below the one opened before it (read ahead meanwhile)' },
   };
   const raw = await rawSession(b);
   try {
     await raw.ok('SELECT INBOX');
     await expandInbox(w);
     const rows = await ordinary(raw, await inboxMessageRows(w, raw));
-    if (rows.length < n + 1) throw new Error(`only ${rows.length} ordinary message rows on screen, need ${n + 1}`);
+    if (rows.length < n + 2) throw new Error(`only ${rows.length} ordinary message rows on screen, need ${n + 2}`);
     const [first, ...rest] = rows;
     const picked = rest.slice(0, n);
-    out.bodyFirstOpen.samples.push(await openAndTime(w, first!));
-    for (const m of picked) {
+    const opened = new Set<number>();
+    const open = async (m: MessageRow): Promise<number | null> => {
+      opened.add(m.index);
+      return openAndTime(w, m);
+    };
+    // The first open reads ahead the row below it: none of the picked rows may be that one.
+    const firstIsAbove = picked[0]!.index === first!.index + 1;
+    out.bodyFirstOpen.samples.push(await open(firstIsAbove ? rest[n]! : first!));
+    for (const m of [...picked].reverse()) {
       await quiet(); // opening marks the message read: a write
       const t0 = performance.now();
       await raw.ok(`UID FETCH ${m.uid} (FLAGS BODY.PEEK[HEADER] BODY.PEEK[TEXT])`);
       out.bodyListed.raw!.push(performance.now() - t0);
-      const ms = await openAndTime(w, m);
+      const ms = await open(m);
       out.bodyListed.samples.push(ms);
       log(`body (listed, not cached) uid ${m.uid}: ${ms === null ? 'TIMEOUT' : `${Math.round(ms)} ms`}`);
     }
-    for (const m of [...picked].reverse()) {
+    for (const m of picked) {
       await quiet();
       const ms = await openAndTime(w, m);
       out.bodyCached.samples.push(ms);
       log(`body (cached) uid ${m.uid}: ${ms === null ? 'TIMEOUT' : `${Math.round(ms)} ms`}`);
+    }
+    for (const m of rest.slice(n + (firstIsAbove ? 1 : 0))) {
+      const above = opened.has(m.index - 1);
+      await quiet();
+      const ms = await open(m);
+      if (!above) continue;
+      out.bodyReadAhead.samples.push(ms);
+      log(`body (read ahead) uid ${m.uid}: ${ms === null ? 'TIMEOUT' : `${Math.round(ms)} ms`}`);
     }
   } finally {
     await raw.logout();
