@@ -32,6 +32,7 @@ interface Envelope<T> {
 const hash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 24);
 
 const DIR_MODE = 0o700;
+const RECOUNT_EVERY = 64;
 const FILE_MODE = 0o600;
 
 /**
@@ -136,14 +137,37 @@ export class MailCache {
     return { ...data, cid: new Map(data.cid) };
   }
 
+  /**
+   * Bytes of the cached bodies as counted here: the folder is scanned (and trimmed) on the first
+   * save, once the count passes the cap, and every RECOUNT_EVERY saves, since another window may
+   * write to the same cache. Scanning on every save made each save linear in the cache's size.
+   */
+  private bodyBytes: number | undefined;
+  private savesSinceCount = 0;
+
   async saveBody(content: MessageContent): Promise<void> {
     if (this.maxBodyBytes() <= 0) return;
-    await this.write(this.bodyFile(content.ref), { ...content, cid: [...content.cid] });
-    await this.evictBodies();
+    const file = this.bodyFile(content.ref);
+    const sizeOf = (f: string) =>
+      stat(f).then(
+        (s) => s.size,
+        () => 0,
+      );
+    const before = this.bodyBytes === undefined ? 0 : await sizeOf(file);
+    await this.write(file, { ...content, cid: [...content.cid] });
+    if (this.bodyBytes !== undefined) this.bodyBytes += (await sizeOf(file)) - before;
+    if (
+      this.bodyBytes === undefined ||
+      this.bodyBytes > this.maxBodyBytes() ||
+      ++this.savesSinceCount >= RECOUNT_EVERY
+    ) {
+      this.savesSinceCount = 0;
+      this.bodyBytes = await this.evictBodies();
+    }
   }
 
-  /** Removes the least recently used bodies until the total fits the cap. */
-  private async evictBodies(): Promise<void> {
+  /** Removes the least recently used bodies until the total fits the cap; the total left. */
+  private async evictBodies(): Promise<number> {
     const dir = join(this.root, 'bodies');
     const entries: Array<{ file: string; size: number; used: number }> = [];
     for (const name of await readdir(dir).catch(() => [] as string[])) {
@@ -156,10 +180,12 @@ export class MailCache {
       await unlink(e.file).catch(() => undefined);
       total -= e.size;
     }
+    return total;
   }
 
   /** Forgets everything about this account. */
   clear(): Promise<void> {
+    this.bodyBytes = undefined;
     return rm(this.root, { recursive: true, force: true });
   }
 
