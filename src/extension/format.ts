@@ -15,21 +15,20 @@ export function formatAddresses(list: readonly Readonly<Address>[]): string {
   return list.map(formatAddress).join(', ');
 }
 
-/** "14:05" today, "Mon 14:05" this week, "3 Mar" this year, "3 Mar 2024" before. */
 // One formatter per style, made on first use: `toLocale…String(locale, options)` builds a new one on
 // every call (~0.1 ms each), twice per message row, which was most of the time a page of rows took.
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(style: 'time' | 'weekday' | 'dayMonth' | 'dayMonthYear'): Intl.DateTimeFormat {
+const DATE_STYLES = {
+  time: { hour: '2-digit', minute: '2-digit' },
+  weekday: { weekday: 'short' },
+  dayMonth: { day: 'numeric', month: 'short' },
+  dayMonthYear: { day: 'numeric', month: 'short', year: 'numeric' },
+} satisfies Record<string, Intl.DateTimeFormatOptions>;
+type DateStyle = keyof typeof DATE_STYLES;
+const formatters = new Map<DateStyle, Intl.DateTimeFormat>();
+
+function formatter(style: DateStyle): Intl.DateTimeFormat {
   let f = formatters.get(style);
-  if (!f) {
-    const options: Record<typeof style, Intl.DateTimeFormatOptions> = {
-      time: { hour: '2-digit', minute: '2-digit' },
-      weekday: { weekday: 'short' },
-      dayMonth: { day: 'numeric', month: 'short' },
-      dayMonthYear: { day: 'numeric', month: 'short', year: 'numeric' },
-    };
-    formatters.set(style, (f = new Intl.DateTimeFormat(undefined, options[style])));
-  }
+  if (!f) formatters.set(style, (f = new Intl.DateTimeFormat(undefined, DATE_STYLES[style])));
   return f;
 }
 
@@ -39,9 +38,10 @@ function formatter(style: 'time' | 'weekday' | 'dayMonth' | 'dayMonthYear'): Int
  * on their first click of a folder.
  */
 export function prepareDateFormats(): void {
-  for (const style of ['time', 'weekday', 'dayMonth', 'dayMonthYear'] as const) formatter(style);
+  for (const style of Object.keys(DATE_STYLES) as DateStyle[]) formatter(style);
 }
 
+/** "14:05" today, "Mon 14:05" this week, "3 Mar" this year, "3 Mar 2024" before. */
 export function shortDate(iso: string, now = new Date()): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '';

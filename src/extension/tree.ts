@@ -211,16 +211,18 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
    * folder's first page) would otherwise send that folder's whole page of messages again.
    */
   private refreshIfChanged(...nodes: Array<TreeNode | undefined>): void {
-    this.refresh(...nodes.filter((n) => n && this.looks.get(n) !== this.look(n)));
+    this.refresh(
+      ...nodes.filter(
+        (n) => n && (n.kind === 'account' || n.kind === 'folder') && this.looks.get(n) !== lookOf(this.rowItem(n)),
+      ),
+    );
   }
 
-  /** What a row showed when VS Code last asked for it (accounts and folders). */
+  /** What an account or folder row showed when VS Code last asked for it. */
   private readonly looks = new WeakMap<TreeNode, string>();
 
-  private look(node: TreeNode): string | undefined {
-    if (node.kind === 'account') return lookOf(this.accountItem(node.account));
-    if (node.kind === 'folder') return lookOf(this.folderItem(node.account, node.folder));
-    return undefined;
+  private rowItem(node: Extract<TreeNode, { kind: 'account' | 'folder' }>): vscode.TreeItem {
+    return node.kind === 'account' ? this.accountItem(node.account) : this.folderItem(node.account, node.folder);
   }
 
   /** Bursts of IDLE events and count updates become one redraw of what they touched. */
@@ -508,8 +510,7 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     switch (node.kind) {
       case 'account':
       case 'folder': {
-        const item =
-          node.kind === 'account' ? this.accountItem(node.account) : this.folderItem(node.account, node.folder);
+        const item = this.rowItem(node);
         this.looks.set(node, lookOf(item));
         return item;
       }

@@ -300,7 +300,7 @@ export class ImapConnection {
       if (level) this.logger[level](`${this.tag()} ${formatImapLogEntry(entry)}`);
     };
     const protocol = this.options.traceProtocol ? 'trace' : undefined;
-    const logger: NonNullable<ImapFlowOptions['logger']> & { isLevelEnabled(level: string): boolean } = {
+    const logger: Exclude<ImapFlowOptions['logger'], false | undefined> & { isLevelEnabled(level: string): boolean } = {
       trace: forward(protocol),
       debug: forward(protocol),
       info: forward('debug'),

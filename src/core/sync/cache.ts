@@ -32,8 +32,8 @@ interface Envelope<T> {
 const hash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 24);
 
 const DIR_MODE = 0o700;
-const RECOUNT_EVERY = 64;
 const FILE_MODE = 0o600;
+const RECOUNT_EVERY = 64;
 
 /**
  * Makes the folder `dir` and what is under it owner-only: folders 0700, files 0600 (symlinks are
@@ -126,6 +126,14 @@ export class MailCache {
 
   private bodyFile(ref: MessageRef): string {
     return join(this.root, 'bodies', `${hash(`${ref.mailbox}\u0000${ref.uidValidity}\u0000${ref.uid}`)}.json`);
+  }
+
+  /** Whether a body of `ref` is cached, without reading it (or making it recently used). */
+  hasBody(ref: MessageRef): Promise<boolean> {
+    return stat(this.bodyFile(ref)).then(
+      () => true,
+      () => false,
+    );
   }
 
   async loadBody(ref: MessageRef): Promise<MessageContent | undefined> {

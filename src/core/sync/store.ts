@@ -733,7 +733,7 @@ export class AccountStore implements Disposable {
     if (!this.cache || this.readingAhead.has(key)) return;
     const cache = this.cache;
     const read = (async () => {
-      if (await cache.loadBody(ref).catch(() => undefined)) return undefined;
+      if (await cache.hasBody(ref)) return undefined;
       const content = await this.account.readMessage(ref);
       if (!content.truncated) await this.writeBack?.body(content);
       return content;
