@@ -6,12 +6,16 @@
 //   plain               text/plain; format=flowed only
 //   attachments         the above inside multipart/mixed
 import { randomUUID } from 'node:crypto';
-import MailComposer from 'nodemailer/lib/mail-composer';
+import { loadOnUse } from '../load-on-use';
 import { bareId } from '../ids';
 import type { MailAddress } from './addresses';
 import type { ResolvedAttachment } from './attachments';
 import { encodeFlowed } from './flowed';
 import { renderMarkdown } from './markdown';
+
+const mailComposer = loadOnUse(
+  () => (require('nodemailer/lib/mail-composer') as typeof import('nodemailer/lib/mail-composer')).default,
+);
 
 export type BodyFormat = 'markdown' | 'plain';
 
@@ -69,7 +73,7 @@ export async function buildMessage(msg: OutgoingMessage): Promise<BuiltMessage> 
     alternatives.push({ contentType: 'text/html; charset=utf-8', content: renderMarkdown(body, signature) });
   }
   const messageId = msg.messageId ? angle(msg.messageId) : newMessageId(msg.from.address);
-  const composer = new MailComposer({
+  const composer = new (mailComposer())({
     from: msg.from,
     to: msg.to,
     ...(msg.cc?.length ? { cc: msg.cc } : {}),

@@ -1,6 +1,6 @@
 // A draft on the server back into the composer: headers, body and attachments (as `#n` parts of
 // the draft, fetched only when the message is built) — our own drafts and other clients' alike.
-import { simpleParser } from 'mailparser';
+import { loadOnUse } from '../load-on-use';
 import type { ImapConnection } from '../session/connection';
 import { bareId } from '../ids';
 import { assertUidValidity, type Address, type MessageRef } from '../mailbox/messages';
@@ -9,6 +9,8 @@ import { isMailbox, type MailAddress } from './addresses';
 import type { ComposeContext, ComposeKind, PartSource } from './context';
 import { attachRef, formatComposer } from './document';
 import { quotableText } from './reply';
+
+const mailparser = loadOnUse(() => require('mailparser') as typeof import('mailparser'));
 
 /** Mailroom's own header in drafts: what the composer answered or forwarded (never in sent mail). */
 export const COMPOSE_HEADER = 'X-Mailroom-Compose';
@@ -74,7 +76,9 @@ export async function openDraft(
       { uid: true, headers: ['bcc', COMPOSE_HEADER.toLowerCase()] },
       { uid: true },
     );
-    return msg && msg.headers ? simpleParser(msg.headers, { skipHtmlToText: true, skipTextToHtml: true }) : undefined;
+    return msg && msg.headers
+      ? mailparser().simpleParser(msg.headers, { skipHtmlToText: true, skipTextToHtml: true })
+      : undefined;
   });
   const bccField = extra?.bcc;
   const bcc: Address[] = (Array.isArray(bccField) ? bccField : bccField ? [bccField] : [])

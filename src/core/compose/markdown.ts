@@ -2,16 +2,19 @@
 // so text in the body, quoted mail included, can never become markup) and passed through an
 // allowlist of the tags Markdown produces. This is what we send, not what we display: the
 // reader's sanitizer (../sanitize.ts) guards the other direction with its own rules.
-import MarkdownIt from 'markdown-it';
-import sanitize from 'sanitize-html';
+import { loadOnUse } from '../load-on-use';
 
-const md = new MarkdownIt({
-  html: false,
-  linkify: true,
-  // A line break in mail is a line break: people write short lines and expect them kept.
-  breaks: true,
-  typographer: false,
-});
+const sanitize = loadOnUse(() => require('sanitize-html') as typeof import('sanitize-html'));
+const md = loadOnUse(
+  () =>
+    new (require('markdown-it') as typeof import('markdown-it'))({
+      html: false,
+      linkify: true,
+      // A line break in mail is a line break: people write short lines and expect them kept.
+      breaks: true,
+      typographer: false,
+    }),
+);
 
 const TAGS = [
   'a',
@@ -45,7 +48,7 @@ const TAGS = [
 ];
 
 function clean(html: string): string {
-  return sanitize(html, {
+  return sanitize()(html, {
     allowedTags: TAGS,
     allowedAttributes: {
       a: ['href', 'title'],
@@ -68,7 +71,7 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
 
 /** A complete HTML document for the body, with the signature (plain text) after a "-- " line. */
 export function renderMarkdown(body: string, signature?: string): string {
-  let html = clean(md.render(body));
+  let html = clean(md().render(body));
   if (signature) {
     html += `<div class="signature">-- <br>${escapeHtml(signature).replace(/\n/g, '<br>')}</div>`;
   }

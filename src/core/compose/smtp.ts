@@ -8,8 +8,8 @@
 // (a server never delivers a message whose final "." it did not receive).
 import { rootCertificates } from 'node:tls';
 import { Readable } from 'node:stream';
-import SMTPConnection from 'nodemailer/lib/smtp-connection';
-import XOAuth2 from 'nodemailer/lib/xoauth2';
+import type SMTPConnection from 'nodemailer/lib/smtp-connection';
+import { loadOnUse } from '../load-on-use';
 import {
   type AccountConfig,
   type Credentials,
@@ -23,6 +23,11 @@ import type { AccessTokenSource } from '../auth/token-source';
 import { type Logger, RedactingLogger, SecretRedactor } from '../log';
 import { classifySmtpError, type NodemailerError, refusedRecipients } from './smtp-errors';
 import { smtpLogger } from './smtp-log';
+
+const smtpConnection = loadOnUse(
+  () => (require('nodemailer/lib/smtp-connection') as typeof import('nodemailer/lib/smtp-connection')).default,
+);
+const xoauth2 = loadOnUse(() => (require('nodemailer/lib/xoauth2') as typeof import('nodemailer/lib/xoauth2')).default);
 
 /**
  * Credentials for the SMTP user. `refresh` is true on the one retry after the server rejected an
@@ -111,7 +116,7 @@ class Session {
     traceProtocol: boolean,
   ) {
     const timeout = account.timeoutMs ?? 20_000;
-    this.conn = new SMTPConnection({
+    this.conn = new (smtpConnection())({
       host: smtp.host,
       port: smtp.port,
       secure: smtp.security === 'tls',
@@ -160,7 +165,7 @@ class Session {
         ? {
             user: credentials.user,
             method: 'XOAUTH2',
-            oauth2: new XOAuth2({ user: credentials.user, accessToken: credentials.accessToken }),
+            oauth2: new (xoauth2())({ user: credentials.user, accessToken: credentials.accessToken }),
           }
         : { user: credentials.user, pass: credentials.pass ?? '' };
     return this.settle((done) => this.conn.login(auth, (err?: Error | null) => done(err ?? null)));

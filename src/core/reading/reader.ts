@@ -8,16 +8,19 @@ import { access, copyFile, link, mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FetchMessageObject, FetchQueryObject, MessageStructureObject } from 'imapflow';
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import type { AddressObject, ParsedMail } from 'mailparser';
 import type { ImapConnection } from '../session/connection';
 import { MailError } from '../errors';
 import { safeFilename, uniqueName } from './filename';
 import { htmlToText } from './html-text';
+import { loadOnUse } from '../load-on-use';
 import { type Address, assertUidValidity, type MessageRef, uidValidityOf } from '../mailbox/messages';
 import { HtmlTooComplex, MAX_STYLESHEET_CHARS, referencedCids, sanitizeHtml } from './sanitize';
 import { authenticationResultsOf } from './sender-auth';
 import { type MailingList, parseListHeaders } from '../lists/list-headers';
 import { type MessagePlan, type PartInfo, planMessage } from './structure';
+
+const mailparser = loadOnUse(() => require('mailparser') as typeof import('mailparser'));
 
 export interface AttachmentInfo {
   part: string;
@@ -189,7 +192,7 @@ async function decodeTextPart(p: PartInfo, bytes: Buffer, truncated: boolean): P
     .join('');
   const encoding = KNOWN_ENCODINGS.has(p.encoding ?? '') ? p.encoding! : '8bit';
   const header = `Content-Type: ${p.type}${params}\r\nContent-Transfer-Encoding: ${encoding}\r\n\r\n`;
-  const parsed = await simpleParser(Buffer.concat([Buffer.from(header, 'latin1'), body]), {
+  const parsed = await mailparser().simpleParser(Buffer.concat([Buffer.from(header, 'latin1'), body]), {
     skipHtmlToText: true,
     skipTextToHtml: true,
     skipTextLinks: true,
@@ -314,7 +317,10 @@ export async function readMessage(
       // Headers: mailparser decodes RFC 2047 words, raw UTF-8 and odd charsets better than ENVELOPE.
       let headers: ParsedMail | undefined;
       try {
-        headers = await simpleParser(head!.headers ?? Buffer.alloc(0), { skipHtmlToText: true, skipTextToHtml: true });
+        headers = await mailparser().simpleParser(head!.headers ?? Buffer.alloc(0), {
+          skipHtmlToText: true,
+          skipTextToHtml: true,
+        });
       } catch (err) {
         warnings.push(`The message headers could not be parsed: ${(err as Error).message}`);
       }

@@ -4,9 +4,11 @@
 // tokens (css.ts). Remote resources (images, CSS url()s) are removed until the user allows them:
 // loading one tells the sender the mail was read. Every step is a forward pass over the HTML, and
 // nesting deeper than MAX_HTML_DEPTH stops the parse (HtmlTooComplex) instead of slowing it.
-import sanitize from 'sanitize-html';
+import { loadOnUse } from '../load-on-use';
 import { sanitizeStyleAttribute, sanitizeStylesheet, type UrlContext } from './css';
 import { bareId } from '../ids';
+
+const sanitizeHtmlLibrary = loadOnUse(() => require('sanitize-html') as typeof import('sanitize-html'));
 
 export interface SanitizeOptions {
   /** Keep http(s) images and CSS url()s. */
@@ -199,7 +201,7 @@ export function sanitizeHtml(raw: string, opts: SanitizeOptions): SanitizedHtml 
   const resolve = resourcePolicy(opts, count);
   let depth = 0;
   let droppedStyleSheets = 0;
-  const sanitized = sanitize(raw, {
+  const sanitized = sanitizeHtmlLibrary()(raw, {
     allowedTags: TAGS,
     allowVulnerableTags: true, // <style> is allowed on purpose; its text is rewritten below
     disallowedTagsMode: 'discard',
