@@ -3,7 +3,9 @@
 //   src/shared  imports only its own siblings (host and webview both load it);
 // and that text reaches VS Code's rendering surfaces (notifications, dialogs, progress, quick
 // picks, input boxes, status bar messages, hovers, MarkdownStrings) only through
-// src/extension/ui.ts, whose functions take inert text (src/core/text/untrusted-text.ts).
+// src/extension/ui.ts, whose functions take inert text (src/core/text/untrusted-text.ts);
+// and that the libraries loaded on first use (src/core/libraries.ts) are imported elsewhere only
+// as types: one value import would load them, and their bundle, when the extension starts.
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -56,6 +58,23 @@ for (const rule of rules) {
       const spec = m[1] ?? m[2] ?? m[3];
       if (!rule.allowed(spec)) {
         console.error(`${relative('.', file)}: imports '${spec}' (${rule.why})`);
+        failures++;
+      }
+    }
+  }
+}
+const LIBRARIES = join('src', 'core', 'libraries.ts');
+const later = new Set([...readFileSync(LIBRARIES, 'utf8').matchAll(/require\('([^']+)'\)/g)].map((m) => m[1]));
+for (const dir of ['src/core', 'src/extension', 'src/shared']) {
+  if (!existsSync(dir)) continue;
+  for (const file of files(dir)) {
+    if (file === LIBRARIES) continue;
+    for (const m of readFileSync(file, 'utf8').matchAll(importRe)) {
+      const spec = m[1] ?? m[2] ?? m[3];
+      if (later.has(spec) && !/^\s*(import|export)\s+type\s/.test(m[0])) {
+        console.error(
+          `${relative('.', file)}: imports '${spec}' as a value (it is loaded on first use: src/core/libraries.ts)`,
+        );
         failures++;
       }
     }

@@ -2,7 +2,7 @@
 // can act on. Library errors are never attached as causes: theirs can hold the authorization
 // response (code, state) or a request body. Text from the server is data: only a bounded,
 // printable, redacted excerpt of it reaches a message.
-import { ResponseBodyError, AuthorizationResponseError, ClientError } from 'openid-client';
+import { openidClient } from '../libraries';
 import { MailError } from '../errors';
 import type { SecretRedactor } from '../log';
 
@@ -63,6 +63,8 @@ export function oauthFailure(err: unknown, what: string, host: string, redactor:
       `${what} failed: the sign-in server ${host} is not available right now${typeof status === 'number' ? ` (HTTP ${status})` : ''}; Mailroom tries again later.`,
     );
   }
+  // Only an OAuth call can have failed here, so the library is loaded already.
+  const { ResponseBodyError, AuthorizationResponseError, ClientError } = openidClient();
   if (err instanceof ResponseBodyError || err instanceof AuthorizationResponseError) {
     const description = serverText(err.error_description, redactor);
     return new MailError(

@@ -1,7 +1,8 @@
 // From an account's `oauth2` settings to the authorization server Mailroom talks to: a preset's
 // endpoints, explicit ones, or metadata discovered from the issuer (OpenID Connect Discovery,
 // then RFC 8414). The result is an openid-client Configuration that uses our HTTP transport.
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
+import { openidClient } from '../libraries';
 import type { CustomFetch } from 'openid-client';
 import { MailError } from '../errors';
 import { OAUTH2_PRESETS } from './presets';
@@ -22,7 +23,9 @@ const TIMEOUT_SECONDS = 30;
 export async function authorizationServer(settings: OAuth2Settings, fetch: CustomFetch): Promise<AuthorizationServer> {
   const preset = settings.provider ? OAUTH2_PRESETS[settings.provider] : undefined;
   const tenant = settings.tenant ?? preset?.defaultTenant ?? '';
-  const clientAuth = settings.clientSecret ? oidc.ClientSecretPost(settings.clientSecret) : oidc.None();
+  const clientAuth = settings.clientSecret
+    ? openidClient().ClientSecretPost(settings.clientSecret)
+    : openidClient().None();
   if (preset?.clientSecret === 'required' && !settings.clientSecret) {
     throw new MailError(
       'config',
@@ -34,7 +37,7 @@ export async function authorizationServer(settings: OAuth2Settings, fetch: Custo
   const tokenEndpoint = settings.tokenEndpoint ?? preset?.tokenEndpoint(tenant);
   if (authorizationEndpoint && tokenEndpoint) {
     const device = settings.deviceAuthorizationEndpoint ?? preset?.deviceAuthorizationEndpoint?.(tenant);
-    config = new oidc.Configuration(
+    config = new (openidClient().Configuration)(
       {
         // Compared with an `iss` in the authorization response (RFC 9207), when the server sends one.
         issuer: settings.issuer ?? preset?.issuer(tenant) ?? new URL(authorizationEndpoint).origin,
@@ -46,7 +49,7 @@ export async function authorizationServer(settings: OAuth2Settings, fetch: Custo
       undefined,
       clientAuth,
     );
-    config[oidc.customFetch] = fetch;
+    config[openidClient().customFetch] = fetch;
     config.timeout = TIMEOUT_SECONDS;
   } else {
     config = await discover(new URL(settings.issuer!), settings, clientAuth, fetch);
@@ -69,9 +72,9 @@ async function discover(
   fetch: CustomFetch,
 ): Promise<oidc.Configuration> {
   const attempt = (algorithm: 'oidc' | 'oauth2') =>
-    oidc.discovery(issuer, settings.clientId, undefined, clientAuth, {
+    openidClient().discovery(issuer, settings.clientId, undefined, clientAuth, {
       algorithm,
-      [oidc.customFetch]: fetch,
+      [openidClient().customFetch]: fetch,
       timeout: TIMEOUT_SECONDS,
     });
   try {

@@ -4,7 +4,8 @@
 // (remote or code-server windows), when the provider offers it. The protocol is openid-client's;
 // this module supplies the browser, the listener, time limits and secret hygiene. Every secret
 // (verifier, state, code, device code) goes to the redactor the moment it exists.
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
+import { openidClient } from '../libraries';
 import { MailError } from '../errors';
 import type { SecretRedactor } from '../log';
 import { oauthFailure, serverText } from './errors';
@@ -88,8 +89,8 @@ export async function signInWithBrowser(
 ): Promise<TokenSet> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const signal = limit(opts.signal, timeoutMs);
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
+  const verifier = openidClient().randomPKCECodeVerifier();
+  const state = openidClient().randomState();
   redactor.add(verifier);
   redactor.add(state);
   const receiver = await startLoopbackReceiver({ state, host: server.loopbackHost, signal });
@@ -98,10 +99,10 @@ export async function signInWithBrowser(
     const redirectUri = opts.externalRedirectUri
       ? await opts.externalRedirectUri(receiver.redirectUri)
       : receiver.redirectUri;
-    const url = oidc.buildAuthorizationUrl(server.config, {
+    const url = openidClient().buildAuthorizationUrl(server.config, {
       redirect_uri: redirectUri,
       scope: server.scopes.join(' '),
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge: await openidClient().calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
       state,
       ...(opts.loginHint ? { login_hint: opts.loginHint } : {}),
@@ -128,7 +129,7 @@ export async function signInWithBrowser(
     const callback = new URL(redirectUri);
     callback.search = response.params.toString();
     try {
-      const tokens = await oidc.authorizationCodeGrant(server.config, callback, {
+      const tokens = await openidClient().authorizationCodeGrant(server.config, callback, {
         pkceCodeVerifier: verifier,
         expectedState: state,
       });
@@ -159,7 +160,7 @@ export async function signInWithDeviceCode(
   }
   let started: oidc.DeviceAuthorizationResponse;
   try {
-    started = await oidc.initiateDeviceAuthorization(server.config, { scope: server.scopes.join(' ') });
+    started = await openidClient().initiateDeviceAuthorization(server.config, { scope: server.scopes.join(' ') });
   } catch (err) {
     throw oauthFailure(err, 'Starting the sign-in', server.host, redactor);
   }
@@ -189,7 +190,7 @@ export async function signInWithDeviceCode(
     );
   }
   try {
-    const tokens = await oidc.pollDeviceAuthorizationGrant(server.config, started, undefined, { signal });
+    const tokens = await openidClient().pollDeviceAuthorizationGrant(server.config, started, undefined, { signal });
     return tokenSet(tokens, redactor, user);
   } catch (err) {
     if (signal.aborted) throw abortError(signal, timeoutMs);

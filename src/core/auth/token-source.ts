@@ -8,7 +8,7 @@
 // `signInRequired` MailError, and nothing here ever opens a browser: only an explicit
 // `signIn()` does. Concurrent callers share one refresh, which matters twice over: providers
 // rotate refresh tokens, and presenting a rotated one again revokes the whole grant.
-import * as oidc from 'openid-client';
+import { openidClient } from '../libraries';
 import type { AccountConfig } from '../session/account';
 import { MailError } from '../errors';
 import { type Logger, RedactingLogger, type SecretRedactor } from '../log';
@@ -197,7 +197,7 @@ export class OAuth2TokenSource implements AccessTokenSource {
     let tokens: TokenSet;
     try {
       tokens = tokenSet(
-        await oidc.refreshTokenGrant(server.config, refreshToken),
+        await openidClient().refreshTokenGrant(server.config, refreshToken),
         this.options.redactor,
         this.options.account.user,
       );

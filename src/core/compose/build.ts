@@ -6,16 +6,12 @@
 //   plain               text/plain; format=flowed only
 //   attachments         the above inside multipart/mixed
 import { randomUUID } from 'node:crypto';
-import { loadOnUse } from '../load-on-use';
+import { mailComposer } from '../libraries';
 import { bareId } from '../ids';
 import type { MailAddress } from './addresses';
 import type { ResolvedAttachment } from './attachments';
 import { encodeFlowed } from './flowed';
 import { renderMarkdown } from './markdown';
-
-const mailComposer = loadOnUse(
-  () => (require('nodemailer/lib/mail-composer') as typeof import('nodemailer/lib/mail-composer')).default,
-);
 
 export type BodyFormat = 'markdown' | 'plain';
 

@@ -1,6 +1,6 @@
 // A draft on the server back into the composer: headers, body and attachments (as `#n` parts of
 // the draft, fetched only when the message is built) — our own drafts and other clients' alike.
-import { loadOnUse } from '../load-on-use';
+import { mailparser } from '../libraries';
 import type { ImapConnection } from '../session/connection';
 import { bareId } from '../ids';
 import { assertUidValidity, type Address, type MessageRef } from '../mailbox/messages';
@@ -9,8 +9,6 @@ import { isMailbox, type MailAddress } from './addresses';
 import type { ComposeContext, ComposeKind, PartSource } from './context';
 import { attachRef, formatComposer } from './document';
 import { quotableText } from './reply';
-
-const mailparser = loadOnUse(() => require('mailparser') as typeof import('mailparser'));
 
 /** Mailroom's own header in drafts: what the composer answered or forwarded (never in sent mail). */
 export const COMPOSE_HEADER = 'X-Mailroom-Compose';

@@ -2,19 +2,19 @@
 // so text in the body, quoted mail included, can never become markup) and passed through an
 // allowlist of the tags Markdown produces. This is what we send, not what we display: the
 // reader's sanitizer (../sanitize.ts) guards the other direction with its own rules.
-import { loadOnUse } from '../load-on-use';
+import type { MarkdownIt } from 'markdown-it';
+import { markdownIt, sanitizeHtml as sanitize } from '../libraries';
 
-const sanitize = loadOnUse(() => require('sanitize-html') as typeof import('sanitize-html'));
-const md = loadOnUse(
-  () =>
-    new (require('markdown-it') as typeof import('markdown-it'))({
-      html: false,
-      linkify: true,
-      // A line break in mail is a line break: people write short lines and expect them kept.
-      breaks: true,
-      typographer: false,
-    }),
-);
+let renderer: MarkdownIt | undefined;
+function md(): MarkdownIt {
+  return (renderer ??= new (markdownIt())({
+    html: false,
+    linkify: true,
+    // A line break in mail is a line break: people write short lines and expect them kept.
+    breaks: true,
+    typographer: false,
+  }));
+}
 
 const TAGS = [
   'a',

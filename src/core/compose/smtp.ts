@@ -9,7 +9,7 @@
 import { rootCertificates } from 'node:tls';
 import { Readable } from 'node:stream';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
-import { loadOnUse } from '../load-on-use';
+import { smtpConnection, xoauth2 } from '../libraries';
 import {
   type AccountConfig,
   type Credentials,
@@ -23,11 +23,6 @@ import type { AccessTokenSource } from '../auth/token-source';
 import { type Logger, RedactingLogger, SecretRedactor } from '../log';
 import { classifySmtpError, type NodemailerError, refusedRecipients } from './smtp-errors';
 import { smtpLogger } from './smtp-log';
-
-const smtpConnection = loadOnUse(
-  () => (require('nodemailer/lib/smtp-connection') as typeof import('nodemailer/lib/smtp-connection')).default,
-);
-const xoauth2 = loadOnUse(() => (require('nodemailer/lib/xoauth2') as typeof import('nodemailer/lib/xoauth2')).default);
 
 /**
  * Credentials for the SMTP user. `refresh` is true on the one retry after the server rejected an

@@ -1,7 +1,7 @@
 // The text of an HTML body: for finding workspace references in a mail and for showing HTML that
 // is too complex to render. htmlparser2's tokenizer alone (no element stack, no tree) makes this
 // one forward pass whatever the markup: unclosed tags, thousands of levels, megabytes of attributes.
-import { Tokenizer } from 'htmlparser2';
+import { htmlparser2 } from '../libraries';
 
 // Their text is not part of what a reader sees.
 const HIDDEN = new Set(['script', 'style', 'title', 'textarea', 'head', 'template', 'noscript', 'xmp']);
@@ -61,7 +61,7 @@ export function htmlToText(html: string): string {
     parts.push(pre ? s : s.replace(/\s+/g, ' '));
     if (href !== undefined) linkText += s;
   };
-  const tokenizer = new Tokenizer(
+  const tokenizer = new (htmlparser2().Tokenizer)(
     { decodeEntities: true },
     {
       ontext: (start, end) => text(slice(start, end)),

@@ -13,14 +13,12 @@ import type { ImapConnection } from '../session/connection';
 import { MailError } from '../errors';
 import { safeFilename, uniqueName } from './filename';
 import { htmlToText } from './html-text';
-import { loadOnUse } from '../load-on-use';
+import { mailparser } from '../libraries';
 import { type Address, assertUidValidity, type MessageRef, uidValidityOf } from '../mailbox/messages';
 import { HtmlTooComplex, MAX_STYLESHEET_CHARS, referencedCids, sanitizeHtml } from './sanitize';
 import { authenticationResultsOf } from './sender-auth';
 import { type MailingList, parseListHeaders } from '../lists/list-headers';
 import { type MessagePlan, type PartInfo, planMessage } from './structure';
-
-const mailparser = loadOnUse(() => require('mailparser') as typeof import('mailparser'));
 
 export interface AttachmentInfo {
   part: string;

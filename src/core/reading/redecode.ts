@@ -1,7 +1,7 @@
 // "Show as…" for a text part whose bytes did not decode in the charset it declared: the part
 // again, its transfer encoding removed but its bytes left alone, decoded in the charset the user
 // picked (iconv-lite, what mailparser decodes with too). Capped like the reader's text.
-import iconv from 'iconv-lite';
+import { iconv } from '../libraries';
 import { MailError } from '../errors';
 import { assertUidValidity, type MessageRef } from '../mailbox/messages';
 import type { ImapConnection } from '../session/connection';
@@ -15,7 +15,7 @@ export async function readPartAs(
   charset: string,
   maxBytes: number = MAX_REDECODE_BYTES,
 ): Promise<{ text: string; truncated: boolean }> {
-  if (!iconv.encodingExists(charset)) throw new MailError('unsupported', `Mailroom cannot decode "${charset}".`);
+  if (!iconv().encodingExists(charset)) throw new MailError('unsupported', `Mailroom cannot decode "${charset}".`);
   const bytes = await conn.withMailbox(ref.mailbox, { readOnly: false, idempotent: true }, async (client, mailbox) => {
     assertUidValidity(mailbox, ref);
     const dl = await client.download(String(ref.uid), part, { uid: true, decodeText: false, maxBytes: maxBytes + 1 });
@@ -31,7 +31,9 @@ export async function readPartAs(
   });
   const truncated = bytes.length > maxBytes;
   return {
-    text: iconv.decode(truncated ? bytes.subarray(0, maxBytes) : bytes, charset).replaceAll('\u0000', ''),
+    text: iconv()
+      .decode(truncated ? bytes.subarray(0, maxBytes) : bytes, charset)
+      .replaceAll('\u0000', ''),
     truncated,
   };
 }

@@ -4,11 +4,9 @@
 // tokens (css.ts). Remote resources (images, CSS url()s) are removed until the user allows them:
 // loading one tells the sender the mail was read. Every step is a forward pass over the HTML, and
 // nesting deeper than MAX_HTML_DEPTH stops the parse (HtmlTooComplex) instead of slowing it.
-import { loadOnUse } from '../load-on-use';
+import { sanitizeHtml as sanitizeHtmlLibrary } from '../libraries';
 import { sanitizeStyleAttribute, sanitizeStylesheet, type UrlContext } from './css';
 import { bareId } from '../ids';
-
-const sanitizeHtmlLibrary = loadOnUse(() => require('sanitize-html') as typeof import('sanitize-html'));
 
 export interface SanitizeOptions {
   /** Keep http(s) images and CSS url()s. */

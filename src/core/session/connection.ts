@@ -9,7 +9,8 @@
 // `false` answers are told apart: a command that failed because the connection did is a
 // connection failure, never "the server refused".
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
-import { ImapFlow, type ImapFlowOptions, type MailboxObject } from 'imapflow';
+import type { ImapFlow, ImapFlowOptions, MailboxObject } from 'imapflow';
+import { imapflow } from '../libraries';
 import { type AccountConfig, type PasswordProvider, loadCa, resolveCredentials } from './account';
 import { defaultBackoff, backoffDelay, type BackoffOptions } from './backoff';
 import type { AccessTokenSource } from '../auth/token-source';
@@ -243,7 +244,7 @@ export class ImapConnection {
       accessToken = credentials.accessToken;
       const secret = credentials.pass ?? credentials.accessToken;
       if (secret) this.redactor.add(secret, credentials.user);
-      client = new ImapFlow(await this.imapOptions(credentials, health));
+      client = new (imapflow().ImapFlow)(await this.imapOptions(credentials, health));
       client.on('error', (err: Error) => {
         health.failure ??= err;
         this.logger.debug(`${this.tag()} socket error: ${err.message}`);
