@@ -1,8 +1,8 @@
 /**
  * Organising mail in a real VS Code (code-server, dark theme) against a private Dovecot: folder
  * create / rename / delete from the tree's context menu, Mark as Junk and its Undo, Search Mail
- * over all folders, drag and drop onto a folder, and how unread rows look (screenshot for the
- * README). What happened is checked on the server by an independent IMAP client.
+ * over all folders, drag and drop onto a folder, keywords, Mark All as Read, Empty Trash, and how
+ * unread rows look (screenshot for the README). What happened is checked on the server by an independent IMAP client.
  *
  *   npm run package && node --import tsx --test test/e2e/organise.e2e.ts
  */
@@ -50,6 +50,14 @@ const serverFlags = (path: string, subject: string) =>
     if (!Array.isArray(uids) || !uids.length) return undefined;
     const m = await c.fetchOne(String(uids[0]), { flags: true }, { uid: true });
     return m ? m.flags : undefined;
+  });
+
+/** How many messages `path` holds on the server. */
+const serverCount = (path: string) =>
+  elsewhere(async (c) => {
+    const status = await c.status(path, { messages: true });
+    assert.ok(status, `STATUS ${path} answered`); // imapflow answers false on a dropped connection
+    return status.messages;
   });
 
 const row = (label: string | RegExp) => wb!.treeRow(VIEW, label);
@@ -299,4 +307,59 @@ test('Edit Keywords adds a keyword on the server, and the row shows it', { timeo
       /tagged invoice/.test((await row('Tag me please').getAttribute('aria-label')) ?? ''),
     );
   }),
+);
+
+test(
+  'Mark All as Read on a folder sets \\Seen on every message there and on nothing elsewhere',
+  { timeout: 120_000 },
+  () =>
+    step('mark-all-read', async () => {
+      const later = ['Later one', 'Later two', 'Later three'];
+      await elsewhere(async (c) => {
+        await c.mailboxCreate('Later');
+        await c.mailboxSubscribe('Later');
+      });
+      for (const subject of later) await deliver(subject, 'Later');
+      await deliver('Stays unread in the inbox');
+      await wb!.runCommand('Mail: Refresh');
+      const label = async () => (await (await wb!.revealTreeRow(VIEW, 'Later')).getAttribute('aria-label')) ?? '';
+      await eventually('the folder row with 3 unread', async () => /, 3 unread,/.test(await label()));
+
+      await contextMenu('Later', 'Mark All as Read');
+      await eventually('every message in Later seen on the server', async () =>
+        (await Promise.all(later.map((s) => serverFlags('Later', s)))).every((f) => f?.has(Flag.Seen)),
+      );
+      const inbox = await serverFlags('INBOX', 'Stays unread in the inbox');
+      assert.ok(inbox && !inbox.has(Flag.Seen), 'the Inbox message is still unread');
+      await eventually('the folder row without an unread count', async () => !/unread/.test(await label()));
+    }),
+);
+
+test(
+  'Empty Trash asks first with the count, then removes exactly those: mail arriving meanwhile stays',
+  { timeout: 120_000 },
+  () =>
+    step('empty-trash', async () => {
+      await deliver('Thrown away one', 'Trash');
+      await deliver('Thrown away two', 'Trash');
+      const count = await serverCount('Trash');
+      await contextMenu('Trash', 'Empty Trash…');
+      const dialog = wb!.page.locator('.monaco-dialog-box');
+      await dialog.waitFor({ timeout: 10_000 });
+      assert.match(await dialog.innerText(), new RegExp(`Delete the ${count} messages in "Trash" for good\\?`));
+      await deliver('Arrived while asking', 'Trash');
+      await dialog.locator('.monaco-button', { hasText: 'Empty' }).click();
+      await eventually('the thrown-away messages gone from the server', async () => {
+        const [one, two] = [
+          await serverFlags('Trash', 'Thrown away one'),
+          await serverFlags('Trash', 'Thrown away two'),
+        ];
+        return one === undefined && two === undefined;
+      });
+      assert.ok(
+        await serverFlags('Trash', 'Arrived while asking'),
+        'the message that arrived after the question stays',
+      );
+      assert.equal(await serverCount('Trash'), 1, 'only that one is left');
+    }),
 );
