@@ -4,7 +4,8 @@
  * typing in the composer and Ctrl+Enter sends through Postfix (a wrong SMTP password first: a
  * precise error, the text kept, only the SMTP entry asked for again), the message arrives in bob's
  * INBOX with the threading headers and in alice's Sent, and the original shows answered in the
- * tree. Everything on the server is checked with an independent IMAP client.
+ * tree; Forward sends the original's text and attachments and marks it $Forwarded. Everything on
+ * the server is checked with an independent IMAP client.
  *
  *   npm run package && node --import tsx --test test/e2e/compose.e2e.ts
  */
@@ -382,4 +383,78 @@ test('R in the reader with text selected: the reply quotes only the selection', 
       async () => (await page.locator('.tab', { hasText: 'Reply.mailroom' }).count()) === 0,
     );
   }),
+);
+
+test(
+  "Forward from the reader: bob gets the forwarded header block, the original's text and its attachment; the original gets $Forwarded",
+  { timeout: 180_000 },
+  () =>
+    step('compose-forward', async () => {
+      const page = wb!.page;
+      const alice = await client('alice');
+      const bob = await client('bob');
+      const csv = 'quarter,revenue\nQ1,1200\n';
+      await alice.append(
+        'INBOX',
+        [
+          'From: Dana <dana@example.test>',
+          'To: Alice Example <alice@example.test>',
+          'Subject: Figures for Q1',
+          'Message-ID: <fig-1@example.test>',
+          `Date: ${new Date().toUTCString()}`,
+          'MIME-Version: 1.0',
+          'Content-Type: multipart/mixed; boundary="b1"',
+          '',
+          '--b1',
+          'Content-Type: text/plain; charset=utf-8',
+          '',
+          'The figures are attached.',
+          '--b1',
+          'Content-Type: text/csv; name="figures.csv"',
+          'Content-Disposition: attachment; filename="figures.csv"',
+          'Content-Transfer-Encoding: base64',
+          '',
+          Buffer.from(csv).toString('base64'),
+          '--b1--',
+          '',
+        ].join('\r\n'),
+        ['\\Seen'],
+      );
+      if ((await row('Inbox').getAttribute('aria-expanded')) !== 'true') await row('Inbox').click();
+      const original = await eventually('the new message in the tree', async () => {
+        const r = await wb!.revealTreeRow(VIEW, 'Figures for Q1');
+        return (await r.count()) === 1 && r;
+      });
+      await original.click();
+      const reader = wb!.webviewFrame();
+      await reader.locator('h1.subject', { hasText: 'Figures for Q1' }).waitFor({ timeout: 20_000 });
+      await reader.locator('vscode-button[title^="Forward (F)"]').click();
+      await page.locator('.tab', { hasText: 'Forward.mailroom' }).waitFor({ timeout: 20_000 });
+      await eventually('the forwarded header block', async () =>
+        /---------- Forwarded message ----------/.test(await editorText()),
+      );
+      assert.match(await editorText(), /Subject: Fwd: Figures for Q1/);
+      assert.match(await editorText(), /figures\.csv/, 'the attachment is listed');
+      await cursorAt(2, 5);
+      await page.keyboard.type('bob@example.test');
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+Enter');
+
+      const got = await eventually(
+        "the forward in bob's INBOX",
+        async () => (await messages(bob, 'INBOX')).find((m) => m.parsed.subject === 'Fwd: Figures for Q1'),
+        30_000,
+      );
+      assert.match(got.parsed.text ?? '', /---------- Forwarded message ----------/);
+      assert.match(got.parsed.text ?? '', /From: Dana <dana@example\.test>/);
+      assert.match(got.parsed.text ?? '', /The figures are attached\./);
+      const attached = got.parsed.attachments.find((a) => a.filename === 'figures.csv');
+      assert.ok(attached, 'figures.csv attached');
+      assert.equal(attached.content.toString('utf8'), csv);
+      await eventually('the copy in Sent', async () =>
+        (await messages(alice, 'Sent')).some((m) => m.parsed.messageId === got.parsed.messageId),
+      );
+      const forwarded = (await messages(alice, 'INBOX')).find((m) => m.parsed.subject === 'Figures for Q1');
+      assert.ok(forwarded?.flags.has('$Forwarded'), '$Forwarded on the original');
+    }),
 );
