@@ -4,13 +4,14 @@
  * typing in the composer and Ctrl+Enter sends through Postfix (a wrong SMTP password first: a
  * precise error, the text kept, only the SMTP entry asked for again), the message arrives in bob's
  * INBOX with the threading headers and in alice's Sent, and the original shows answered in the
- * tree; Forward sends the original's text and attachments and marks it $Forwarded. Everything on
- * the server is checked with an independent IMAP client.
+ * tree; Forward sends the original's text and attachments and marks it $Forwarded; text typed just
+ * before the extension host is killed is back after the restart. Everything on the server is
+ * checked with an independent IMAP client.
  *
  *   npm run package && node --import tsx --test test/e2e/compose.e2e.ts
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -456,5 +457,66 @@ test(
       );
       const forwarded = (await messages(alice, 'INBOX')).find((m) => m.parsed.subject === 'Figures for Q1');
       assert.ok(forwarded?.flags.has('$Forwarded'), '$Forwarded on the original');
+    }),
+);
+
+test(
+  'the extension host killed while a message is being written: after the restart the text is back',
+  { timeout: 180_000 },
+  () =>
+    step('compose-crash', async () => {
+      const page = wb!.page;
+      const copies = join(server!.runDir, 'user-data', 'User', 'globalStorage', 'mailroom.mailroom', 'compose');
+      await wb!.runCommand('Mail: New Message');
+      await page.locator('.tab', { hasText: 'New Message.mailroom' }).waitFor({ timeout: 20_000 });
+      await cursorAt(2, 5);
+      await page.keyboard.type('bob@example.test');
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('End');
+      await page.keyboard.type('Survives a crash');
+      await page.keyboard.press('Control+End');
+      await page.keyboard.type('Typed just before the crash.');
+      // Killed as soon as the local copy has the text: before the autosave to Drafts, like a crash.
+      await eventually(
+        'the local copy on disk',
+        async () =>
+          existsSync(copies) &&
+          readdirSync(copies).some((f) =>
+            readFileSync(join(copies, f), 'utf8').includes('Typed just before the crash.'),
+          ),
+        10_000,
+      );
+      const pids = [...server!.extensionHostLog().matchAll(/Extension host with pid (\d+) started/g)];
+      const pid = Number(pids.at(-1)?.[1]);
+      assert.ok(pid > 0, 'the extension host pid is in its log');
+      process.kill(pid, 'SIGKILL');
+
+      await page.reload();
+      await page.locator('.monaco-workbench .activitybar .action-item').first().waitFor({ timeout: 60_000 });
+      const reopen = page
+        .locator('.notification-list-item', { hasText: 'unsent message' })
+        .getByRole('button', { name: 'Reopen' });
+      const password = wb!.quickInput().locator('.quick-input-box input[type="password"]');
+      await eventually(
+        'the typed text back in a composer',
+        async () => {
+          if (await password.isVisible()) await answerPassword(/for alice on/, dovecot.users.alice.pass);
+          if (await reopen.isVisible()) await reopen.click();
+          const tab = page.locator('.tab', { hasText: 'New Message.mailroom' });
+          if (!(await tab.count())) return false;
+          await tab.first().click();
+          return /Typed just before the crash\./.test(await editorText().catch(() => ''));
+        },
+        60_000,
+      );
+      assert.match(await editorText(), /Subject: Survives a crash/);
+      assert.match(await editorText(), /To: bob@example\.test/);
+      await wb!.runCommand('Mail: Discard Message');
+      await eventually(
+        'the composer gone',
+        async () => (await page.locator('.tab', { hasText: 'New Message.mailroom' }).count()) === 0,
+      );
     }),
 );
