@@ -1,8 +1,8 @@
 /**
  * Organising mail in a real VS Code (code-server, dark theme) against a private Dovecot: folder
  * create / rename / delete from the tree's context menu, Mark as Junk and its Undo, Search Mail
- * over all folders, drag and drop onto a folder, keywords, Mark All as Read, Empty Trash, and how
- * unread rows look (screenshot for the README). What happened is checked on the server by an independent IMAP client.
+ * over all folders, drag and drop onto a folder, keywords, Mark All as Read, Empty Trash, a saved
+ * search over all folders, and how unread rows look (screenshot for the README). What happened is checked on the server by an independent IMAP client.
  *
  *   npm run package && node --import tsx --test test/e2e/organise.e2e.ts
  */
@@ -133,6 +133,10 @@ before(
         ],
         'mailroom.notifications': false,
         'mailroom.markReadOnOpen': false,
+        'mailroom.savedSearches': [
+          { name: 'Unified Inbox', query: '', folders: ['INBOX'] },
+          { name: 'Flagged everywhere', query: 'is:flagged', folders: 'all' },
+        ],
       },
     });
     wb = await openWorkbench(server);
@@ -361,5 +365,34 @@ test(
         'the message that arrived after the question stays',
       );
       assert.equal(await serverCount('Trash'), 1, 'only that one is left');
+    }),
+);
+
+test(
+  'a saved search over all folders lists the matching mail of every folder, each row saying where it is',
+  { timeout: 120_000 },
+  () =>
+    step('saved-search', async () => {
+      await deliver('Flagged in the inbox', 'INBOX', [Flag.Flagged]);
+      await deliver('Flagged in a project', 'Projects', [Flag.Flagged]);
+      await deliver('Not flagged at all', 'Projects');
+      await (await wb!.revealTreeRow(VIEW, 'Flagged everywhere')).click();
+      // A result row says "account / folder"; the folders' own rows do not.
+      const result = (subject: string, where: string) =>
+        wb!
+          .treeRows(VIEW)
+          .filter({ has: wb!.page.locator('.label-name', { hasText: subject }) })
+          .filter({ hasText: where });
+      const list = wb!.page.locator('.pane:has(.pane-header[aria-label^="Mailboxes"]) .monaco-list').first();
+      await eventually('both flagged messages listed under the saved search', async () => {
+        await list.hover();
+        await wb!.page.mouse.wheel(0, 1e6); // the saved searches are the last rows
+        await wb!.page.waitForTimeout(300);
+        return (
+          (await result('Flagged in a project', 'Alice / Projects').count()) === 1 &&
+          (await result('Flagged in the inbox', 'Alice / Inbox').count()) === 1
+        );
+      });
+      assert.equal(await result('Not flagged at all', 'Alice / ').count(), 0, 'an unflagged message is not listed');
     }),
 );
