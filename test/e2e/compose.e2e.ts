@@ -4,14 +4,15 @@
  * typing in the composer and Ctrl+Enter sends through Postfix (a wrong SMTP password first: a
  * precise error, the text kept, only the SMTP entry asked for again), the message arrives in bob's
  * INBOX with the threading headers and in alice's Sent, and the original shows answered in the
- * tree; Forward sends the original's text and attachments and marks it $Forwarded; text typed just
+ * tree; Forward sends the original's text and attachments and marks it $Forwarded; Attach File…
+ * sends a workspace file; text typed just
  * before the extension host is killed is back after the restart. Everything on the server is
  * checked with an independent IMAP client.
  *
  *   npm run package && node --import tsx --test test/e2e/compose.e2e.ts
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -458,6 +459,41 @@ test(
       const forwarded = (await messages(alice, 'INBOX')).find((m) => m.parsed.subject === 'Figures for Q1');
       assert.ok(forwarded?.flags.has('$Forwarded'), '$Forwarded on the original');
     }),
+);
+
+test('Attach File… picks a workspace file; bob gets it attached, byte for byte', { timeout: 180_000 }, () =>
+  step('compose-attach', async () => {
+    const page = wb!.page;
+    const bob = await client('bob');
+    const budget = 'item,cost\nroom,300\ncoffee,40\n';
+    writeFileSync(join(workspace, 'budget.csv'), budget);
+    await wb!.runCommand('Mail: New Message');
+    await page.locator('.tab', { hasText: 'New Message.mailroom' }).waitFor({ timeout: 20_000 });
+    await cursorAt(2, 5);
+    await page.keyboard.type('bob@example.test');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('End');
+    await page.keyboard.type('The budget');
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('Attached.');
+    await wb!.runCommand('Mail: Attach File…');
+    // code-server's own file dialog: a path box; Enter on a file's path picks it.
+    await wb!.fillQuickInput(join(workspace, 'budget.csv'));
+    await eventually('the Attach line in the composer', async () => /Attach: \.\/budget\.csv/.test(await editorText()));
+    await page.locator('.editor-instance .monaco-editor .view-lines:visible').first().click();
+    await page.keyboard.press('Control+Enter');
+    const got = await eventually(
+      "the message in bob's INBOX",
+      async () => (await messages(bob, 'INBOX')).find((m) => m.parsed.subject === 'The budget'),
+      30_000,
+    );
+    const attached = got.parsed.attachments.find((a) => a.filename === 'budget.csv');
+    assert.ok(attached, 'budget.csv attached');
+    assert.equal(attached.content.toString('utf8'), budget);
+    assert.match(got.parsed.text ?? '', /Attached\./);
+  }),
 );
 
 test(
