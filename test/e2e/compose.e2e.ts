@@ -5,9 +5,8 @@
  * precise error, the text kept, only the SMTP entry asked for again), the message arrives in bob's
  * INBOX with the threading headers and in alice's Sent, and the original shows answered in the
  * tree; Forward sends the original's text and attachments and marks it $Forwarded; Attach File…
- * sends a workspace file; text typed just
- * before the extension host is killed is back after the restart. Everything on the server is
- * checked with an independent IMAP client.
+ * sends a workspace file; text typed just before the extension host is killed is back after the
+ * restart. Everything on the server is checked with an independent IMAP client.
  *
  *   npm run package && node --import tsx --test test/e2e/compose.e2e.ts
  */
