@@ -23,7 +23,7 @@ import { PasswordStore } from './secrets';
 import { SignIns } from './signIn';
 import { UnreadIndicators } from './statusBar';
 import { MessageDragAndDrop } from './dragAndDrop';
-import { revealInTree } from './reveal';
+import { revealCommand } from './reveal';
 import { RowDecorations } from './rowDecorations';
 import { MailTreeProvider } from './tree';
 import { message, notify } from './ui';
@@ -80,7 +80,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerOrganiseCommands(ctx),
     vscode.window.registerFileDecorationProvider(new RowDecorations()),
     vscode.commands.registerCommand(Command.revealInMailboxes, (target?: MessageTarget) =>
-      revealInTree(commandCtx, target ?? reader.current),
+      revealCommand(commandCtx, target ?? reader.current),
     ),
     ...registerTriage(ctx),
     ...registerSearch(ctx),

@@ -346,6 +346,9 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     if (!store) return undefined;
     await store.loadFolders();
     if (!store.folderState(ref.mailbox)) await store.open(ref.mailbox);
+    // Only INBOX and the folder opened last are watched: another folder's loaded page may be
+    // older than this message (a search or a link found it on the server).
+    else if (!store.message(ref)) await store.refresh(ref.mailbox);
     const known = this.messageNodes.get(messageNodeId(account.name, ref));
     if (known) return known;
     const m = store.message(ref);
