@@ -2,7 +2,7 @@
  * Organising mail in a real VS Code (code-server, dark theme) against a private Dovecot: folder
  * create / rename / delete from the tree's context menu, Mark as Junk and its Undo, Search Mail
  * over all folders, drag and drop onto a folder, keywords, Mark All as Read, Empty Trash, a saved
- * search over all folders, and how unread rows look (screenshot for the README). What happened is checked on the server by an independent IMAP client.
+ * search over all folders, Reveal in Mailboxes, and how unread rows look (screenshot for the README). What happened is checked on the server by an independent IMAP client.
  *
  *   npm run package && node --import tsx --test test/e2e/organise.e2e.ts
  */
@@ -376,23 +376,57 @@ test(
       await deliver('Flagged in the inbox', 'INBOX', [Flag.Flagged]);
       await deliver('Flagged in a project', 'Projects', [Flag.Flagged]);
       await deliver('Not flagged at all', 'Projects');
-      await (await wb!.revealTreeRow(VIEW, 'Flagged everywhere')).click();
+      // By keyboard: End focuses the last row (the saved searches come last) and scrolls to it, which a
+      // wheel over the list did not always do while redraws kept the selected row in view.
+      const list = wb!.page.locator('.pane:has(.pane-header[aria-label^="Mailboxes"]) .monaco-list').first();
+      const toBottom = async () => {
+        await list.focus();
+        await wb!.page.keyboard.press('End');
+      };
+      await toBottom();
+      await eventually('the saved search focused', async () =>
+        /\bfocused\b/.test((await row('Flagged everywhere').getAttribute('class')) ?? ''),
+      );
+      await wb!.page.keyboard.press('ArrowRight'); // expands it
       // A result row says "account / folder"; the folders' own rows do not.
       const result = (subject: string, where: string) =>
         wb!
           .treeRows(VIEW)
           .filter({ has: wb!.page.locator('.label-name', { hasText: subject }) })
           .filter({ hasText: where });
-      const list = wb!.page.locator('.pane:has(.pane-header[aria-label^="Mailboxes"]) .monaco-list').first();
       await eventually('both flagged messages listed under the saved search', async () => {
-        await list.hover();
-        await wb!.page.mouse.wheel(0, 1e6); // the saved searches are the last rows
-        await wb!.page.waitForTimeout(300);
+        await toBottom();
         return (
           (await result('Flagged in a project', 'Alice / Projects').count()) === 1 &&
           (await result('Flagged in the inbox', 'Alice / Inbox').count()) === 1
         );
       });
       assert.equal(await result('Not flagged at all', 'Alice / ').count(), 0, 'an unflagged message is not listed');
+    }),
+);
+
+test(
+  'Reveal in Mailboxes opens the folder of the message a search showed and selects its row',
+  { timeout: 120_000 },
+  () =>
+    step('reveal', async () => {
+      await deliver('Findable in projects', 'Projects');
+      const projects = await wb!.revealTreeRow(VIEW, 'Projects');
+      if ((await projects.getAttribute('aria-expanded')) === 'true') await projects.click();
+      await eventually('Projects collapsed', async () => (await row('Findable in projects').count()) === 0);
+      await wb!.runCommand('Mail: Search Mail…');
+      await wb!.pickQuickItem('All folders of Alice');
+      await wb!.fillQuickInput('subject:Findable');
+      const hit = wb!.quickInput().locator('.monaco-list-row', { hasText: 'Findable in projects' });
+      await hit.waitFor({ timeout: 20_000 });
+      await hit.click();
+      await wb!.webviewFrame().locator('h1.subject', { hasText: 'Findable in projects' }).waitFor({ timeout: 20_000 });
+
+      await wb!.runCommand('Mail: Reveal in Mailboxes');
+      await eventually('the row shown and selected', async () => {
+        const r = row('Findable in projects');
+        return (await r.count()) === 1 && (await r.getAttribute('aria-selected')) === 'true';
+      });
+      assert.equal(await row('Projects').getAttribute('aria-expanded'), 'true', 'its folder opened');
     }),
 );
