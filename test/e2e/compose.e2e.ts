@@ -76,6 +76,22 @@ const cursorAt = (line: number, column: number) =>
     .first()
     .waitFor({ timeout: 20_000 });
 
+/** Mail: New Message, then To, Subject and body typed as a person does (the address completion dismissed). */
+async function writeNewMessage(to: string, subject: string, body: string): Promise<void> {
+  const page = wb!.page;
+  await wb!.runCommand('Mail: New Message');
+  await page.locator('.tab.active', { hasText: 'New Message.mailroom' }).waitFor({ timeout: 20_000 });
+  await cursorAt(2, 5);
+  await page.keyboard.type(to);
+  await page.keyboard.press('Escape'); // the address completion
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('End');
+  await page.keyboard.type(subject);
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type(body);
+}
+
 async function answerPassword(forWhom: RegExp, password: string): Promise<void> {
   const box = wb!.quickInput();
   await box.locator('.quick-input-box input[type="password"]').waitFor({ state: 'visible', timeout: 60_000 });
@@ -168,18 +184,8 @@ after(async () => {
 test('a draft typed and left is in Drafts on the server, and reopens from the tree', { timeout: 180_000 }, () =>
   step('compose-draft', async () => {
     const alice = await client('alice');
-    await wb!.runCommand('Mail: New Message');
-    await wb!.page.locator('.tab', { hasText: 'New Message.mailroom' }).waitFor({ timeout: 20_000 });
+    await writeNewMessage('bob@example.test', 'Lunch plans', 'Thursday at noon?');
     const page = wb!.page;
-    await cursorAt(2, 5);
-    await page.keyboard.type('bob@example.test');
-    await page.keyboard.press('Escape'); // the address completion
-    await page.keyboard.press('ArrowDown');
-    await page.keyboard.press('ArrowDown');
-    await page.keyboard.press('End');
-    await page.keyboard.type('Lunch plans');
-    await page.keyboard.press('Control+End');
-    await page.keyboard.type('Thursday at noon?');
     // Autosave a few seconds after typing stops: the draft is on the server.
     const draft = await eventually(
       'the draft in Drafts',
@@ -312,17 +318,7 @@ test(
     step('compose-undo', async () => {
       const page = wb!.page;
       const bob = await client('bob');
-      await wb!.runCommand('Mail: New Message');
-      await page.locator('.tab', { hasText: 'New Message.mailroom' }).waitFor({ timeout: 20_000 });
-      await cursorAt(2, 5);
-      await page.keyboard.type('bob@example.test');
-      await page.keyboard.press('Escape');
-      await page.keyboard.press('ArrowDown');
-      await page.keyboard.press('ArrowDown');
-      await page.keyboard.press('End');
-      await page.keyboard.type('Undo me');
-      await page.keyboard.press('Control+End');
-      await page.keyboard.type('Second thoughts.');
+      await writeNewMessage('bob@example.test', 'Undo me', 'Second thoughts.');
       await page.keyboard.press('Control+Enter');
       const sending = page.locator('.notification-list-item', { hasText: 'Sending "Undo me"' });
       await sending.waitFor({ timeout: 10_000 });
@@ -466,19 +462,11 @@ test('Attach File… picks a workspace file; bob gets it attached, byte for byte
     const bob = await client('bob');
     const budget = 'item,cost\nroom,300\ncoffee,40\n';
     writeFileSync(join(workspace, 'budget.csv'), budget);
-    await wb!.runCommand('Mail: New Message');
-    await page.locator('.tab', { hasText: 'New Message.mailroom' }).waitFor({ timeout: 20_000 });
-    await cursorAt(2, 5);
-    await page.keyboard.type('bob@example.test');
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('ArrowDown');
-    await page.keyboard.press('ArrowDown');
-    await page.keyboard.press('End');
-    await page.keyboard.type('The budget');
-    await page.keyboard.press('Control+End');
-    await page.keyboard.type('Attached.');
+    await writeNewMessage('bob@example.test', 'The budget', 'Attached.');
     await wb!.runCommand('Mail: Attach File…');
-    // code-server's own file dialog: a path box; Enter on a file's path picks it.
+    // code-server's own file dialog: a path box; Enter on a file's path picks it. It fills the box
+    // with the workspace folder once it has listed it: typed before that, the path is overwritten.
+    await wb!.quickInput().locator('.monaco-list-row', { hasText: 'budget.csv' }).waitFor({ timeout: 20_000 });
     await wb!.fillQuickInput(join(workspace, 'budget.csv'));
     await eventually('the Attach line in the composer', async () => /Attach: \.\/budget\.csv/.test(await editorText()));
     await page.locator('.editor-instance .monaco-editor .view-lines:visible').first().click();
@@ -502,17 +490,7 @@ test(
     step('compose-crash', async () => {
       const page = wb!.page;
       const copies = join(server!.runDir, 'user-data', 'User', 'globalStorage', 'mailroom.mailroom', 'compose');
-      await wb!.runCommand('Mail: New Message');
-      await page.locator('.tab', { hasText: 'New Message.mailroom' }).waitFor({ timeout: 20_000 });
-      await cursorAt(2, 5);
-      await page.keyboard.type('bob@example.test');
-      await page.keyboard.press('Escape');
-      await page.keyboard.press('ArrowDown');
-      await page.keyboard.press('ArrowDown');
-      await page.keyboard.press('End');
-      await page.keyboard.type('Survives a crash');
-      await page.keyboard.press('Control+End');
-      await page.keyboard.type('Typed just before the crash.');
+      await writeNewMessage('bob@example.test', 'Survives a crash', 'Typed just before the crash.');
       // Killed as soon as the local copy has the text: before the autosave to Drafts, like a crash.
       await eventually(
         'the local copy on disk',
