@@ -64,6 +64,7 @@ export function activate(context: vscode.ExtensionContext): void {
     (target, content) => related(target, content, links),
     (target) => provider.messageBelow(target.account, target.ref),
   );
+  context.subscriptions.push(tree.onDidExpandElement((e) => provider.expanded(e.element)));
   ctx = { extension: context, model, actions, tree, rows: provider, reader, passwords, signIns };
   links = new MessageLinks(ctx);
   const commandCtx = ctx;

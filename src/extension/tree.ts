@@ -284,6 +284,11 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     return [];
   }
 
+  /** The person expanded `node` (VS Code's event, not a redraw): a folder opened again is live again. */
+  expanded(node: TreeNode): void {
+    if (node.kind === 'folder') node.account.store?.reopened(node.folder.path);
+  }
+
   /**
    * For `reveal`: a message row's folder, a folder's parent folder or account, a result row's
    * saved search.

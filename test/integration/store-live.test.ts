@@ -163,6 +163,38 @@ test('the folder opened last is the live one; a look at another loaded folder in
   assert.equal(store.liveState('First'), undefined);
 });
 
+test('a loaded folder opened again after another one is live again and catches up on what happened meanwhile', async () => {
+  const [kept, gone] = await seed(ctx, 'Again', ['kept', 'gone']);
+  await seed(ctx, 'Meanwhile', ['meanwhile']);
+  const { store } = storeFor(ctx);
+  await openLive(store, 'Again');
+  await openLive(store, 'Meanwhile');
+  assert.equal(store.liveState('Again'), undefined, 'Again is not watched any more');
+
+  const other = await ctx.otherClient();
+  await other.mailboxOpen('Again');
+  await other.messageFlagsAdd(String(kept), [Flag.Flagged], { uid: true });
+  await other.messageDelete(String(gone), { uid: true });
+  const [arrived] = await seed(ctx, 'Again', ['arrived']);
+  await sleep(300);
+  assert.deepEqual(
+    store.folderState('Again')!.messages.map((m) => m.subject),
+    ['gone', 'kept'],
+    'nothing of it is known while the folder is not watched',
+  );
+
+  store.reopened('Again');
+  await liveOn(store, 'Again');
+  await until('the arrival, the expunge and the flag', () => {
+    const messages = store.folderState('Again')!.messages;
+    return (
+      messages.map((m) => m.uid).join() === [arrived, kept].join() &&
+      !!messages.find((m) => m.uid === kept)?.flags.includes(Flag.Flagged)
+    );
+  });
+  assert.equal(store.liveState('Meanwhile'), undefined, 'the live connection moved to the folder opened again');
+});
+
 test('an operation racing a live update ends where the server is: what another client did after it is not overwritten', async () => {
   const [uid] = await seed(ctx, 'Race', ['race']);
   const { store } = storeFor(ctx, 'alice', { config: { port: proxy.port } });

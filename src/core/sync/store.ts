@@ -383,6 +383,17 @@ export class AccountStore implements Disposable {
     return this.firstLoad(path);
   }
 
+  /**
+   * The person opened again a folder that is loaded already (expanded it in the tree): it becomes
+   * the live one next to INBOX. Another folder opened since took its live connection, so what is
+   * loaded may be old; its new watcher delivers what arrived from there and, once live, has the
+   * loaded messages looked at again. A redraw asking for the same rows must not call this: two
+   * expanded folders would take the live connection from each other on every redraw.
+   */
+  reopened(path: string): void {
+    if (this.entries.has(path) && !this.firstLoads.has(path)) this.watch(path);
+  }
+
   private firstLoad(path: string): Promise<FolderSnapshot> {
     let load = this.firstLoads.get(path);
     if (!load) {
