@@ -2,7 +2,8 @@
  * Organising mail in a real VS Code (code-server, dark theme) against a private Dovecot: folder
  * create / rename / delete from the tree's context menu, Mark as Junk and its Undo, Search Mail
  * over all folders, drag and drop onto a folder, keywords, Mark All as Read, Empty Trash, a saved
- * search over all folders, Reveal in Mailboxes, and how unread rows look (screenshot for the README). What happened is checked on the server by an independent IMAP client.
+ * search over all folders, Reveal in Mailboxes, a folder expanded again catching up, and how unread
+ * rows look (screenshot for the README). What happened is checked on the server by an independent IMAP client.
  *
  *   npm run package && node --import tsx --test test/e2e/organise.e2e.ts
  */
@@ -428,5 +429,25 @@ test(
         return (await r.count()) === 1 && (await r.getAttribute('aria-selected')) === 'true';
       });
       assert.equal(await row('Projects').getAttribute('aria-expanded'), 'true', 'its folder opened');
+    }),
+);
+
+test(
+  'a folder expanded again after another one was opened shows the mail that arrived meanwhile',
+  { timeout: 120_000 },
+  () =>
+    step('reopen', async () => {
+      const projects = await wb!.revealTreeRow(VIEW, 'Projects');
+      if ((await projects.getAttribute('aria-expanded')) === 'true') await projects.click();
+      await eventually('Projects collapsed', async () => (await row('Findable in projects').count()) === 0);
+      // Another folder opened: it takes the live connection from Projects.
+      await (await wb!.revealTreeRow(VIEW, 'Later')).click();
+      await eventually('Later open', async () => (await row('Later one').count()) === 1);
+      await deliver('Arrived while collapsed', 'Projects');
+      await (await wb!.revealTreeRow(VIEW, 'Projects')).click();
+      await eventually(
+        'the new message under Projects',
+        async () => (await (await wb!.revealTreeRow(VIEW, 'Arrived while collapsed')).count()) === 1,
+      );
     }),
 );
