@@ -417,7 +417,7 @@ test(
         ].join('\r\n'),
         ['\\Seen'],
       );
-      if ((await row('Inbox').getAttribute('aria-expanded')) !== 'true') await row('Inbox').click();
+      await wb!.setTreeRowExpanded(VIEW, 'Inbox', true);
       const original = await eventually('the new message in the tree', async () => {
         const r = await wb!.revealTreeRow(VIEW, 'Figures for Q1');
         return (await r.count()) === 1 && r;

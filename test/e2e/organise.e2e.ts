@@ -412,8 +412,7 @@ test(
   () =>
     step('reveal', async () => {
       await deliver('Findable in projects', 'Projects');
-      const projects = await wb!.revealTreeRow(VIEW, 'Projects');
-      if ((await projects.getAttribute('aria-expanded')) === 'true') await projects.click();
+      await wb!.setTreeRowExpanded(VIEW, 'Projects', false);
       await eventually('Projects collapsed', async () => (await row('Findable in projects').count()) === 0);
       await wb!.runCommand('Mail: Search Mail…');
       await wb!.pickQuickItem('All folders of Alice');
@@ -437,14 +436,13 @@ test(
   { timeout: 120_000 },
   () =>
     step('reopen', async () => {
-      const projects = await wb!.revealTreeRow(VIEW, 'Projects');
-      if ((await projects.getAttribute('aria-expanded')) === 'true') await projects.click();
+      await wb!.setTreeRowExpanded(VIEW, 'Projects', false);
       await eventually('Projects collapsed', async () => (await row('Findable in projects').count()) === 0);
       // Another folder opened: it takes the live connection from Projects.
-      await (await wb!.revealTreeRow(VIEW, 'Later')).click();
+      await wb!.setTreeRowExpanded(VIEW, 'Later', true);
       await eventually('Later open', async () => (await row('Later one').count()) === 1);
       await deliver('Arrived while collapsed', 'Projects');
-      await (await wb!.revealTreeRow(VIEW, 'Projects')).click();
+      await wb!.setTreeRowExpanded(VIEW, 'Projects', true);
       await eventually(
         'the new message under Projects',
         async () => (await (await wb!.revealTreeRow(VIEW, 'Arrived while collapsed')).count()) === 1,

@@ -233,10 +233,7 @@ test(
       const line = async (label: string) =>
         (await (await wb!.revealTreeRow(VIEW, label)).locator('.label-description').first().textContent())?.trim() ??
         '';
-      const expand = async (label: string) => {
-        const r = await wb!.revealTreeRow(VIEW, label);
-        if ((await r.getAttribute('aria-expanded')) !== 'true') await r.click();
-      };
+      const expand = (label: string) => wb!.setTreeRowExpanded(VIEW, label, true);
       await wb!.openViewContainer('Mailroom');
       await expand('Inbox');
       await expand('Projects');

@@ -57,6 +57,8 @@ export interface Workbench {
   treeRow(viewTitle: string, label: string | RegExp): Locator;
   /** treeRow, after scrolling the view until the row is rendered (rows are virtualised); throws when none appears in time */
   revealTreeRow(viewTitle: string, label: string | RegExp, timeoutMs?: number): Promise<Locator>;
+  /** revealTreeRow, then a click if the row is not already expanded (`expanded`) or collapsed (`!expanded`) */
+  setTreeRowExpanded(viewTitle: string, label: string | RegExp, expanded: boolean): Promise<Locator>;
   /** the content frame of the visible webview (the last visible one when several are) */
   webviewFrame(): FrameLocator;
   /** toast messages (.notification-list-item-message); allTextContents() for their texts */
@@ -261,6 +263,12 @@ export async function openWorkbench(
           }
         }
         await row.scrollIntoViewIfNeeded({ timeout: 10_000 });
+        return row;
+      },
+
+      async setTreeRowExpanded(viewTitle: string, label: string | RegExp, expanded: boolean) {
+        const row = await wb.revealTreeRow(viewTitle, label);
+        if (((await row.getAttribute('aria-expanded')) === 'true') !== expanded) await row.click();
         return row;
       },
 
