@@ -85,14 +85,24 @@ export async function changeFlags(conn: ImapConnection, refs: MessageRef[], chan
   }
   for (const [path, group] of groupByMailbox(refs)) {
     await conn.withMailbox(path, { idempotent: true }, async (client, mailbox) => {
-      const uids = await targetUids(client, mailbox, group, true);
-      if (change.add?.length && !(await client.messageFlagsAdd(uids, change.add, { uid: true }))) {
-        throw refused(conn, `set ${change.add.join(' ')} in "${path}"`);
-      }
-      if (change.remove?.length && !(await client.messageFlagsRemove(uids, change.remove, { uid: true }))) {
-        throw refused(conn, `clear ${change.remove.join(' ')} in "${path}"`);
-      }
+      await storeFlags(conn, client, path, await targetUids(client, mailbox, group, true), change);
     });
+  }
+}
+
+/** UID STORE of `change` on `uids` of the selected mailbox `path`. */
+async function storeFlags(
+  conn: ImapConnection,
+  client: ImapFlow,
+  path: string,
+  uids: number[],
+  change: FlagChange,
+): Promise<void> {
+  if (change.add?.length && !(await client.messageFlagsAdd(uids, change.add, { uid: true }))) {
+    throw refused(conn, `set ${change.add.join(' ')} in "${path}"`);
+  }
+  if (change.remove?.length && !(await client.messageFlagsRemove(uids, change.remove, { uid: true }))) {
+    throw refused(conn, `clear ${change.remove.join(' ')} in "${path}"`);
   }
 }
 
@@ -239,13 +249,20 @@ async function locateMoved(client: ImapFlow, mailbox: MailboxObject, move: MoveR
 }
 
 /** Reverses a move (or a delete to Trash). */
-export async function undoMove(conn: ImapConnection, move: MoveResult): Promise<MoveResult | void> {
+export async function undoMove(
+  conn: ImapConnection,
+  move: MoveResult,
+  restore?: FlagChange,
+): Promise<MoveResult | void> {
+  // `restore` (the keywords a junk move changed) is stored before the messages go back, so that
+  // no one — a filter, another client — sees them in the old folder still marked as the move left them.
   if (move.pendingExpunge) {
     // The originals never left: clear their \Deleted and remove the copies instead.
     const uncertain = `the undo may or may not have happened — check "${move.from}" and "${move.to}"`;
     await conn.withMailbox(move.from, { uncertain }, async (client, mailbox) => {
       if (uidValidityOf(mailbox) !== move.uidValidity)
         throw new MailError('uidValidityChanged', `"${move.from}" was rebuilt; cannot undo.`);
+      if (restore) await storeFlags(conn, client, move.from, move.uids, restore);
       if (!(await client.messageFlagsRemove(move.uids, [Flag.Deleted], { uid: true })))
         throw refused(conn, 'restore the originals');
     });
@@ -260,6 +277,7 @@ export async function undoMove(conn: ImapConnection, move: MoveResult): Promise<
   }
   const refs = await conn.withMailbox(move.to, { idempotent: true }, async (client, mailbox) => {
     const uids = await locateMoved(client, mailbox, move);
+    if (restore && uids.length) await storeFlags(conn, client, move.to, uids, restore);
     return uids.map((uid) => ({ mailbox: move.to, uidValidity: uidValidityOf(mailbox), uid }));
   });
   if (!refs.length) throw new MailError('nothingToUndo', `The moved messages are no longer in "${move.to}".`);

@@ -284,8 +284,8 @@ export class MailAccount implements Disposable {
    * Reverses a move (or a delete to Trash) this account made. Which moves can still be undone is
    * the account store's business (one undo history, sync/undo.ts); this only does it.
    */
-  async undo(move: MoveResult): Promise<MoveResult | undefined> {
-    return (await undoMove(this.ops, move)) ?? undefined;
+  async undo(move: MoveResult, restore?: FlagChange): Promise<MoveResult | undefined> {
+    return (await undoMove(this.ops, move, restore)) ?? undefined;
   }
 
   /** Marks every unread message of `path` read; the UIDs it changed. */

@@ -1003,17 +1003,11 @@ export class AccountStore implements Disposable {
   private async undo(op: Extract<Operation, { kind: 'undo' }>): Promise<Outcome> {
     const move: MoveResult = op.move;
     const start = this.seq;
-    const back = await this.account.undo(move);
-    // The keywords a junk move set come off the messages where they are back (by UID map).
-    const returned =
-      back?.uidMap && back.destUidValidity
-        ? back.uidMap.map(([, uid]) => ({ mailbox: move.from, uidValidity: back.destUidValidity!, uid }))
-        : move.pendingExpunge
-          ? move.uids.map((uid) => ({ mailbox: move.from, uidValidity: move.uidValidity, uid }))
-          : [];
-    if (op.flags && returned.length) {
-      await this.account.setFlags(returned, { add: [...(op.flags.add ?? [])], remove: [...(op.flags.remove ?? [])] });
-    }
+    // The keywords a junk move set come off before the messages go back.
+    await this.account.undo(
+      move,
+      op.flags ? { add: [...(op.flags.add ?? [])], remove: [...(op.flags.remove ?? [])] } : undefined,
+    );
     if (move.pendingExpunge) {
       // The originals never left: they lose their \Deleted again; the copies went.
       this.flagLocally(
