@@ -3,7 +3,13 @@
 // events name: a message row whose flags changed, a folder whose messages or counts did, an
 // account whose status or live state did.
 import * as vscode from 'vscode';
-import { buildTree, type MailboxInfo, type MailboxNode, type SpecialUse } from '../core/mailbox/mailboxes';
+import {
+  buildTree,
+  type MailboxInfo,
+  type MailboxNode,
+  type SpecialUse,
+  visibleFolders,
+} from '../core/mailbox/mailboxes';
 import { type MessageRef, type ReadonlySummary, refKey, refOf, sameRef } from '../core/mailbox/messages';
 import { buildThreads, type ThreadNode } from '../core/mailbox/threads';
 import type { StoreEvent } from '../core/sync/store-events';
@@ -65,20 +71,6 @@ export function visibleKeywords(flags: readonly string[]): string[] {
   return flags
     .filter((f) => !f.startsWith('\\') && !QUIET_KEYWORDS.has(f.toLowerCase()))
     .map((f) => (f === Keyword.Junk ? 'junk' : f));
-}
-
-/** Unsubscribed folders are hidden unless asked for, or unless the server uses no subscriptions at all. */
-export function visibleFolders(list: readonly MailboxInfo[], showUnsubscribed: boolean): MailboxInfo[] {
-  const usesSubscriptions = list.some((f) => f.subscribed && f.specialUse !== 'inbox');
-  if (showUnsubscribed || !usesSubscriptions) return [...list];
-  const keep = new Set<string>();
-  for (const f of list) {
-    if (!f.subscribed && !f.specialUse) continue;
-    keep.add(f.path);
-    // Its parents stay too, or it would have nowhere to hang.
-    for (let p = f.parentPath; p; p = list.find((x) => x.path === p)?.parentPath ?? '') keep.add(p);
-  }
-  return list.filter((f) => keep.has(f.path));
 }
 
 /** What a screen reader says for a message row or triage item: its state, then who and when. */

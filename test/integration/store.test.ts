@@ -110,6 +110,31 @@ test('a folder seen before is shown from the cache at once, then a resync finds 
   );
 });
 
+test('a folder never opened shows the first page read ahead at connect at once, then catches up with what arrived since', async () => {
+  const dir = await tempDir();
+  await seed(ctx, 'Ahead Of Time', ['early 1', 'early 2']);
+  const other = await ctx.otherClient();
+  await other.mailboxSubscribe('Ahead Of Time');
+  const { store, events } = storeFor(ctx, 'alice', { config: { port: proxy.port }, store: { cacheDir: dir } });
+  await store.loadFolders();
+  const cache = new MailCache(dir, cacheKeyOf(store.config));
+  await until('its first page in the cache', () => cache.hasMailbox('Ahead Of Time'));
+  assert.equal(store.folderState('Ahead Of Time'), undefined, 'into the cache only: nothing shown changed');
+  await seed(ctx, 'Ahead Of Time', ['arrived since']);
+
+  const shown = await store.open('Ahead Of Time');
+  assert.deepEqual(
+    shown.messages.map((m) => m.subject),
+    ['early 2', 'early 1'],
+    'the page read ahead, shown before the server was asked (it would have the new message)',
+  );
+  assert.equal(messageEvents(events, 'Ahead Of Time', 'cache').length, 1);
+  await until('the message that arrived since', () =>
+    store.folderState('Ahead Of Time')!.messages.some((m) => m.subject === 'arrived since'),
+  );
+  assert.ok(messageEvents(events, 'Ahead Of Time', 'server').length > 0);
+});
+
 test('a folder rebuilt on the server mid-session (new UIDVALIDITY): the old messages leave by ref, the new ones come, an old ref is refused', async () => {
   await seed(ctx, 'Reborn', ['old 1', 'old 2']);
   const { store, events } = storeFor(ctx);

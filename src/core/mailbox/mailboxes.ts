@@ -240,3 +240,17 @@ export function setSubscribed(conn: ImapConnection, path: string, subscribed: bo
       );
   });
 }
+
+/** Unsubscribed folders are hidden unless asked for, or unless the server uses no subscriptions at all. */
+export function visibleFolders(list: readonly MailboxInfo[], showUnsubscribed: boolean): MailboxInfo[] {
+  const usesSubscriptions = list.some((f) => f.subscribed && f.specialUse !== 'inbox');
+  if (showUnsubscribed || !usesSubscriptions) return [...list];
+  const keep = new Set<string>();
+  for (const f of list) {
+    if (!f.subscribed && !f.specialUse) continue;
+    keep.add(f.path);
+    // Its parents stay too, or it would have nowhere to hang.
+    for (let p = f.parentPath; p; p = list.find((x) => x.path === p)?.parentPath ?? '') keep.add(p);
+  }
+  return list.filter((f) => keep.has(f.path));
+}

@@ -120,6 +120,14 @@ export class MailCache {
     return m && m.path === path && Array.isArray(m.messages) ? m : undefined;
   }
 
+  /** Whether a page of `path` is cached, without reading it. */
+  hasMailbox(path: string): Promise<boolean> {
+    return stat(this.mailboxFile(path)).then(
+      () => true,
+      () => false,
+    );
+  }
+
   saveMailbox(m: CachedMailbox): Promise<void> {
     return this.write(this.mailboxFile(m.path), m);
   }

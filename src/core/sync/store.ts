@@ -14,7 +14,7 @@ import type { AccessTokenSource } from '../auth/token-source';
 import { MailError, isMailError } from '../errors';
 import { Emitter, type Disposable, type Event } from '../events';
 import type { Logger } from '../log';
-import { findSpecialUse, type MailboxInfo, type SpecialUse } from '../mailbox/mailboxes';
+import { findSpecialUse, type MailboxInfo, type SpecialUse, visibleFolders } from '../mailbox/mailboxes';
 import { type MessageRef, type MessageSummary, type ReadonlySummary, refKey, refOf } from '../mailbox/messages';
 import type { ThreadParents } from '../mailbox/threads';
 import type { MessageContent, ReadOptions } from '../reading/reader';
@@ -119,6 +119,8 @@ interface Tracked {
 }
 
 const MAX_TRACKED = 500;
+/** Folders whose first page is read ahead at connect (an account with hundreds waits for the clicks). */
+const PREFETCH_FOLDERS = 100;
 
 /** The cache key of an account (unchanged since the first cache, so existing caches stay valid). */
 export function cacheKeyOf(config: AccountConfig): string {
@@ -1390,11 +1392,39 @@ export class AccountStore implements Disposable {
     if (this.disposed) return;
     if (!this.liveStarted) {
       this.liveStarted = true;
-      if (this.folder('INBOX')) void this.open('INBOX');
+      const inbox = this.folder('INBOX') ? this.open('INBOX') : Promise.resolve();
+      void inbox.catch(() => undefined).then(() => this.prefetchFirstPages());
       this.live.pollCounts(() => this.settings.pollIntervalMs);
     }
     this.live.watch(['INBOX', ...this.live.paths.filter((p) => p !== 'INBOX')]);
     this.live.restartFailed();
+  }
+
+  /**
+   * The first page of every folder the cache has none of, one folder at a time, into the cache
+   * only (memory stays as it was, no folder becomes live): a folder clicked for the first time then
+   * paints at once and is reconciled after, as after a restart, instead of waiting for SELECT and
+   * FETCH. One folder at a time on the command connection, so a person's own command waits for at
+   * most one of them. Once per connect; with a cache, later connects find little or nothing to do.
+   */
+  private async prefetchFirstPages(): Promise<void> {
+    const cache = this.cache;
+    if (!cache || !this.writeBack) return;
+    // The folders the tree shows, as they are listed there.
+    const folders = visibleFolders(this.folderList ?? [], false).filter((f) => f.selectable);
+    for (const { path } of folders.slice(0, PREFETCH_FOLDERS)) {
+      if (this.disposed) return;
+      if (this.entries.has(path) || this.firstLoads.has(path) || (await cache.hasMailbox(path))) continue;
+      try {
+        const page = await this.account.listMessages(path, { pageSize: this.settings.pageSize });
+        // Opened meanwhile: that load wrote its own page, newer than this one.
+        if (!this.entries.has(path)) await this.writeBack.mailbox(toCachedMailbox(page));
+      } catch (err) {
+        // Nobody asked for it: the folder is loaded (and any error reported) when it is opened.
+        this.options.logger.debug(`[${this.name}] first page of ${path} ahead of time: ${(err as Error).message}`);
+        if (this.account.state.status !== 'connected') return;
+      }
+    }
   }
 
   /** `path` becomes the live folder next to INBOX. */
