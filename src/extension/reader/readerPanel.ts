@@ -48,6 +48,8 @@ const REMOTE_SENDERS_KEY = 'mailroom.remoteContentSenders.v2';
 const OLD_REMOTE_SENDERS_KEY = 'mailroom.remoteContentSenders';
 /** The folder the last attachment was saved to: "Save…" starts there next time. */
 const LAST_SAVE_FOLDER_KEY = 'mailroom.lastAttachmentFolder';
+/** A message read for longer than this says "Loading message…" meanwhile. */
+const BUSY_AFTER_MS = 120;
 
 /** A message that could not be read (the server is down): shown from what the store knows, read again on Retry or reconnect. */
 interface Unavailable {
@@ -152,12 +154,15 @@ export class ReaderPanel extends Disposable {
     const known = target.account.store?.message(target.ref);
     // Never the previous message's title over this one, also while it loads or if it cannot.
     this.host.title = plain`${known?.subject.trim() || 'Mail'}`;
-    this.host.post({ type: 'busy', text: 'Loading message…' });
+    // Only a read that takes a while says so: a cached message would flash "Loading…" and draw the
+    // reader twice.
+    const busy = setTimeout(() => this.host.post({ type: 'busy', text: 'Loading message…' }), BUSY_AFTER_MS);
     try {
       const store = target.account.requireStore();
       const content = await quietProgress({ viewId: 'mailroom.mailboxes' }, label`Opening message`, () =>
         store.readMessage(target.ref, opts.fromOutside ? { readOnly: true } : {}),
       );
+      clearTimeout(busy);
       const junk = this.junkReason(target, content.flags);
       const remote = opts.fromOutside || opts.restored || junk ? { allow: false } : this.alwaysAllowed(target, content);
       const notes = opts.fromOutside
@@ -186,6 +191,7 @@ export class ReaderPanel extends Disposable {
         await this.actions.setRead([shown.target], true);
       }
     } catch (err) {
+      clearTimeout(busy);
       if (isMailError(err) && err.transient) {
         this.showUnavailable(target, opts, err);
         return;
