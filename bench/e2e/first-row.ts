@@ -8,7 +8,7 @@
 // session: SELECT + FETCH of 50), the part no client can save.
 import { rawFirstPage, settle } from '../server-state';
 import { arm, result } from './probe';
-import { type BenchServer, click, type Figure, log, openWindow, sleep, VIEW, type Window } from './session';
+import { type BenchServer, click, type Figure, log, openWindow, pointerAway, sleep, timedClick, VIEW, type Window } from './session';
 
 export interface FirstRowResults {
   firstRow10k: Figure;
@@ -23,8 +23,9 @@ const CLICK_TIMEOUT_MS = 60_000;
 
 async function clickUntilFirstRow(w: Window, folder: string): Promise<number | null> {
   await arm(w.wb.page, { kind: 'firstMessageRow', view: VIEW, folder });
-  await click(w, w.wb.treeRow(VIEW, folder));
+  await timedClick(w.wb.treeRow(VIEW, folder));
   const r = await result(w.wb.page, CLICK_TIMEOUT_MS);
+  await pointerAway(w);
   return r ? r.ms : null;
 }
 

@@ -11,7 +11,7 @@
 // BODYSTRUCTURE needs) on a session that has INBOX selected, for the same messages.
 import type { RawImap } from '../raw-imap';
 import { arm, result } from './probe';
-import { type BenchServer, click, type Figure, log, quiet, rawSession, VIEW, type Window } from './session';
+import { type BenchServer, click, type Figure, log, pointerAway, quiet, rawSession, timedClick, VIEW, type Window } from './session';
 
 export interface ReaderResults {
   bodyListed: Figure;
@@ -72,8 +72,9 @@ export async function expandInbox(w: Window): Promise<void> {
 
 async function openAndTime(w: Window, m: MessageRow): Promise<number | null> {
   await arm(w.wb.page, { kind: 'readerShows', subject: m.subject });
-  await click(w, w.wb.treeRows(VIEW).and(w.wb.page.locator(`[data-index="${m.index}"]`)));
+  await timedClick(w.wb.treeRows(VIEW).and(w.wb.page.locator(`[data-index="${m.index}"]`)));
   const r = await result(w.wb.page, 30_000);
+  await pointerAway(w);
   return r ? r.ms : null;
 }
 
