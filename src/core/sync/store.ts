@@ -1410,8 +1410,11 @@ export class AccountStore implements Disposable {
   private async prefetchFirstPages(): Promise<void> {
     const cache = this.cache;
     if (!cache || !this.writeBack) return;
-    // The folders the tree shows, as they are listed there.
-    const folders = visibleFolders(this.folderList ?? [], false).filter((f) => f.selectable);
+    // The folders the tree shows, as they are listed there; not the virtual "All Mail" and
+    // "Flagged" of Gmail or Dovecot, whose SELECT can take seconds (a click would wait behind it).
+    const folders = visibleFolders(this.folderList ?? [], false).filter(
+      (f) => f.selectable && f.specialUse !== 'all' && f.specialUse !== 'flagged',
+    );
     for (const { path } of folders.slice(0, PREFETCH_FOLDERS)) {
       if (this.disposed) return;
       if (this.entries.has(path) || this.firstLoads.has(path) || (await cache.hasMailbox(path))) continue;
