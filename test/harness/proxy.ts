@@ -84,6 +84,8 @@ export interface ImapProxy {
    * as on a slow link. Other connections are not affected.
    */
   delayRepliesTo(command: string, ms: number): void;
+  /** From now on the commands refused are `commands` (plus COMPRESS), in place of those given at the start. */
+  setRefused(commands: string[]): void;
   /**
    * The next time a client sends `command`, it (and whatever that connection sends after it)
    * reaches the server only `ms` later: what other clients do meanwhile has happened when the
@@ -187,6 +189,10 @@ export async function startProxy(server: TestServer, opts: ProxyOptions = {}): P
     commands,
     delayRepliesTo(command: string, ms: number): void {
       delays.push({ command: command.toUpperCase().trim(), ms });
+    },
+    setRefused(commands: string[]): void {
+      refuse.clear();
+      for (const c of [...ALWAYS_REFUSED, ...commands]) refuse.add(c.toUpperCase().trim());
     },
     delayCommandsTo(command: string, ms: number): void {
       commandDelays.push({ command: command.toUpperCase().trim(), ms });

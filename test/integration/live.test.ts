@@ -181,3 +181,34 @@ test(
     assert.equal(live.state('INBOX')?.status, 'live');
   },
 );
+
+test(
+  'a folder the server refuses to open is tried again by itself, and its mail arrives once it opens',
+  { timeout: 60_000 },
+  async () => {
+    // The watcher opens its folder read-only: only EXAMINE is refused, the rest of the session works.
+    const refusing = await startProxy(ctx.server, { refuseCommands: ['EXAMINE'] });
+    try {
+      const account = ctx.mailAccount('alice', { port: refusing.port }, { backoff: { baseMs: 50, maxMs: 300 } });
+      const live = liveOf(account);
+      live.watch(['INBOX']);
+      await stateOf(live, 'INBOX', 'failed');
+      await until('a second try', () => refusing.refused.filter((c) => c === 'EXAMINE').length >= 2);
+      assert.equal(live.state('INBOX')?.status, 'failed', 'still refused: still failed, with the reason');
+
+      refusing.setRefused([]);
+      await stateOf(live, 'INBOX', 'live');
+      const arriving = nextEvent(live.onDidAddMessages, (e) =>
+        e.messages.some((m) => m.subject === 'after the refusals'),
+      );
+      await (await ctx.otherClient()).append('INBOX', mail('after the refusals'));
+      const arrived = await arriving;
+      assert.deepEqual(
+        arrived.messages.map((m) => m.subject),
+        ['after the refusals'],
+      );
+    } finally {
+      await refusing.close();
+    }
+  },
+);

@@ -382,8 +382,13 @@ export class ImapConnection {
         );
   }
 
+  /** How long to wait before retry number `attempt` (0 first), on this connection's backoff. */
+  retryDelay(attempt: number): number {
+    return backoffDelay(attempt, this.options.backoff ?? defaultBackoff);
+  }
+
   private scheduleReconnect(error: MailError): void {
-    const delayMs = backoffDelay(this.attempt, this.options.backoff ?? defaultBackoff);
+    const delayMs = this.retryDelay(this.attempt);
     this.attempt++;
     this.setState({ status: 'reconnecting', attempt: this.attempt, delayMs, error });
     clearTimeout(this.reconnectTimer);

@@ -60,6 +60,9 @@ export class MailboxWatcher implements Disposable {
   private opening: { client: ImapFlow; done: Promise<void> } | undefined;
   private _state: WatchState = { status: 'starting' };
   private disposed = false;
+  /** SELECTs the server refused in a row, and the next try after the last of them. */
+  private refusals = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
 
   readonly onDidAddMessages: Event<MessageSummary[]> = this.added.event;
   readonly onDidChangeFlags: Event<FlagUpdate> = this.flagsChanged.event;
@@ -136,14 +139,18 @@ export class MailboxWatcher implements Disposable {
       } catch (err) {
         const error = await classifyError(err, this.conn.account, { probe: false });
         if (this.opening?.client === client) this.opening = undefined; // the next start() tries again
-        // A connection that failed under the SELECT reconnects by itself; anything else needs a new start().
-        if (client.usable && this.conn.client === client) this.setState({ status: 'failed', error });
+        // A connection that failed under the SELECT reconnects by itself; a refusal is tried again.
+        if (client.usable && this.conn.client === client) {
+          this.setState({ status: 'failed', error });
+          this.retryLater(error);
+        }
         throw error;
       }
       const uv = uidValidityOf(mailbox);
       const before = this.uidValidity;
       this.uidValidity = uv;
       this.openedOn = client;
+      this.refusals = 0;
       if (before === undefined || before !== uv) this.uidNext = mailbox.uidNext;
       const since = before === undefined ? this.since?.() : undefined;
       if (since && since.uidValidity === uv && since.uidNext > 0 && since.uidNext < this.uidNext)
@@ -156,6 +163,22 @@ export class MailboxWatcher implements Disposable {
       this.resync.fire({ reason: before === uv ? 'reconnected' : 'uidValidityChanged' });
       if (before === uv) await this.fetchNew(client, MAX_CAUGHT_UP);
     });
+  }
+
+  /**
+   * The server refused to open the folder (busy, locked by another session, a passing NO): try
+   * again later, ever more slowly, as the connection does after a drop, until it works or
+   * someone calls start(). A folder that is not there any more is left to the folder list.
+   */
+  private retryLater(error: MailError): void {
+    if (this.disposed || this.retryTimer || error.kind === 'mailboxNotFound') return;
+    const delayMs = this.conn.retryDelay(this.refusals++);
+    this.logger.info(`[watch ${this.path}] trying again in ${Math.round(delayMs / 1000)} s`);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.start().catch(() => undefined); // the state says how it went
+    }, delayMs);
+    this.retryTimer.unref?.();
   }
 
   /** Runs `task` after the ones before it; its own outcome goes to the caller. */
@@ -227,6 +250,7 @@ export class MailboxWatcher implements Disposable {
 
   dispose(): void {
     if (this.disposed) return;
+    clearTimeout(this.retryTimer);
     this.setState({ status: 'stopped' });
     this.disposed = true;
     for (const s of this.subscriptions) s.dispose();
