@@ -245,12 +245,13 @@ export function setSubscribed(conn: ImapConnection, path: string, subscribed: bo
 export function visibleFolders(list: readonly MailboxInfo[], showUnsubscribed: boolean): MailboxInfo[] {
   const usesSubscriptions = list.some((f) => f.subscribed && f.specialUse !== 'inbox');
   if (showUnsubscribed || !usesSubscriptions) return [...list];
+  const byPath = new Map(list.map((f) => [f.path, f]));
   const keep = new Set<string>();
   for (const f of list) {
     if (!f.subscribed && !f.specialUse) continue;
     keep.add(f.path);
-    // Its parents stay too, or it would have nowhere to hang.
-    for (let p = f.parentPath; p; p = list.find((x) => x.path === p)?.parentPath ?? '') keep.add(p);
+    // Its parents stay too, or it would have nowhere to hang (a parent kept already has its own).
+    for (let p = f.parentPath; p && !keep.has(p); p = byPath.get(p)?.parentPath ?? '') keep.add(p);
   }
   return list.filter((f) => keep.has(f.path));
 }
