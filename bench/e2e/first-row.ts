@@ -25,7 +25,7 @@ async function clickUntilFirstRow(w: Window, folder: string): Promise<number | n
   await arm(w.wb.page, { kind: 'firstMessageRow', view: VIEW, folder });
   await timedClick(w.wb.treeRow(VIEW, folder));
   const r = await result(w.wb.page, CLICK_TIMEOUT_MS);
-  await pointerAway(w);
+  await pointerAway(w.wb.page);
   return r ? r.ms : null;
 }
 

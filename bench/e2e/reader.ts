@@ -74,7 +74,7 @@ async function openAndTime(w: Window, m: MessageRow): Promise<number | null> {
   await arm(w.wb.page, { kind: 'readerShows', subject: m.subject });
   await timedClick(w.wb.treeRows(VIEW).and(w.wb.page.locator(`[data-index="${m.index}"]`)));
   const r = await result(w.wb.page, 30_000);
-  await pointerAway(w);
+  await pointerAway(w.wb.page);
   return r ? r.ms : null;
 }
 

@@ -173,19 +173,19 @@ export async function openWindow(b: BenchServer, accounts: AccountSpec[], settin
  * open there (a badge's or a row's tooltip) would cover the next row to click.
  */
 async function parkMouse(page: Workbench['page']): Promise<void> {
-  await page.mouse.move(1100, 620);
+  await pointerAway(page);
   await page.keyboard.press('Escape');
 }
 
 /** Clicks `target` (a tree row), then parks the pointer: the measurement itself starts at the click's pointerdown. */
 export async function click(w: Window, target: Locator, modifiers?: Array<'Control'>): Promise<void> {
   await target.click(modifiers ? { modifiers } : {});
-  await pointerAway(w);
+  await pointerAway(w.wb.page);
 }
 
-/** Where the pointer waits between samples: off the tree, so that no row's hover or tooltip is up. */
-export async function pointerAway(w: Window): Promise<void> {
-  await w.wb.page.mouse.move(1100, 620);
+/** Where the pointer waits between samples: over the editor area, so that no row's hover or tooltip is up. */
+export async function pointerAway(page: Workbench['page']): Promise<void> {
+  await page.mouse.move(1100, 620);
 }
 
 /** How long the pointer rests on a target before a timed press (a person's hand is slower). */

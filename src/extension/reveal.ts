@@ -19,12 +19,10 @@ export async function revealInTree(ctx: CommandContext, target: MessageTarget | 
 export async function revealCommand(ctx: CommandContext, target: MessageTarget | undefined): Promise<void> {
   if (!target) return void notify.info(message`Open a message first: Reveal in Mailboxes shows its row.`);
   if (await revealInTree(ctx, target)) return;
-  if (!target.account.store) {
-    // An account whose settings are wrong has no folders to show the row in: say what is wrong.
-    const status = target.account.status;
-    const why = status.kind === 'error' ? status.error.message : 'it is not set up';
-    return void notify.info(message`"${target.account.name}" cannot show its folders: ${why}`);
-  }
+  // An account whose settings are wrong has no store, so no folders to show the row in: say what is wrong.
+  const { status } = target.account;
+  if (!target.account.store && status.kind === 'error')
+    return void notify.info(message`"${target.account.name}" cannot show its folders: ${status.error.message}`);
   void notify.info(
     message`The message is not among the loaded messages of "${target.ref.mailbox}": "Load more…" in that folder lists older mail.`,
   );

@@ -124,7 +124,12 @@ function words(line: string): string[] {
 
 export async function startProxy(server: TestServer, opts: ProxyOptions = {}): Promise<ImapProxy> {
   const hidden = new Set([...ALWAYS_HIDDEN, ...(opts.hideCapabilities ?? [])].map((c) => c.toUpperCase()));
-  const refuse = new Set([...ALWAYS_REFUSED, ...(opts.refuseCommands ?? [])].map((c) => c.toUpperCase().trim()));
+  const refuse = new Set<string>();
+  const setRefused = (commands: string[]) => {
+    refuse.clear();
+    for (const c of [...ALWAYS_REFUSED, ...commands]) refuse.add(c.toUpperCase().trim());
+  };
+  setRefused(opts.refuseCommands ?? []);
   const stripUidplusCodes = hidden.has('UIDPLUS');
   const cert = fs.readFileSync(server.certFile);
   const key = fs.readFileSync(server.keyFile);
@@ -190,10 +195,7 @@ export async function startProxy(server: TestServer, opts: ProxyOptions = {}): P
     delayRepliesTo(command: string, ms: number): void {
       delays.push({ command: command.toUpperCase().trim(), ms });
     },
-    setRefused(commands: string[]): void {
-      refuse.clear();
-      for (const c of [...ALWAYS_REFUSED, ...commands]) refuse.add(c.toUpperCase().trim());
-    },
+    setRefused,
     delayCommandsTo(command: string, ms: number): void {
       commandDelays.push({ command: command.toUpperCase().trim(), ms });
     },

@@ -1405,7 +1405,8 @@ export class AccountStore implements Disposable {
    * only (memory stays as it was, no folder becomes live): a folder clicked for the first time then
    * paints at once and is reconciled after, as after a restart, instead of waiting for SELECT and
    * FETCH. One folder at a time on the command connection, so a person's own command waits for at
-   * most one of them. Once per connect; with a cache, later connects find little or nothing to do.
+   * most one of them. Once per store, after its first listing; with a cache, a later VS Code start
+   * finds little or nothing to do.
    */
   private async prefetchFirstPages(): Promise<void> {
     const cache = this.cache;
