@@ -68,11 +68,13 @@ async function clickToastButton(text: RegExp, button: string): Promise<string> {
 async function chooseFile(file: string): Promise<void> {
   const box = wb!.quickInput().locator('.quick-input-box input');
   await eventually('the file dialog', async () => /CA certificate \(PEM\)/.test(await quickTitle()));
-  // The dialog fills in its start folder once it has listed it: type the path after that.
-  await eventually('the start folder listed', async () => (await box.inputValue()).endsWith('/'));
-  await box.fill(file);
-  await eventually('the path typed', async () => (await box.inputValue()) === file);
-  await wb!.page.waitForTimeout(500);
+  // The dialog fills in its start folder once it has listed it, in steps (first /tmp/, then the
+  // workspace): a path typed in between gets the rest appended. Type it until it stays as typed.
+  await eventually('the path typed', async () => {
+    await box.fill(file);
+    await wb!.page.waitForTimeout(500);
+    return (await box.inputValue()) === file;
+  });
   await box.press('Enter');
 }
 

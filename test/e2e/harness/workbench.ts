@@ -43,7 +43,7 @@ export interface Workbench {
   consoleLines: string[];
   /** F1, type ">title", pick the matching row (exact label preferred), Enter */
   runCommand(title: string): Promise<void>;
-  /** .quick-input-widget */
+  /** the quick input the person can use: shown, not in its closing animation */
   quickInput(): Locator;
   /** fills the visible quick input (also password boxes); Enter unless submit === false */
   fillQuickInput(text: string, submit?: boolean): Promise<void>;
@@ -139,7 +139,9 @@ export async function openWorkbench(
     await page.locator('.monaco-workbench .activitybar .action-item').first().waitFor({ timeout });
     await dismissToasts(page);
 
-    const quickInput = () => page.locator('.quick-input-widget');
+    // A hidden or closing widget keeps the last step's title and placeholder in the DOM: read
+    // through it, a test took a step that was closing for the next one and typed into nothing.
+    const quickInput = () => page.locator(QUICK_INPUT);
     const quickBox = () => quickInput().locator('.quick-input-box input');
 
     const wb: Workbench = {
@@ -302,9 +304,11 @@ export async function openWorkbench(
   }
 }
 
+const QUICK_INPUT = '.quick-input-widget:not(.quick-input-widget-closing):visible';
+
 /** F1 opens the palette; when a webview iframe holds the focus, give it back to the workbench first. */
 async function openPalette(page: Page): Promise<void> {
-  const widget = page.locator('.quick-input-widget');
+  const widget = page.locator(QUICK_INPUT);
   for (let attempt = 0; attempt < 3; attempt++) {
     await page.evaluate(`(() => {
       const a = document.activeElement;
@@ -363,7 +367,38 @@ export async function saveFailureArtifacts(
     }
   }
   const extHost = wb?.consoleLines.filter((l) => l.includes('[Extension Host]')).slice(-20) ?? [];
-  return [`artifacts: ${saved.join(', ')}`, ...extHost].join('\n');
+  const onScreen = wb ? await overlaysOnScreen(wb.page).catch(() => []) : [];
+  return [`artifacts: ${saved.join(', ')}`, ...onScreen, ...extHost].join('\n');
+}
+
+/**
+ * What covers the workbench when a step fails: the quick input (title, prompt or placeholder,
+ * first rows), a dialog, the toasts. A CI report carries only the message, not the screenshot.
+ */
+async function overlaysOnScreen(page: Page): Promise<string[]> {
+  const text = async (l: Locator) =>
+    ((await l.first().textContent({ timeout: 1000 })) ?? '').replace(/\s+/g, ' ').trim();
+  const lines: string[] = [];
+  const quick = page.locator('.quick-input-widget');
+  if (await quick.isVisible()) {
+    const box = quick.locator('.quick-input-box input');
+    const rows = await quick.locator('.monaco-list-row').allTextContents();
+    lines.push(
+      `on screen: quick input ${JSON.stringify({
+        classes: await quick.getAttribute('class'),
+        title: await text(quick.locator('.quick-input-title')),
+        message: await text(quick.locator('.quick-input-message')),
+        placeholder: await box.getAttribute('placeholder', { timeout: 1000 }),
+        type: await box.getAttribute('type', { timeout: 1000 }),
+        rows: rows.slice(0, 5).map((r) => r.replace(/\s+/g, ' ').trim()),
+      })}`,
+    );
+  }
+  const dialog = page.locator('.monaco-dialog-box');
+  if (await dialog.isVisible()) lines.push(`on screen: dialog ${JSON.stringify(await text(dialog))}`);
+  for (const toast of await page.locator('.notification-toast').all())
+    if (await toast.isVisible()) lines.push(`on screen: toast ${JSON.stringify((await text(toast)).slice(0, 300))}`);
+  return lines;
 }
 
 function readIf(file: string): string {
