@@ -7,7 +7,7 @@ import { constants as fsConstants, createWriteStream } from 'node:fs';
 import { access, copyFile, link, mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { FetchMessageObject, FetchQueryObject, MessageStructureObject } from 'imapflow';
+import type { FetchMessageObject, FetchQueryObject, ImapFlow, MessageStructureObject } from 'imapflow';
 import type { AddressObject, ParsedMail } from 'mailparser';
 import type { ImapConnection } from '../session/connection';
 import { MailError } from '../errors';
@@ -229,6 +229,28 @@ function noPartFound(structure: MessageStructureObject | undefined, plan: Messag
 
 type Section = { key: string; maxLength?: number };
 
+/**
+ * UID FETCH of one message. A message that arrived since this session last looked is not
+ * FETCHable until the session has heard of it: only then is a NOOP spent and the FETCH repeated
+ * (most reads are of mail the list already showed, and a NOOP first would cost every one of them
+ * a round trip). Undefined: the message is not in the folder.
+ */
+async function fetchKnown(
+  conn: ImapConnection,
+  client: ImapFlow,
+  uid: number,
+  query: FetchQueryObject,
+): Promise<FetchMessageObject | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    const got = await client.fetchOne(String(uid), query, { uid: true });
+    if (got && got.uid === uid) return got;
+    // imapflow answers false, not an error, when the connection dropped under the command.
+    if (!client.usable) throw new MailError('connectionLost', `The connection to ${conn.account.host} was lost.`);
+    if (attempt > 0) return undefined;
+    await client.noop();
+  }
+}
+
 export async function readMessage(
   conn: ImapConnection,
   ref: MessageRef,
@@ -236,10 +258,9 @@ export async function readMessage(
 ): Promise<MessageContent> {
   const maxText = opts.maxTextBytes ?? DEFAULT_MAX_TEXT;
   const maxInline = opts.maxInlineBytes ?? DEFAULT_MAX_INLINE;
-  // sync: a message that arrived since this session last looked is not FETCHable until a NOOP.
   return conn.withMailbox(
     ref.mailbox,
-    { readOnly: opts.readOnly ?? false, idempotent: true, sync: true },
+    { readOnly: opts.readOnly ?? false, idempotent: true },
     async (client, mailbox) => {
       assertUidValidity(mailbox, ref);
       const gone = () =>
@@ -252,9 +273,8 @@ export async function readMessage(
       let structure = conn.structures.recall(ref);
       let head: FetchMessageObject | undefined;
       if (!structure) {
-        head =
-          (await client.fetchOne(String(ref.uid), { ...HEAD_QUERY, bodyStructure: true }, { uid: true })) || undefined;
-        if (!head || head.uid !== ref.uid) throw gone();
+        head = await fetchKnown(conn, client, ref.uid, { ...HEAD_QUERY, bodyStructure: true });
+        if (!head) throw gone();
         structure = head.bodyStructure;
         conn.structures.remember(ref, structure);
       }
@@ -306,8 +326,8 @@ export async function readMessage(
           ...(head ? { uid: true } : HEAD_QUERY),
           ...(chunk.length ? { bodyParts: chunk } : {}),
         };
-        const got = (await client.fetchOne(String(ref.uid), query, { uid: true })) || undefined;
-        if (!got || got.uid !== ref.uid) throw gone();
+        const got = await fetchKnown(conn, client, ref.uid, query);
+        if (!got) throw gone();
         head ??= got;
         for (const [key, value] of got.bodyParts ?? []) parts.set(key.toLowerCase().replace(/\]?<\d+>$/, ''), value);
       }
