@@ -15,6 +15,15 @@ export const imapflow = loadOnUse(() => require('imapflow') as typeof import('im
 
 export const mailparser = loadOnUse(() => require('mailparser') as typeof import('mailparser'));
 
+export const libmime = loadOnUse(() => require('libmime') as typeof import('libmime'));
+
+/** libmime's charset decoding, what mailparser decodes bodies with (aliases, Japanese, no UTF-7). */
+export const libmimeCharset = loadOnUse(
+  () => require('libmime/lib/charset.js') as typeof import('libmime/lib/charset.js'),
+);
+
+export const libqp = loadOnUse(() => require('libqp') as { decode(text: string): Buffer });
+
 export const sanitizeHtml = loadOnUse(() => require('sanitize-html') as typeof import('sanitize-html'));
 
 export const markdownIt = loadOnUse(() => require('markdown-it') as typeof import('markdown-it'));

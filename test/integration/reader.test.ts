@@ -338,6 +338,113 @@ async function appendAndList(raw: Buffer): Promise<MessageRef> {
   return { mailbox: 'INBOX', uidValidity, uid: appended.uid };
 }
 
+/** A one-part message whose body is `body` (bytes as written) under the given headers. */
+function onePart(subject: string, contentType: string, encoding: string, body: Buffer): Buffer {
+  const head =
+    `From: parts@example.test\r\nTo: alice@example.test\r\nSubject: ${subject}\r\nMIME-Version: 1.0\r\n` +
+    `Content-Type: ${contentType}\r\nContent-Transfer-Encoding: ${encoding}\r\n\r\n`;
+  return Buffer.concat([Buffer.from(head, 'latin1'), body]);
+}
+
+const latin1 = (s: string) => Buffer.from(s, 'latin1');
+// "こんにちは" in ISO-2022-JP, "안녕" in ks_c_5601-1987 (CP949): charsets iconv-lite lacks or names otherwise.
+const JIS = Buffer.from([
+  0x1b, 0x24, 0x42, 0x24, 0x33, 0x24, 0x73, 0x24, 0x4b, 0x24, 0x41, 0x24, 0x4f, 0x1b, 0x28, 0x42,
+]);
+const CP949 = Buffer.from([0xbe, 0xc8, 0xb3, 0xe7]);
+/**
+ * `shows`: what the reader must show. Each case is also compared with mailparser's reading of the
+ * whole message, except where `rfc3676` gives the text: the libmime inside mailparser's splitter
+ * is older and keeps the "> " of a flowed quoted line it joins, which RFC 3676 (4.5) removes.
+ */
+const DECODING_CASES: Array<{
+  name: string;
+  type: string;
+  encoding: string;
+  body: Buffer;
+  shows: RegExp;
+  rfc3676?: string;
+}> = [
+  {
+    name: 'ISO-8859-1, quoted-printable',
+    type: 'text/plain; charset=iso-8859-1',
+    encoding: 'quoted-printable',
+    body: latin1('Caf=E9 cr=E8me=\r\n br=FBl=E9e\r\n'),
+    shows: /Café crème brûlée/,
+  },
+  {
+    name: 'ISO-2022-JP, 7bit',
+    type: 'text/plain; charset=ISO-2022-JP',
+    encoding: '7bit',
+    body: Buffer.concat([JIS, latin1('\r\n')]),
+    shows: /こんにちは/,
+  },
+  {
+    name: 'ks_c_5601-1987, base64',
+    type: 'text/plain; charset=ks_c_5601-1987',
+    encoding: 'base64',
+    body: latin1(`${CP949.toString('base64')}\r\n`),
+    shows: /안녕/,
+  },
+  {
+    name: 'UTF-7 is not decoded into markup',
+    type: 'text/html; charset=utf-7',
+    encoding: '7bit',
+    body: latin1('+ADw-b+AD4-hi+ADw-/b+AD4-\r\n'),
+    shows: /\+ADw-b\+AD4-/,
+  },
+  {
+    name: 'format=flowed; delsp=yes',
+    type: 'text/plain; charset=utf-8; format=flowed; delsp=yes',
+    encoding: '7bit',
+    body: latin1('One long para \r\ngraph that flows.\r\n> quo \r\n> ted\r\nSig\r\n'),
+    shows: /One long paragraph that flows\./,
+    rfc3676: 'One long paragraph that flows.\n> quoted\nSig',
+  },
+  {
+    // Quoted-printable drops trailing spaces (RFC 2045), so flowed text encodes them as =20.
+    name: 'format=flowed without delsp, quoted-printable',
+    type: 'text/plain; charset=utf-8; format=flowed',
+    encoding: 'quoted-printable',
+    body: latin1('A line that =\r\nis soft-broken=20\r\nand flowed.\r\n--=20\r\nSig\r\n'),
+    shows: /A line that is soft-broken and flowed\./,
+    rfc3676: 'A line that is soft-broken and flowed.\n-- \nSig',
+  },
+  {
+    name: 'windows-1252 HTML, base64',
+    type: 'text/html; charset=windows-1252',
+    encoding: 'base64',
+    body: latin1(`${latin1('<p>\x93Quoted\x94 \x80 5</p>\r\n').toString('base64')}\r\n`),
+    shows: /“Quoted” € 5/,
+  },
+  {
+    name: 'an unknown transfer encoding is read as 8bit',
+    type: 'text/plain; charset=utf-8',
+    encoding: 'x-uuencode',
+    body: Buffer.from('raw bytes é\r\n', 'utf8'),
+    shows: /raw bytes é/,
+  },
+];
+
+test('text parts decode as mailparser decodes the whole message: charsets by alias, Japanese and Korean, no UTF-7, base64 and quoted-printable; format=flowed with and without delsp as RFC 3676 says', async () => {
+  const { simpleParser } = await import('mailparser');
+  for (const c of DECODING_CASES) {
+    const raw = onePart(`Decoding: ${c.name}`, c.type, c.encoding, c.body);
+    const r = await appendAndList(raw);
+    const content = await account!.readMessage(r);
+    const part = content.body[0];
+    assert.ok(part, c.name);
+    const shown = part.kind === 'html' ? part.unsafeHtml : part.text;
+    assert.match(shown, c.shows, c.name);
+    if (c.rfc3676 !== undefined) {
+      assert.equal(shown, c.rfc3676, c.name);
+      continue;
+    }
+    const whole = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true });
+    assert.equal(shown, part.kind === 'html' ? whole.html : whole.text, c.name);
+  }
+});
+
 test('4,500 inline images: the first 100 shown, the rest listed, the bound said, in FETCHes the server accepts', async () => {
   const count = 4500;
   const png = base64Lines(PNG_1X1);
