@@ -330,7 +330,11 @@ test('a cache write that fails changes nothing shown, is logged once, and the ca
   await store.apply({ kind: 'setFlags', refs: ref, remove: [Flag.Seen] });
   await store.flushCache();
   const written = await new MailCache(dir, cacheKeyOf(store.config)).loadMailbox('Cached');
-  assert.deepEqual(written?.messages.find((m) => m.uid === uids[0])?.flags, [Flag.Flagged]);
+  assert.deepEqual(
+    written?.messages.find((m) => m.uid === uids[0])?.flags,
+    [Flag.Flagged],
+    `cached: ${JSON.stringify(written?.messages.map((m) => [m.uid, m.flags]))}\n${logger.text}`,
+  );
   assert.ok(logger.lines.some((l) => l.includes('the cache is written again')));
 });
 
