@@ -368,7 +368,7 @@ export async function readMessage(
           }
           continue; // an empty part says nothing
         }
-        const text = await decodePart(p, bytes, cut, warnings);
+        const text = decodePart(p, bytes, cut, warnings);
         body.push(
           p.type === 'text/html'
             ? { kind: 'html', part: p.part, unsafeHtml: text }
@@ -445,7 +445,7 @@ function headerBlockText(block: Buffer | undefined): string | undefined {
 }
 
 /** Decodes a text part as far as it goes, noting what is wrong with it. */
-async function decodePart(p: PartInfo, bytes: Buffer, cut: boolean, warnings: string[]): Promise<string> {
+function decodePart(p: PartInfo, bytes: Buffer, cut: boolean, warnings: string[]): string {
   const encodingNote = encodingDamage(p, bytes, cut);
   if (encodingNote) warnings.push(damaged(encodingNote));
   let text: string;
