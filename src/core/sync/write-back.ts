@@ -11,6 +11,8 @@ import type { CachedMailbox, MailCache } from './cache';
 export class CacheWriteBack {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly failing = new Set<string>();
+  /** Writes started and not yet done (a timer's, a full look's): a flush waits for them too. */
+  private readonly writing = new Set<Promise<void>>();
   private disposed = false;
 
   constructor(
@@ -52,21 +54,32 @@ export class CacheWriteBack {
     return this.guard('a message body', () => this.cache.saveBody(content));
   }
 
-  /** Writes what is scheduled now (tests; a store that is about to go). */
+  /**
+   * Writes what is scheduled now and waits for the writes already under way (tests; a store that
+   * is about to go): afterwards the cache holds every change made before the call.
+   */
   async flush(): Promise<void> {
     const paths = [...this.timers.keys()];
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
-    await Promise.all(
-      paths
+    const started = [...this.writing];
+    await Promise.all([
+      ...started,
+      ...paths
         .map((p) => this.current(p))
         .filter((m) => m !== undefined)
         .map((m) => this.mailbox(m)),
-    );
+    ]);
   }
 
-  private async guard(what: string, write: () => Promise<void>): Promise<void> {
-    if (this.disposed) return;
+  private guard(what: string, write: () => Promise<void>): Promise<void> {
+    if (this.disposed) return Promise.resolve();
+    const done = this.attempt(what, write).finally(() => this.writing.delete(done));
+    this.writing.add(done);
+    return done;
+  }
+
+  private async attempt(what: string, write: () => Promise<void>): Promise<void> {
     try {
       await write();
       if (this.failing.delete(what)) this.logger.info(`[${this.label}] the cache is written again (${what})`);
