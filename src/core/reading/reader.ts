@@ -195,6 +195,8 @@ function decodeTextPart(p: PartInfo, bytes: Buffer, truncated: boolean): string 
   const param = (name: string) => p.params?.[name]?.toLowerCase().trim();
   if (param('format') === 'flowed')
     body = Buffer.from(libmime().decodeFlowed(body.toString('binary'), param('delsp') === 'yes'), 'binary');
+  // As mailparser does, ASCII is read as UTF-8 (mail labelled ASCII often is UTF-8); libmime
+  // would read it as windows-1252.
   const charset = p.charset || 'utf-8';
   const text = ['ascii', 'usascii', 'utf8'].includes(charset.toLowerCase().replace(/[^a-z0-9]+/g, ''))
     ? body.toString('utf8')
